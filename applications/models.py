@@ -1,0 +1,1 @@
+# Applications, reviews and their clock arrive with the intake and review issue.

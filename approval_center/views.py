@@ -1,0 +1,24 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from windows.roles import Role
+
+# Where each role's work starts.
+ROLE_HOMES = {
+    Role.ADMINISTRATOR: "windows:admin_home",
+    Role.CENTER_MANAGER: "supervision:dashboard",
+    Role.DEPARTMENT_LEADER: "windows:my_department",
+    Role.STATIONED_DEPUTY: "windows:my_window",
+    Role.WINDOW_HEAD: "windows:my_window",
+    Role.WINDOW_OFFICER: "windows:my_window",
+    Role.INTAKE_CLERK: "applications:intake",
+}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    role = request.user.primary_role
+    if role is None:
+        return render(request, "no_role.html", status=403)
+    return redirect(ROLE_HOMES[role])

@@ -1,0 +1,1 @@
+# Cards, urge notices and assessments arrive with the supervision issue.

@@ -1,0 +1,64 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from windows.models import Absence, Department, Item, Post, Staff, StationedDeputy, Window
+from windows.roles import Role
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The center's own figures and today's A/B cover; the deadline figures come with the sweep."""
+    if not request.user.has_role(Role.CENTER_MANAGER):
+        raise PermissionDenied
+    today = timezone.localdate()
+    items = (
+        Item.objects.active()
+        .filter(handled_in_center=True)
+        .aggregate(
+            approvals=Count("id", filter=Q(kind=Item.Kind.APPROVAL)),
+            services=Count("id", filter=Q(kind=Item.Kind.SERVICE)),
+        )
+    )
+    figures = {
+        "windows": Window.objects.filter(is_active=True).count(),
+        "approvals": items["approvals"],
+        "services": items["services"],
+        "staff": Staff.objects.filter(is_active=True).count(),
+        "city_items": settings.CITY_APPROVAL_ITEMS,
+        "share": round(100 * items["approvals"] / settings.CITY_APPROVAL_ITEMS)
+        if settings.CITY_APPROVAL_ITEMS
+        else None,
+    }
+    departments = Department.objects.annotate(
+        window_count=Count("windows", filter=Q(windows__is_active=True), distinct=True),
+        item_count=Count("items", filter=Q(items__is_active=True), distinct=True),
+        staff_count=Count("staff", filter=Q(staff__is_active=True), distinct=True),
+    )
+    deputies = {
+        d.department_id: d for d in StationedDeputy.objects.active(today).select_related("staff")
+    }
+    for department in departments:
+        department.deputy = deputies.get(department.pk)
+    away = Absence.objects.covering(today).select_related("staff", "staff__window")
+    away_ids = {a.staff_id for a in away}
+    covered = Post.objects.filter(holder_a_id__in=away_ids).select_related(
+        "window", "holder_a", "holder_b"
+    )
+    for post in covered:
+        post.b_away = post.holder_b_id in away_ids
+    return render(
+        request,
+        "supervision/dashboard.html",
+        {
+            "figures": figures,
+            "departments": departments,
+            "away": away,
+            "covered": covered,
+            "today": today,
+        },
+    )

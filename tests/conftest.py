@@ -1,0 +1,185 @@
+"""Shared fixtures: a small center with named people in every role.
+
+alice is an officer at the construction window, bob its head (holds a letter), carol the stationed
+deputy of planning, dave an intake clerk, erin a center manager, frank a department leader, and
+mallory an officer of another department who should see nothing of construction's work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from windows.calendar_seed import seed_calendar
+from windows.models import (
+    AuthorizationLetter,
+    Department,
+    Item,
+    Staff,
+    StationedDeputy,
+    Window,
+)
+from windows.roles import Role
+
+PASSWORD = "correct horse battery"
+
+
+def aware(year: int, month: int, day: int, hour: int = 12) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(year, month, day, hour))
+
+
+@dataclass
+class Center:
+    construction: Department
+    planning: Department
+    intake_window: Window
+    construction_window: Window
+    planning_window: Window
+    permit: Item
+    design_review: Item
+    planning_item: Item
+    letter: AuthorizationLetter
+    posting: StationedDeputy
+    alice: Staff
+    bob: Staff
+    carol: Staff
+    dave: Staff
+    erin: Staff
+    frank: Staff
+    mallory: Staff
+    admin: Staff
+
+
+def make_staff(username: str, role: Role | None, **fields) -> Staff:
+    user = Staff.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        full_name=fields.pop("full_name", username.title()),
+        **fields,
+    )
+    if role is not None:
+        user.groups.add(Group.objects.get(name=role.value))
+    return user
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # Real hashing takes a third of a second per user; the tests create hundreds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def calendar(db):
+    seed_calendar([2025, 2026])
+
+
+@pytest.fixture
+def center(db) -> Center:
+    construction = Department.objects.create(
+        code="jsj", name="临安市建设局", short_name="建设局", leader_name="王建国（局长）"
+    )
+    planning = Department.objects.create(
+        code="fgj", name="临安市发展计划局", short_name="发改局", leader_name="李振华（局长）"
+    )
+    intake_window = Window.objects.create(number="A01", name="综合窗口", kind="comprehensive")
+    construction_window = Window.objects.create(
+        number="A05", name="建设局窗口", department=construction
+    )
+    planning_window = Window.objects.create(number="A02", name="发改局窗口", department=planning)
+    common = {"legal_basis": "《中华人民共和国行政许可法》第四十二条", "statutory_days": 20}
+    permit = Item.objects.create(
+        code="XK-JSJ-001",
+        name="建筑工程施工许可证核发",
+        department=construction,
+        window=construction_window,
+        promised_days=7,
+        fixed_asset_parallel=True,
+        **common,
+    )
+    design_review = Item.objects.create(
+        code="XK-JSJ-002",
+        name="施工图设计文件审查备案",
+        department=construction,
+        window=construction_window,
+        promised_days=5,
+        **common,
+    )
+    planning_item = Item.objects.create(
+        code="XK-FGJ-001",
+        name="企业投资项目核准",
+        department=planning,
+        window=planning_window,
+        promised_days=10,
+        needs_countersign=True,
+        **common,
+    )
+    alice = make_staff(
+        "alice", Role.WINDOW_OFFICER, department=construction, window=construction_window
+    )
+    bob = make_staff("bob", Role.WINDOW_HEAD, department=construction, window=construction_window)
+    carol = make_staff("carol", Role.STATIONED_DEPUTY, department=planning, window=planning_window)
+    dave = make_staff("dave", Role.INTAKE_CLERK, window=intake_window)
+    erin = make_staff("erin", Role.CENTER_MANAGER, is_staff=True)
+    frank = make_staff("frank", Role.DEPARTMENT_LEADER, department=planning)
+    mallory = make_staff(
+        "mallory", Role.WINDOW_OFFICER, department=planning, window=planning_window
+    )
+    admin = make_staff("root", Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+    letter = AuthorizationLetter.objects.create(
+        number="临建委〔2026〕1号",
+        department=construction,
+        delegating_official="王建国（局长）",
+        window_head=bob,
+        valid_from=dt.date(2026, 1, 1),
+        valid_until=dt.date(2026, 12, 31),
+    )
+    letter.items.set([permit, design_review])
+    posting = StationedDeputy.objects.create(
+        department=planning,
+        staff=carol,
+        appointment_ref="临组干〔2026〕8号",
+        term_start=dt.date(2026, 3, 1),
+        term_end=dt.date(2027, 2, 28),
+    )
+    return Center(
+        construction,
+        planning,
+        intake_window,
+        construction_window,
+        planning_window,
+        permit,
+        design_review,
+        planning_item,
+        letter,
+        posting,
+        alice,
+        bob,
+        carol,
+        dave,
+        erin,
+        frank,
+        mallory,
+        admin,
+    )
+
+
+@pytest.fixture
+def browser_type_launch_args(browser_type_launch_args):
+    # Debian's chromium: Playwright's own browser download is not available here.
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }

@@ -1,0 +1,224 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import authority
+from .models import (
+    Absence,
+    AuthorizationLetter,
+    CalendarDay,
+    CalendarYear,
+    Department,
+    Item,
+    ItemMaterial,
+    Material,
+    Post,
+    Seal,
+    Staff,
+    StationedDeputy,
+    Window,
+)
+
+admin.site.site_header = _("Approval center administration")
+admin.site.site_title = _("Approval center")
+admin.site.index_title = _("Administration")
+
+
+class SyncsAuthorityAdmin(SimpleHistoryAdmin):
+    """Admin for a model whose rows decide signing authority: re-derive it after every save."""
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        drift = authority.sync_signing_authority(at=timezone.now())
+        if drift:
+            self.message_user(
+                request,
+                _("Signing authority updated: %(granted)d granted, %(withdrawn)d withdrawn.")
+                % {"granted": len(drift.missing), "withdrawn": len(drift.extra)},
+            )
+
+
+@admin.register(Department)
+class DepartmentAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "short_name", "leader_name", "phone", "sort_order"]
+    search_fields = ["code", "name", "short_name"]
+
+
+@admin.register(Window)
+class WindowAdmin(SimpleHistoryAdmin):
+    list_display = ["number", "name", "kind", "department", "location", "is_active"]
+    list_filter = ["kind", "is_active", "department"]
+    search_fields = ["number", "name"]
+    list_select_related = ["department"]
+
+
+@admin.register(Staff)
+class StaffAdmin(SimpleHistoryAdmin, UserAdmin):
+    list_display = ["username", "full_name", "title", "department", "window", "is_active"]
+    list_filter = ["groups", "is_active", "department"]
+    search_fields = ["username", "full_name", "phone"]
+    list_select_related = ["department", "window"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Person"), {"fields": ("full_name", "title", "phone", "email")}),
+        (_("Place in the center"), {"fields": ("department", "window", "groups")}),
+        (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "user_permissions")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {"classes": ("wide",), "fields": ("username", "full_name", "password1", "password2")},
+        ),
+        (_("Place in the center"), {"fields": ("department", "window", "groups")}),
+    )
+
+
+@admin.register(Post)
+class PostAdmin(SimpleHistoryAdmin):
+    list_display = ["window", "name", "holder_a", "holder_b"]
+    list_filter = ["window__department"]
+    search_fields = ["name", "window__number", "holder_a__full_name", "holder_b__full_name"]
+    list_select_related = ["window", "holder_a", "holder_b"]
+    autocomplete_fields = ["holder_a", "holder_b"]
+
+
+@admin.register(Absence)
+class AbsenceAdmin(SimpleHistoryAdmin):
+    list_display = ["staff", "starts_on", "ends_on", "reason", "note"]
+    list_filter = ["reason"]
+    date_hierarchy = "starts_on"
+    search_fields = ["staff__full_name", "staff__username"]
+    autocomplete_fields = ["staff"]
+
+
+class ItemMaterialInline(admin.TabularInline):
+    model = ItemMaterial
+    extra = 1
+    autocomplete_fields = ["material"]
+
+
+@admin.register(Item)
+class ItemAdmin(SyncsAuthorityAdmin):
+    list_display = [
+        "code",
+        "name",
+        "kind",
+        "department",
+        "window",
+        "statutory_days",
+        "promised_days",
+        "fixed_asset_parallel",
+        "needs_countersign",
+        "handled_in_center",
+        "is_active",
+    ]
+    list_filter = [
+        "kind",
+        "fixed_asset_parallel",
+        "needs_countersign",
+        "handled_in_center",
+        "is_active",
+        "department",
+    ]
+    search_fields = ["code", "name", "legal_basis"]
+    list_select_related = ["department", "window"]
+    inlines = [ItemMaterialInline]
+
+
+@admin.register(Material)
+class MaterialAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "description"]
+    search_fields = ["name"]
+
+
+@admin.register(StationedDeputy)
+class StationedDeputyAdmin(SyncsAuthorityAdmin):
+    list_display = ["staff", "department", "appointment_ref", "term_start", "term_end", "ended_on"]
+    list_filter = ["department"]
+    autocomplete_fields = ["staff"]
+    list_select_related = ["staff", "department"]
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for revoking"), max_length=200)
+
+
+@admin.register(AuthorizationLetter)
+class AuthorizationLetterAdmin(SyncsAuthorityAdmin):
+    list_display = [
+        "number",
+        "department",
+        "delegating_official",
+        "window_head",
+        "valid_from",
+        "valid_until",
+        "revoked_at",
+    ]
+    list_filter = ["department", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["number", "delegating_official", "window_head__full_name"]
+    filter_horizontal = ["items"]
+    autocomplete_fields = ["window_head"]
+    readonly_fields = ["revoked_at", "revoked_by", "revoke_reason"]
+    list_select_related = ["department", "window_head"]
+    actions = ["revoke"]
+
+    @admin.action(description=_("Revoke the selected letters"), permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset) -> HttpResponse | None:
+        form = RevokeForm(request.POST if "reason" in request.POST else None)
+        if form.is_valid():
+            now = timezone.now()
+            for letter in queryset.filter(revoked_at__isnull=True):
+                authority.letter_revoke(
+                    letter=letter, by=request.user, reason=form.cleaned_data["reason"], at=now
+                )
+            count = queryset.count()
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d letter revoked; it signs nothing from now on.",
+                    "%(count)d letters revoked; they sign nothing from now on.",
+                    count,
+                )
+                % {"count": count},
+                messages.SUCCESS,
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/windows/revoke_letters.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Revoke letters of authorization"),
+                "letters": queryset,
+                "form": form,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+
+@admin.register(Seal)
+class SealAdmin(SimpleHistoryAdmin):
+    list_display = ["number", "inscription", "window", "issued_on", "is_active"]
+    search_fields = ["number", "inscription", "window__number"]
+    list_select_related = ["window"]
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(SimpleHistoryAdmin):
+    list_display = ["year", "source", "note"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(SimpleHistoryAdmin):
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind", "date"]
+    date_hierarchy = "date"
+    search_fields = ["name"]

@@ -1,0 +1,70 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+VIEW = ("view_department", "view_window", "view_item", "view_material", "view_itemmaterial")
+ORGANISATION = (
+    "department",
+    "window",
+    "staff",
+    "post",
+    "absence",
+    "item",
+    "material",
+    "itemmaterial",
+    "stationeddeputy",
+    "authorizationletter",
+    "seal",
+    "calendaryear",
+    "calendarday",
+)
+
+
+def _all(model_names: tuple[str, ...]) -> set[str]:
+    return {
+        f"windows.{verb}_{name}"
+        for name in model_names
+        for verb in ("add", "change", "delete", "view")
+    }
+
+
+class WindowsConfig(AppConfig):
+    name = "windows"
+    verbose_name = _("Organisation and catalog")
+
+    # What each role may do with this app's models (see windows.roles.ensure_role_groups).
+    role_permissions = {
+        "administrator": _all(ORGANISATION),
+        "center_manager": {f"windows.{v}" for v in VIEW}
+        | {
+            "windows.view_staff",
+            "windows.view_post",
+            "windows.view_absence",
+            "windows.view_stationeddeputy",
+            "windows.view_authorizationletter",
+            "windows.view_seal",
+            "windows.view_calendarday",
+            "windows.view_calendaryear",
+        },
+        "department_leader": {f"windows.{v}" for v in VIEW} | {"windows.view_authorizationletter"},
+        "stationed_deputy": {f"windows.{v}" for v in VIEW} | {"windows.add_absence"},
+        "window_head": {f"windows.{v}" for v in VIEW} | {"windows.add_absence"},
+        "window_officer": {f"windows.{v}" for v in VIEW},
+        "intake_clerk": {f"windows.{v}" for v in VIEW},
+    }
+
+    def seed_demo(self, *, today) -> list[str]:
+        from .demo import build_demo_center
+
+        return build_demo_center(today=today).lines
+
+    def ready(self) -> None:
+        post_migrate.connect(_ensure_groups, dispatch_uid="windows.ensure_role_groups")
+
+
+def _ensure_groups(**kwargs) -> None:
+    # Runs after each app migrates; the permissions of apps not yet migrated are picked up on
+    # the later calls, so the last call leaves every group complete.
+    from .roles import ensure_role_groups
+
+    ensure_role_groups()

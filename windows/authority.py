@@ -1,0 +1,170 @@
+"""Signing authority (DESIGN.md section 3): who may sign a decision on which item, and why.
+
+The source of truth is the letters of authorization and the deputies' postings. The permission
+`windows.sign_item` on each item (a django-guardian object permission) is derived from them:
+`sync_signing_authority` grants what an active letter or posting carries and withdraws the rest.
+It runs when a letter or posting is saved or revoked and daily from beat, so a letter that takes
+effect or expires overnight changes the permissions by the morning. `authority_drift` reports the
+difference without changing anything (`manage.py authority_drift`).
+
+A signature needs both: the object permission, and a letter or posting valid at that moment. So a
+letter that expired at midnight signs nothing even before the nightly sync has run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Permission
+from django.db import transaction
+from django.utils import timezone
+
+from .models import AuthorizationLetter, Item, ItemUserObjectPermission, Staff, StationedDeputy
+
+SIGN_CODENAME = "sign_item"
+SIGN_PERMISSION = f"windows.{SIGN_CODENAME}"
+
+Grant = tuple[int, int]  # (staff id, item id)
+
+
+@dataclass(frozen=True)
+class SigningBasis:
+    """What authorises a signature: a deputy's posting or a letter of authorization."""
+
+    staff: Staff
+    item: Item
+    posting: StationedDeputy | None = None
+    letter: AuthorizationLetter | None = None
+
+    @property
+    def department(self):
+        return self.item.department
+
+    def __str__(self) -> str:
+        if self.letter is not None:
+            return f"{self.letter.number}"
+        return str(self.posting)
+
+
+@dataclass(frozen=True)
+class Drift:
+    missing: frozenset[Grant]
+    extra: frozenset[Grant]
+
+    def __bool__(self) -> bool:
+        return bool(self.missing or self.extra)
+
+
+def _sign_permission() -> Permission:
+    return Permission.objects.get(content_type__app_label="windows", codename=SIGN_CODENAME)
+
+
+def desired_grants(at: dt.datetime) -> set[Grant]:
+    """Every (staff, item) pair that an active letter or posting authorises at `at`."""
+    on = timezone.localdate(at)
+    grants: set[Grant] = set(
+        AuthorizationLetter.objects.active(at)
+        .values_list("window_head_id", "items__id")
+        .filter(items__id__isnull=False)
+    )
+    postings = StationedDeputy.objects.active(on).values_list("staff_id", "department_id")
+    by_department: dict[int, list[int]] = {}
+    for item_id, department_id in Item.objects.values_list("id", "department_id"):
+        by_department.setdefault(department_id, []).append(item_id)
+    for staff_id, department_id in postings:
+        grants.update((staff_id, item_id) for item_id in by_department.get(department_id, []))
+    return grants
+
+
+def current_grants() -> set[Grant]:
+    return set(
+        ItemUserObjectPermission.objects.filter(permission__codename=SIGN_CODENAME).values_list(
+            "user_id", "content_object_id"
+        )
+    )
+
+
+def authority_drift(at: dt.datetime) -> Drift:
+    desired, current = desired_grants(at), current_grants()
+    return Drift(missing=frozenset(desired - current), extra=frozenset(current - desired))
+
+
+def sync_signing_authority(*, at: dt.datetime) -> Drift:
+    """Make the permissions match the letters and postings; return what was changed."""
+    with transaction.atomic():
+        drift = authority_drift(at)
+        if drift.missing:
+            permission = _sign_permission()
+            ItemUserObjectPermission.objects.bulk_create(
+                [
+                    ItemUserObjectPermission(
+                        user_id=staff_id, content_object_id=item_id, permission=permission
+                    )
+                    for staff_id, item_id in sorted(drift.missing)
+                ],
+                ignore_conflicts=True,  # a concurrent sync may have granted it already
+            )
+        for staff_id, item_id in drift.extra:
+            ItemUserObjectPermission.objects.filter(
+                permission__codename=SIGN_CODENAME, user_id=staff_id, content_object_id=item_id
+            ).delete()
+    return drift
+
+
+def letter_revoke(
+    *, letter: AuthorizationLetter, by: Staff, reason: str, at: dt.datetime
+) -> AuthorizationLetter:
+    """Revoke a letter now: it signs nothing from `at` on, and its permissions go at once."""
+    with transaction.atomic():
+        letter = AuthorizationLetter.objects.select_for_update().get(pk=letter.pk)
+        if letter.revoked_at is None:
+            letter.revoked_at = at
+            letter.revoked_by = by
+            letter.revoke_reason = reason
+            letter._change_reason = reason
+            letter.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        sync_signing_authority(at=at)
+    return letter
+
+
+def signing_basis(staff: Staff, item: Item, *, at: dt.datetime) -> SigningBasis | None:
+    """The posting or letter under which `staff` may sign on `item` at `at`, or None.
+
+    The posting comes first: a department's deputy signs for the department in their own right.
+    """
+    if not staff.is_active or not staff.has_perm(SIGN_PERMISSION, item):
+        return None
+    on = timezone.localdate(at)
+    posting = (
+        StationedDeputy.objects.active(on)
+        .filter(staff=staff, department_id=item.department_id)
+        .first()
+    )
+    if posting is not None:
+        return SigningBasis(staff=staff, item=item, posting=posting)
+    letter = (
+        AuthorizationLetter.objects.active(at)
+        .filter(window_head=staff, items=item)
+        .order_by("-valid_from")
+        .first()
+    )
+    if letter is not None:
+        return SigningBasis(staff=staff, item=item, letter=letter)
+    return None
+
+
+def signable_items(staff: Staff, *, at: dt.datetime):
+    """The items `staff` may sign on at `at` (permission and a valid basis), for display."""
+    on = timezone.localdate(at)
+    permitted = Item.objects.filter(
+        itemuserobjectpermission__user=staff,
+        itemuserobjectpermission__permission__codename=SIGN_CODENAME,
+    )
+    posted = StationedDeputy.objects.active(on).filter(staff=staff).values("department_id")
+    lettered = AuthorizationLetter.objects.active(at).filter(window_head=staff).values("items")
+    return (
+        (permitted.filter(department_id__in=posted) | permitted.filter(id__in=lettered))
+        .distinct()
+        .select_related("department", "window")
+    )

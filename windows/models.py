@@ -1,0 +1,622 @@
+"""The organisation of the center and what it may sign (DESIGN.md sections 1, 3 and 8)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from .roles import Role
+
+
+class DepartmentQuerySet(models.QuerySet):
+    def with_deputy(self, on: dt.date) -> DepartmentQuerySet:
+        return self.filter(deputies__in=StationedDeputy.objects.active(on)).distinct()
+
+
+class Department(models.Model):
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    short_name = models.CharField(_("short name"), max_length=30)
+    leader_name = models.CharField(
+        _("department leader"),
+        max_length=50,
+        blank=True,
+        help_text=_("The official who heads the department, as printed on decisions."),
+    )
+    phone = models.CharField(_("telephone"), max_length=30, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    objects = DepartmentQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Window(models.Model):
+    class Kind(models.TextChoices):
+        COMPREHENSIVE = "comprehensive", _("Comprehensive window")
+        DEPARTMENT = "department", _("Department window")
+
+    number = models.CharField(
+        _("number"),
+        max_length=8,
+        unique=True,
+        validators=[
+            RegexValidator(r"^[A-Z]\d{2}$", _("Use a letter and two digits, such as A01."))
+        ],
+    )
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.DEPARTMENT)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="windows",
+    )
+    location = models.CharField(_("location in the hall"), max_length=50, blank=True)
+    phone = models.CharField(_("telephone"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("open"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("service window")
+        verbose_name_plural = _("service windows")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(
+                name="window_department_matches_kind",
+                condition=Q(kind="comprehensive", department__isnull=True)
+                | Q(kind="department", department__isnull=False),
+                violation_error_message=_(
+                    "A department window belongs to a department; the comprehensive window to none."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("windows:window", args=[self.number])
+
+
+class Staff(AbstractUser):
+    """A person who works in the center. Roles are the groups named in `Role`."""
+
+    full_name = models.CharField(_("full name"), max_length=50)
+    title = models.CharField(_("title"), max_length=50, blank=True)
+    phone = models.CharField(_("telephone"), max_length=30, blank=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        help_text=_("The department that stations this person at the center, if any."),
+    )
+    window = models.ForeignKey(
+        Window,
+        verbose_name=_("window"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+    )
+
+    # Password hashes and login times are not business history.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @cached_property
+    def roles(self) -> list[Role]:
+        held = {g.name for g in self.groups.all()}
+        return [role for role in Role if role.value in held]
+
+    @property
+    def primary_role(self) -> Role | None:
+        if self.is_superuser and not self.roles:
+            return Role.ADMINISTRATOR
+        return self.roles[0] if self.roles else None
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.is_superuser or any(role in self.roles for role in roles)
+
+    def is_away(self, on: dt.date) -> bool:
+        return self.absences.covering(on).exists()
+
+
+class Post(models.Model):
+    """A post at a window with its A holder and the named B backup (AB岗工作制)."""
+
+    window = models.ForeignKey(
+        Window, verbose_name=_("window"), on_delete=models.CASCADE, related_name="posts"
+    )
+    name = models.CharField(_("post"), max_length=50)
+    duties = models.TextField(_("duties"), blank=True)
+    holder_a = models.ForeignKey(
+        Staff, verbose_name=_("A holder"), on_delete=models.PROTECT, related_name="a_posts"
+    )
+    holder_b = models.ForeignKey(
+        Staff, verbose_name=_("B backup"), on_delete=models.PROTECT, related_name="b_posts"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("A/B post")
+        verbose_name_plural = _("A/B posts")
+        ordering = ["window__number", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["window", "name"], name="post_unique_per_window"),
+            models.CheckConstraint(
+                name="post_backup_is_someone_else",
+                condition=~Q(holder_a=models.F("holder_b")),
+                violation_error_message=_("The B backup must be someone other than the A holder."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.window.number} {self.name}"
+
+    def on_duty(self, on: dt.date) -> Staff:
+        """Who works this post on a day: A, or B when A is away."""
+        return self.holder_b if self.holder_a.is_away(on) else self.holder_a
+
+
+class AbsenceQuerySet(models.QuerySet):
+    def covering(self, on: dt.date) -> AbsenceQuerySet:
+        return self.filter(starts_on__lte=on, ends_on__gte=on)
+
+
+class Absence(models.Model):
+    class Reason(models.TextChoices):
+        LEAVE = "leave", _("Leave")
+        SICK = "sick", _("Sick leave")
+        TRAINING = "training", _("Training")
+        MEETING = "meeting", _("Meeting or duty elsewhere")
+        OTHER = "other", _("Other")
+
+    staff = models.ForeignKey(
+        Staff, verbose_name=_("staff member"), on_delete=models.CASCADE, related_name="absences"
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = AbsenceQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                name="absence_ends_after_start",
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                violation_error_message=_("An absence cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} {self.starts_on}–{self.ends_on}"
+
+
+class Material(models.Model):
+    """A document an applicant hands in; one material may be required by many items."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ItemQuerySet(models.QuerySet):
+    def active(self) -> ItemQuerySet:
+        return self.filter(is_active=True)
+
+    def approvals(self) -> ItemQuerySet:
+        return self.filter(kind=Item.Kind.APPROVAL)
+
+    def services(self) -> ItemQuerySet:
+        return self.filter(kind=Item.Kind.SERVICE)
+
+
+class Item(models.Model):
+    """An approval item (行政许可事项) or service item (服务事项) of the catalog."""
+
+    class Kind(models.TextChoices):
+        APPROVAL = "approval", _("Approval item")
+        SERVICE = "service", _("Service item")
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.APPROVAL)
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="items"
+    )
+    window = models.ForeignKey(
+        Window, verbose_name=_("window"), on_delete=models.PROTECT, related_name="items"
+    )
+    legal_basis = models.TextField(_("legal basis"))
+    statutory_days = models.PositiveSmallIntegerField(
+        _("statutory working days"),
+        validators=[MinValueValidator(1)],
+        help_text=_("The time limit the law sets, in working days."),
+    )
+    promised_days = models.PositiveSmallIntegerField(
+        _("promised working days"),
+        validators=[MinValueValidator(1)],
+        help_text=_("The center's promise to applicants; never longer than the statutory limit."),
+    )
+    fee = models.CharField(_("fee"), max_length=100, blank=True, default="")
+    fixed_asset_parallel = models.BooleanField(
+        _("fixed-asset investment parallel approval"),
+        default=False,
+        help_text=_("Part of the package the comprehensive window fans out in parallel."),
+    )
+    needs_countersign = models.BooleanField(
+        _("needs the department leader's countersign"), default=False
+    )
+    handled_in_center = models.BooleanField(_("handled in the center"), default=True)
+    is_active = models.BooleanField(_("in force"), default=True)
+    materials = models.ManyToManyField(
+        Material, through="ItemMaterial", verbose_name=_("required materials"), related_name="items"
+    )
+
+    objects = ItemQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("catalog item")
+        verbose_name_plural = _("catalog items")
+        ordering = ["department__sort_order", "code"]
+        permissions = [("sign_item", _("Can sign decisions on this item"))]
+        constraints = [
+            models.CheckConstraint(
+                name="item_promise_within_statute",
+                condition=Q(promised_days__lte=models.F("statutory_days")),
+                violation_error_message=_(
+                    "The promised working days cannot exceed the statutory working days."
+                ),
+            ),
+            models.CheckConstraint(
+                name="item_promise_positive",
+                condition=Q(promised_days__gte=1),
+                violation_error_message=_("The promised working days must be at least 1."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("windows:item", args=[self.code])
+
+    def clean(self) -> None:
+        errors = {}
+        if self.promised_days and self.statutory_days and self.promised_days > self.statutory_days:
+            errors["promised_days"] = _(
+                "The promise (%(promised)s working days) cannot exceed the statutory limit "
+                "(%(statutory)s working days)."
+            ) % {"promised": self.promised_days, "statutory": self.statutory_days}
+        if (
+            self.window_id
+            and self.department_id
+            and self.window.department_id != self.department_id
+        ):
+            errors["window"] = _("The window must be one of the item's department.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ItemUserObjectPermission(UserObjectPermissionBase):
+    """Signing authority on an item: a direct table instead of guardian's generic one."""
+
+    content_object = models.ForeignKey(Item, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("signing authority")
+        verbose_name_plural = _("signing authorities")
+
+
+class ItemGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Item, on_delete=models.CASCADE)
+
+
+class ItemMaterial(models.Model):
+    class Form(models.TextChoices):
+        ORIGINAL = "original", _("Original")
+        COPY = "copy", _("Copy")
+        BOTH = "both", _("Original and copy")
+
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="requirements"
+    )
+    material = models.ForeignKey(
+        Material, verbose_name=_("material"), on_delete=models.PROTECT, related_name="requirements"
+    )
+    form = models.CharField(_("form"), max_length=10, choices=Form.choices, default=Form.ORIGINAL)
+    copies = models.PositiveSmallIntegerField(
+        _("copies"), default=1, validators=[MinValueValidator(1)]
+    )
+    may_follow = models.BooleanField(
+        _("may follow later (容缺)"),
+        default=False,
+        help_text=_("The clerk may accept without it on the applicant's signed commitment."),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("required material")
+        verbose_name_plural = _("required materials")
+        ordering = ["item", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "material"], name="item_material_once"),
+            models.CheckConstraint(name="item_material_copies", condition=Q(copies__gte=1)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.material} ({self.get_form_display()} ×{self.copies})"
+
+
+class StationedDeputyQuerySet(models.QuerySet):
+    def active(self, on: dt.date) -> StationedDeputyQuerySet:
+        return self.filter(term_start__lte=on, term_end__gte=on).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gte=on)
+        )
+
+
+class StationedDeputy(models.Model):
+    """A department's deputy head posted to the center for a term (常驻副职)."""
+
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="deputies"
+    )
+    staff = models.ForeignKey(
+        Staff, verbose_name=_("deputy head"), on_delete=models.PROTECT, related_name="postings"
+    )
+    appointment_ref = models.CharField(
+        _("appointment document"),
+        max_length=60,
+        help_text=_("The organisation department's document that names the deputy."),
+    )
+    term_start = models.DateField(_("term starts"))
+    term_end = models.DateField(_("term ends"))
+    ended_on = models.DateField(
+        _("ended early on"),
+        null=True,
+        blank=True,
+        help_text=_("Last day of the posting if it ends before the term does."),
+    )
+
+    objects = StationedDeputyQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("stationed deputy head")
+        verbose_name_plural = _("stationed deputy heads")
+        ordering = ["department__sort_order", "-term_start"]
+        constraints = [
+            models.CheckConstraint(
+                name="deputy_term_order",
+                condition=Q(term_end__gte=models.F("term_start")),
+                violation_error_message=_("The term cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(person)s, stationed deputy of %(department)s") % {
+            "person": self.staff,
+            "department": self.department,
+        }
+
+    def is_active(self, on: dt.date) -> bool:
+        last = min(self.term_end, self.ended_on) if self.ended_on else self.term_end
+        return self.term_start <= on <= last
+
+    def clean(self) -> None:
+        if self.staff_id and self.department_id and self.staff.department_id != self.department_id:
+            raise ValidationError({"staff": _("The deputy must be staff of the same department.")})
+
+
+class AuthorizationLetterQuerySet(models.QuerySet):
+    def active(self, at: dt.datetime) -> AuthorizationLetterQuerySet:
+        on = timezone.localdate(at)
+        return self.filter(valid_from__lte=on, valid_until__gte=on).filter(
+            Q(revoked_at__isnull=True) | Q(revoked_at__gt=at)
+        )
+
+
+class AuthorizationLetter(models.Model):
+    """A letter by which a department delegates its leaders' signing authority (委托书)."""
+
+    number = models.CharField(_("letter number"), max_length=60, unique=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("delegating department"),
+        on_delete=models.PROTECT,
+        related_name="letters",
+    )
+    delegating_official = models.CharField(
+        _("delegating official"),
+        max_length=100,
+        help_text=_("Name and title of the official whose authority is delegated."),
+    )
+    window_head = models.ForeignKey(
+        Staff, verbose_name=_("window head"), on_delete=models.PROTECT, related_name="letters"
+    )
+    items = models.ManyToManyField(Item, verbose_name=_("items covered"), related_name="letters")
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        Staff,
+        verbose_name=_("revoked by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    revoke_reason = models.CharField(
+        _("reason for revoking"), max_length=200, blank=True, editable=False
+    )
+
+    objects = AuthorizationLetterQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[items])
+
+    class Meta:
+        verbose_name = _("letter of authorization")
+        verbose_name_plural = _("letters of authorization")
+        ordering = ["department__sort_order", "-valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                name="letter_validity_order",
+                condition=Q(valid_until__gte=models.F("valid_from")),
+                violation_error_message=_("A letter cannot expire before it takes effect."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def is_active(self, at: dt.datetime) -> bool:
+        on = timezone.localdate(at)
+        revoked = self.revoked_at is not None and self.revoked_at <= at
+        return self.valid_from <= on <= self.valid_until and not revoked
+
+    def clean(self) -> None:
+        head = self.window_head if self.window_head_id else None
+        if head and self.department_id and head.department_id != self.department_id:
+            raise ValidationError(
+                {"window_head": _("The window head must be staff of the delegating department.")}
+            )
+
+
+class Seal(models.Model):
+    """A window's dedicated administrative approval seal (行政审批专用章)."""
+
+    window = models.OneToOneField(
+        Window, verbose_name=_("window"), on_delete=models.PROTECT, related_name="seal"
+    )
+    number = models.CharField(_("seal number"), max_length=30, unique=True)
+    inscription = models.CharField(_("inscription"), max_length=100)
+    image = models.FileField(
+        _("image"),
+        upload_to="seals/",
+        blank=True,
+        help_text=_("A PNG image of the impression, on a transparent background."),
+    )
+    issued_on = models.DateField(_("issued on"))
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("approval seal")
+        verbose_name_plural = _("approval seals")
+        ordering = ["window__number"]
+
+    def __str__(self) -> str:
+        return f"{self.inscription} ({self.number})"
+
+    def clean(self) -> None:
+        if self.image:
+            head = self.image.read(8)
+            self.image.seek(0)
+            if head != b"\x89PNG\r\n\x1a\n":
+                raise ValidationError({"image": _("The seal image must be a PNG file.")})
+
+
+class CalendarYear(models.Model):
+    """A year for which the holidays and adjusted working days are known."""
+
+    class Source(models.TextChoices):
+        PACKAGE = "package", _("Seeded from the chinese-calendar package")
+        MANUAL = "manual", _("Entered by an administrator")
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A day that differs from the plain week: a holiday, or a weekend day worked (调休)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Holiday")
+        WORKDAY = "workday", _("Adjusted working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=50)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name} ({self.get_kind_display()})"
+
+    def clean(self) -> None:
+        if self.date and not CalendarYear.objects.filter(year=self.date.year).exists():
+            raise ValidationError(
+                {
+                    "date": _("Add the year %(year)s to the calendar first.")
+                    % {"year": self.date.year}
+                }
+            )

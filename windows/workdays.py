@@ -1,0 +1,169 @@
+"""Working-day arithmetic (工作日, Administrative Licensing Law Art. 82).
+
+A day is a working day when it is a weekday that is not a holiday, or a weekend day the State
+Council declared a working day (调休). Periods follow the law's reckoning: the day an act happens
+is not counted, so "5 working days from Monday 3 March" ends on the fifth working day after it.
+
+In a year the calendar has no data for, weekdays are taken as working days and the answer is
+marked provisional, naming the years that lack data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of days and what was crossed on the way: the answer and the reason for it."""
+
+    start: dt.date
+    end: dt.date
+    working_days: int
+    holidays: tuple[dt.date, ...] = ()
+    adjusted_workdays: tuple[dt.date, ...] = ()
+    missing_years: tuple[int, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.missing_years)
+
+    def explain(self) -> str:
+        """One sentence, in the active language, that says why `end` is what it is."""
+        parts = [
+            ngettext(
+                "%(count)d working day after %(start)s ends on %(end)s",
+                "%(count)d working days after %(start)s end on %(end)s",
+                self.working_days,
+            )
+            % {
+                "count": self.working_days,
+                "start": date_format(self.start, "DATE_FORMAT"),
+                "end": date_format(self.end, "DATE_FORMAT"),
+            }
+        ]
+        if self.holidays:
+            parts.append(
+                ngettext(
+                    "%(count)d holiday not counted",
+                    "%(count)d holidays not counted",
+                    len(self.holidays),
+                )
+                % {"count": len(self.holidays)}
+            )
+        if self.adjusted_workdays:
+            parts.append(
+                ngettext(
+                    "%(count)d adjusted working weekend day counted",
+                    "%(count)d adjusted working weekend days counted",
+                    len(self.adjusted_workdays),
+                )
+                % {"count": len(self.adjusted_workdays)}
+            )
+        if self.missing_years:
+            parts.append(
+                _("provisional: no holiday calendar for %(years)s yet, weekdays assumed")
+                % {"years": ", ".join(str(y) for y in self.missing_years)}
+            )
+        return _("; ").join(parts) + _(".")
+
+
+@dataclass
+class WorkCalendar:
+    holidays: dict[dt.date, str] = field(default_factory=dict)
+    workdays: dict[dt.date, str] = field(default_factory=dict)
+    known_years: frozenset[int] = frozenset()
+
+    @classmethod
+    def load(cls) -> WorkCalendar:
+        """Read the calendar from the database: two queries, a few hundred rows at most."""
+        from .models import CalendarDay, CalendarYear
+
+        holidays: dict[dt.date, str] = {}
+        workdays: dict[dt.date, str] = {}
+        for date, kind, name in CalendarDay.objects.values_list("date", "kind", "name"):
+            (holidays if kind == CalendarDay.Kind.HOLIDAY else workdays)[date] = name
+        years = frozenset(CalendarYear.objects.values_list("year", flat=True))
+        return cls(holidays, workdays, years)
+
+    def has_data(self, day: dt.date) -> bool:
+        return day.year in self.known_years
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if day in self.workdays:
+            return True
+        if day in self.holidays:
+            return False
+        return day.weekday() < 5
+
+    def add_working_days(self, start: dt.date, count: int) -> Span:
+        """The `count`-th working day after `start` (start itself not counted)."""
+        if count < 0:
+            raise ValueError("count must not be negative")
+        day, left = start, count
+        crossed = _Crossing(self)
+        while left:
+            day += ONE_DAY
+            crossed.see(day)
+            if self.is_working_day(day):
+                left -= 1
+        return crossed.span(start, day, count)
+
+    def count_working_days(self, start: dt.date, end: dt.date) -> Span:
+        """Working days in (start, end]: 0 when end is not after start."""
+        crossed = _Crossing(self)
+        day, counted = start, 0
+        while day < end:
+            day += ONE_DAY
+            crossed.see(day)
+            if self.is_working_day(day):
+                counted += 1
+        return crossed.span(start, max(start, end), counted)
+
+    def working_days_in(self, days: Iterable[dt.date]) -> int:
+        return sum(1 for day in days if self.is_working_day(day))
+
+
+class _Crossing:
+    """Collects the holidays, adjusted days and data-less years met while walking days."""
+
+    def __init__(self, calendar: WorkCalendar) -> None:
+        self.calendar = calendar
+        self.holidays: list[dt.date] = []
+        self.adjusted: list[dt.date] = []
+        self.missing: set[int] = set()
+
+    def see(self, day: dt.date) -> None:
+        if not self.calendar.has_data(day):
+            self.missing.add(day.year)
+        elif day in self.calendar.workdays:
+            self.adjusted.append(day)
+        elif day in self.calendar.holidays and day.weekday() < 5:
+            # Only holidays that would otherwise be working days lengthen a period.
+            self.holidays.append(day)
+
+    def span(self, start: dt.date, end: dt.date, count: int) -> Span:
+        return Span(
+            start=start,
+            end=end,
+            working_days=count,
+            holidays=tuple(self.holidays),
+            adjusted_workdays=tuple(self.adjusted),
+            missing_years=tuple(sorted(self.missing)),
+        )
+
+
+def add_working_days(start: dt.date, count: int) -> Span:
+    return WorkCalendar.load().add_working_days(start, count)
+
+
+def count_working_days(start: dt.date, end: dt.date) -> Span:
+    return WorkCalendar.load().count_working_days(start, end)
