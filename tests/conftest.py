@@ -165,21 +165,3 @@ def center(db) -> Center:
         mallory,
         admin,
     )
-
-
-@pytest.fixture
-def browser_type_launch_args(browser_type_launch_args):
-    # Debian's chromium: Playwright's own browser download is not available here.
-    return {
-        **browser_type_launch_args,
-        "executable_path": "/usr/bin/chromium",
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-        ],
-    }

@@ -312,6 +312,28 @@ def _deputies_and_letters(departments, windows, staff, today: dt.date) -> None:
                 },
             )
             old.items.set(items)
+    # One letter revoked this year, as happens when a window head moves on.
+    first = AuthorizationLetter.objects.filter(valid_from=dt.date(year, 1, 1)).order_by("number")
+    revoked = first.first()
+    if revoked is not None:
+        extra, created = AuthorizationLetter.objects.get_or_create(
+            number=revoked.number.replace("号", "-补1号"),
+            defaults={
+                "department": revoked.department,
+                "delegating_official": revoked.delegating_official,
+                "window_head": revoked.window_head,
+                "valid_from": dt.date(year, 1, 1),
+                "valid_until": dt.date(year, 12, 31),
+            },
+        )
+        if created:
+            extra.items.set(revoked.items.all()[:1])
+            authority.letter_revoke(
+                letter=extra,
+                by=staff["admin"],
+                reason="委托事项已并入年度委托书",
+                at=_noon(today) - dt.timedelta(days=30),
+            )
 
 
 def _posts_and_absences(windows, staff, today: dt.date) -> None:
@@ -359,9 +381,10 @@ def _seals(windows: dict[str, Window]) -> None:
     font = _cjk_font_path()
     for window in sorted(windows.values(), key=lambda w: w.number):
         if window.department_id:
-            inscription = f"{window.department.name}行政审批专用章"
+            organisation, purpose = window.department.name, "行政审批专用章"
         else:
-            inscription = "临安市行政审批中心综合受理专用章"
+            organisation, purpose = "临安市行政审批中心", "综合受理专用章"
+        inscription = organisation + purpose
         seal, created = Seal.objects.get_or_create(
             window=window,
             defaults={
@@ -372,7 +395,9 @@ def _seals(windows: dict[str, Window]) -> None:
         )
         if created or not seal.image:
             seal.image.save(
-                f"{window.number}.png", ContentFile(draw_seal(inscription, font)), save=False
+                f"{window.number}.png",
+                ContentFile(draw_seal(organisation, purpose, font)),
+                save=False,
             )
             seal.save(update_fields=["image"])
 
@@ -391,8 +416,9 @@ def _cjk_font_path() -> str | None:
     return out.stdout.strip() or None
 
 
-def draw_seal(inscription: str, font_path: str | None, size: int = 400) -> bytes:
-    """A round red seal: ring, star, and the inscription along the upper arc (PNG bytes)."""
+def draw_seal(organisation: str, purpose: str, font_path: str | None, size: int = 400) -> bytes:
+    """A round red seal: ring, star, the organisation along the upper arc and the purpose
+    (such as 行政审批专用章) written straight below the star. Returns PNG bytes."""
     from PIL import Image, ImageDraw, ImageFont
 
     red = (200, 30, 30, 255)
@@ -402,28 +428,28 @@ def draw_seal(inscription: str, font_path: str | None, size: int = 400) -> bytes
     draw.ellipse([c - r, c - r, c + r, c + r], outline=red, width=12)
     star = [
         (
-            c + (r * 0.28 if i % 2 == 0 else r * 0.11) * math.sin(math.pi * i / 5),
-            c - (r * 0.28 if i % 2 == 0 else r * 0.11) * math.cos(math.pi * i / 5),
+            c + (r * 0.26 if i % 2 == 0 else r * 0.10) * math.sin(math.pi * i / 5),
+            c - (r * 0.26 if i % 2 == 0 else r * 0.10) * math.cos(math.pi * i / 5),
         )
         for i in range(10)
     ]
     draw.polygon(star, fill=red)
     if font_path:
-        text = inscription.removesuffix("专用章")
-        char_size = max(22, min(44, int(2 * math.pi * r * 0.62 / max(len(text), 1))))
+        sweep = 250.0
+        radius = r - 44
+        char_size = int(min(46, radius * math.radians(sweep) / max(len(organisation), 1) * 0.85))
         font = ImageFont.truetype(font_path, char_size)
-        sweep = min(250.0, 14.0 * len(text) + 40)
-        for i, char in enumerate(text):
-            angle = -sweep / 2 + sweep * (i + 0.5) / len(text)
-            glyph = Image.new("RGBA", (char_size + 8, char_size + 8), (0, 0, 0, 0))
-            ImageDraw.Draw(glyph).text((4, 0), char, font=font, fill=red)
-            glyph = glyph.rotate(-angle, resample=Image.BICUBIC, expand=True)
-            radius = r - 16 - char_size / 2
-            x = c + radius * math.sin(math.radians(angle)) - glyph.width / 2
-            y = c - radius * math.cos(math.radians(angle)) - glyph.height / 2
+        box = int(char_size * 1.6)
+        for i, char in enumerate(organisation):
+            angle = -sweep / 2 + sweep * (i + 0.5) / len(organisation)
+            glyph = Image.new("RGBA", (box, box), (0, 0, 0, 0))
+            ImageDraw.Draw(glyph).text((box / 2, box / 2), char, font=font, fill=red, anchor="mm")
+            glyph = glyph.rotate(-angle, resample=Image.BICUBIC)
+            x = c + radius * math.sin(math.radians(angle)) - box / 2
+            y = c - radius * math.cos(math.radians(angle)) - box / 2
             image.alpha_composite(glyph, (int(x), int(y)))
-        small = ImageFont.truetype(font_path, 30)
-        draw.text((c, c + r * 0.55), "专用章", font=small, fill=red, anchor="mm")
+        bottom = ImageFont.truetype(font_path, int(min(34, 2 * r * 0.9 / max(len(purpose), 1))))
+        draw.text((c, c + r * 0.5), purpose, font=bottom, fill=red, anchor="mm")
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
