@@ -35,10 +35,16 @@ def test_the_admin_shows_the_promise_error_next_to_the_field(center, client):
     response = client.post(
         url,
         {
-            "code": "XK-JSJ-001", "name": "建筑工程施工许可证核发", "kind": "approval",
-            "department": center.construction.pk, "window": center.construction_window.pk,
-            "legal_basis": "x", "statutory_days": 15, "promised_days": 16,
-            "requirements-TOTAL_FORMS": 0, "requirements-INITIAL_FORMS": 0,
+            "code": "XK-JSJ-001",
+            "name": "建筑工程施工许可证核发",
+            "kind": "approval",
+            "department": center.construction.pk,
+            "window": center.construction_window.pk,
+            "legal_basis": "x",
+            "statutory_days": 15,
+            "promised_days": 16,
+            "requirements-TOTAL_FORMS": 0,
+            "requirements-INITIAL_FORMS": 0,
         },
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )

@@ -65,5 +65,6 @@ def test_the_admin_opens_in_both_languages(live_server, transactional_db, center
     page.goto(f"{live_server.url}/administration/")
     page.get_by_role("button", name="English").click()
     page.goto(f"{live_server.url}/admin/windows/authorizationletter/")
-    expect(page.locator("#content")).to_contain_text("Letters of authorization")
+    expect(page.locator("#content")).to_contain_text("Select letter of authorization to change")
+    expect(page.locator("#result_list")).to_contain_text("临建委〔2026〕1号")
     shot("admin-letters-en")
