@@ -102,6 +102,20 @@ def _noon(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
 
 
+def _upsert(model, defaults: dict, **lookup):
+    """Like update_or_create, but saves only when something differs, so a second run of the
+    demo writes no history rows."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        return model.objects.create(**lookup, **defaults), True
+    changed = [name for name, value in defaults.items() if getattr(obj, name) != value]
+    for name in changed:
+        setattr(obj, name, defaults[name])
+    if changed:
+        obj.save(update_fields=changed)
+    return obj, False
+
+
 def _window_serial(number: str) -> int:
     """A01 → 101, B12 → 212: a stable number for a window's telephone and seal."""
     return int(number[1:]) + 100 * (ord(number[0]) - 64)
@@ -110,7 +124,8 @@ def _window_serial(number: str) -> int:
 def _departments() -> dict[str, Department]:
     result = {}
     for order, (code, name, short, leader, phone, _deputy) in enumerate(demo_data.DEPARTMENTS):
-        result[code], _ = Department.objects.update_or_create(
+        result[code], _ = _upsert(
+            Department,
             code=code,
             defaults={
                 "name": name,
@@ -127,7 +142,8 @@ def _windows(departments: dict[str, Department]) -> dict[str, Window]:
     result = {}
     for number, name, department_code, location in demo_data.WINDOWS:
         kind = Window.Kind.COMPREHENSIVE if department_code is None else Window.Kind.DEPARTMENT
-        result[number], _ = Window.objects.update_or_create(
+        result[number], _ = _upsert(
+            Window,
             number=number,
             defaults={
                 "name": name,
@@ -162,7 +178,8 @@ def _catalog(departments: dict[str, Department], windows: dict[str, Window]) -> 
             fee,
             required,
         ) = row
-        item, _ = Item.objects.update_or_create(
+        item, _ = _upsert(
+            Item,
             code=code,
             defaults={
                 "name": name,
@@ -179,7 +196,8 @@ def _catalog(departments: dict[str, Department], windows: dict[str, Window]) -> 
             },
         )
         for position, (material, form, copies, may_follow) in enumerate(required):
-            ItemMaterial.objects.update_or_create(
+            _upsert(
+                ItemMaterial,
                 item=item,
                 material=materials[material],
                 defaults={
@@ -273,7 +291,8 @@ def _deputies_and_letters(departments, windows, staff, today: dt.date) -> None:
     for index, (code, *_rest, has_deputy) in enumerate(demo_data.DEPARTMENTS):
         department = departments[code]
         if has_deputy:
-            StationedDeputy.objects.update_or_create(
+            _upsert(
+                StationedDeputy,
                 department=department,
                 staff=staff[f"deputy_{code}"],
                 defaults={
@@ -289,7 +308,8 @@ def _deputies_and_letters(departments, windows, staff, today: dt.date) -> None:
         ):
             head = staff[f"head_{window.number.lower()}"]
             items = list(Item.objects.filter(window=window))
-            letter, _ = AuthorizationLetter.objects.update_or_create(
+            letter, _ = _upsert(
+                AuthorizationLetter,
                 number=f"临{department.short_name[:2]}委〔{year}〕{window.number}号",
                 defaults={
                     "department": department,
@@ -301,7 +321,8 @@ def _deputies_and_letters(departments, windows, staff, today: dt.date) -> None:
             )
             letter.items.set(items)
             # Last year's letter, expired: it shows in the history and signs nothing.
-            old, _ = AuthorizationLetter.objects.update_or_create(
+            old, _ = _upsert(
+                AuthorizationLetter,
                 number=f"临{department.short_name[:2]}委〔{year - 1}〕{window.number}号",
                 defaults={
                     "department": department,
@@ -313,7 +334,11 @@ def _deputies_and_letters(departments, windows, staff, today: dt.date) -> None:
             )
             old.items.set(items)
     # One letter revoked this year, as happens when a window head moves on.
-    first = AuthorizationLetter.objects.filter(valid_from=dt.date(year, 1, 1)).order_by("number")
+    first = (
+        AuthorizationLetter.objects.filter(valid_from=dt.date(year, 1, 1))
+        .exclude(number__contains="-补")
+        .order_by("number")
+    )
     revoked = first.first()
     if revoked is not None:
         extra, created = AuthorizationLetter.objects.get_or_create(
@@ -360,9 +385,7 @@ def _posts_and_absences(windows, staff, today: dt.date) -> None:
         for name, a, b in pairs:
             if a.pk == b.pk:
                 continue
-            Post.objects.update_or_create(
-                window=window, name=name, defaults={"holder_a": a, "holder_b": b}
-            )
+            _upsert(Post, window=window, name=name, defaults={"holder_a": a, "holder_b": b})
     # A few people away around today, so A/B cover shows.
     for username, reason in (
         ("officer_a03_1", Absence.Reason.LEAVE),
