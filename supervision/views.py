@@ -16,18 +16,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.has_role(Role.CENTER_MANAGER):
         raise PermissionDenied
     today = timezone.localdate()
-    items = (
-        Item.objects.active()
-        .filter(handled_in_center=True)
-        .aggregate(
-            approvals=Count("id", filter=Q(kind=Item.Kind.APPROVAL)),
-            services=Count("id", filter=Q(kind=Item.Kind.SERVICE)),
-        )
+    items = Item.objects.active().aggregate(
+        approvals=Count("id", filter=Q(kind=Item.Kind.APPROVAL)),
+        services=Count("id", filter=Q(kind=Item.Kind.SERVICE)),
+        outside=Count("id", filter=Q(handled_in_center=False)),
     )
     figures = {
         "windows": Window.objects.filter(is_active=True).count(),
         "approvals": items["approvals"],
         "services": items["services"],
+        "outside": items["outside"],
         "staff": Staff.objects.filter(is_active=True).count(),
         "city_items": settings.CITY_APPROVAL_ITEMS,
         "share": round(100 * items["approvals"] / settings.CITY_APPROVAL_ITEMS)

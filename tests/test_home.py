@@ -135,3 +135,22 @@ def test_the_calendar_refuses_bad_input_with_a_message(client, center, calendar)
     page = response.content.decode()
     assert "Enter a valid date." in page
     assert "Ensure this value is greater than or equal to 0." in page
+
+
+def test_the_dashboard_shows_the_centers_own_figures(client, center):
+    center.design_review.handled_in_center = False
+    center.design_review.save(update_fields=["handled_in_center"])
+    client.force_login(center.erin)
+    response = client.get(reverse("supervision:dashboard"), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.context["figures"] == {
+        "windows": 3,
+        "approvals": 3,
+        "services": 0,
+        "outside": 1,
+        "staff": 8,
+        "city_items": 169,
+        "share": 2,
+    }
+    assert (
+        "1 catalog item is handled at its department&#x27;s own site" in response.content.decode()
+    )

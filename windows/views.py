@@ -11,8 +11,8 @@ from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import authority
 from .models import (
@@ -202,6 +202,18 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "windows/item.html", {"item": item, "span": span})
 
 
+# Column heads of the month grids: one character each in Chinese (一 … 日).
+WEEKDAY_INITIALS = [
+    pgettext_lazy("weekday initial", "Mo"),
+    pgettext_lazy("weekday initial", "Tu"),
+    pgettext_lazy("weekday initial", "We"),
+    pgettext_lazy("weekday initial", "Th"),
+    pgettext_lazy("weekday initial", "Fr"),
+    pgettext_lazy("weekday initial", "Sa"),
+    pgettext_lazy("weekday initial", "Su"),
+]
+
+
 class WorkdayForm(forms.Form):
     start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     days = forms.IntegerField(label=_("Working days"), min_value=0, max_value=400)
@@ -255,7 +267,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "known_years": CalendarYear.objects.values_list("year", flat=True),
             "form": form,
             "span": span,
-            "weekday_names": [WEEKDAYS_ABBR[i] for i in range(7)],
+            "weekday_names": WEEKDAY_INITIALS,
         },
     )
 
