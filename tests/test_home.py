@@ -152,5 +152,5 @@ def test_the_dashboard_shows_the_centers_own_figures(client, center):
         "share": 2,
     }
     assert (
-        "1 catalog item is handled at its department&#x27;s own site" in response.content.decode()
+        "1 catalog item is handled at its department's own site" in response.content.decode()
     )
