@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -24,8 +25,10 @@ from .models import (
     StationedDeputy,
     Window,
 )
+from .roles import Role
 
 admin.site.site_header = _("Approval center administration")
+admin.site.unregister(Group)
 admin.site.site_title = _("Approval center")
 admin.site.index_title = _("Administration")
 
@@ -42,6 +45,17 @@ class SyncsAuthorityAdmin(SimpleHistoryAdmin):
                 _("Signing authority updated: %(granted)d granted, %(withdrawn)d withdrawn.")
                 % {"granted": len(drift.missing), "withdrawn": len(drift.extra)},
             )
+
+
+@admin.register(Group)
+class RoleGroupAdmin(GroupAdmin):
+    """Groups are the roles: show each under its name in the user's language."""
+
+    list_display = ["name", "role"]
+
+    @admin.display(description=_("Role"))
+    def role(self, group: Group) -> str:
+        return Role(group.name).label if group.name in Role.values else "—"
 
 
 @admin.register(Department)
@@ -109,15 +123,12 @@ class ItemAdmin(SyncsAuthorityAdmin):
     list_display = [
         "code",
         "name",
-        "kind",
         "department",
         "window",
-        "statutory_days",
         "promised_days",
+        "statutory_days",
         "fixed_asset_parallel",
         "needs_countersign",
-        "handled_in_center",
-        "is_active",
     ]
     list_filter = [
         "kind",
