@@ -151,6 +151,4 @@ def test_the_dashboard_shows_the_centers_own_figures(client, center):
         "city_items": 169,
         "share": 2,
     }
-    assert (
-        "1 catalog item is handled at its department's own site" in response.content.decode()
-    )
+    assert "1 catalog item is handled at its department's own site" in response.content.decode()
