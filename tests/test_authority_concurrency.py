@@ -25,7 +25,7 @@ def test_two_syncs_at_once_grant_each_permission_once(center):
         try:
             barrier.wait()
             authority.sync_signing_authority(at=aware(2026, 6, 15))
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
         finally:
             connections.close_all()
