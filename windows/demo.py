@@ -308,31 +308,21 @@ def _deputies_and_letters(departments, windows, staff, today: dt.date) -> None:
         ):
             head = staff[f"head_{window.number.lower()}"]
             items = list(Item.objects.filter(window=window))
-            letter, _ = _upsert(
-                AuthorizationLetter,
-                number=f"临{department.short_name[:2]}委〔{year}〕{window.number}号",
-                defaults={
-                    "department": department,
-                    "delegating_official": department.leader_name,
-                    "window_head": head,
-                    "valid_from": dt.date(year, 1, 1),
-                    "valid_until": dt.date(year, 12, 31),
-                },
-            )
-            letter.items.set(items)
-            # Last year's letter, expired: it shows in the history and signs nothing.
-            old, _ = _upsert(
-                AuthorizationLetter,
-                number=f"临{department.short_name[:2]}委〔{year - 1}〕{window.number}号",
-                defaults={
-                    "department": department,
-                    "delegating_official": department.leader_name,
-                    "window_head": head,
-                    "valid_from": dt.date(year - 1, 1, 1),
-                    "valid_until": dt.date(year - 1, 12, 31),
-                },
-            )
-            old.items.set(items)
+            # This year's letter in force, and last year's, expired: it shows in the history
+            # and signs nothing.
+            for letter_year in (year, year - 1):
+                letter, _ = _upsert(
+                    AuthorizationLetter,
+                    number=f"临{department.short_name[:2]}委〔{letter_year}〕{window.number}号",
+                    defaults={
+                        "department": department,
+                        "delegating_official": department.leader_name,
+                        "window_head": head,
+                        "valid_from": dt.date(letter_year, 1, 1),
+                        "valid_until": dt.date(letter_year, 12, 31),
+                    },
+                )
+                letter.items.set(items)
     # One letter revoked this year, as happens when a window head moves on.
     first = (
         AuthorizationLetter.objects.filter(valid_from=dt.date(year, 1, 1))
