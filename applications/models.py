@@ -1,1 +1,568 @@
-# Applications, reviews and their clock arrive with the intake and review issue.
+"""Intake at the comprehensive window and the department reviews (DESIGN.md sections 2, 4, 6).
+
+State changes are made only by the functions in `services.py`, each in one transaction that
+locks the row it changes; the models hold the data, the queries and the small derived facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from windows.models import (
+    AuthorizationLetter,
+    Department,
+    Item,
+    Material,
+    Seal,
+    StationedDeputy,
+    Window,
+)
+
+from . import validators
+
+
+class Applicant(models.Model):
+    class Kind(models.TextChoices):
+        ENTERPRISE = "enterprise", _("Enterprise or organisation")
+        PERSON = "person", _("Person")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    id_number = models.CharField(
+        _("credit code or ID number"),
+        max_length=18,
+        help_text=_(
+            "Unified social credit code for an enterprise, resident ID number for a person."
+        ),
+    )
+    contact_name = models.CharField(_("contact person"), max_length=50)
+    mobile = models.CharField(_("mobile"), max_length=11, validators=[validators.validate_mobile])
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("applicant")
+        verbose_name_plural = _("applicants")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["id_number"], name="applicant_id_number_unique"),
+        ]
+        indexes = [models.Index(fields=["name"], name="applicant_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Project(models.Model):
+    """A fixed-asset investment project with its national investment project code (项目代码)."""
+
+    applicant = models.ForeignKey(
+        Applicant, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="projects"
+    )
+    code = models.CharField(
+        _("project code"),
+        max_length=24,
+        unique=True,
+        validators=[validators.validate_project_code],
+    )
+    name = models.CharField(_("project name"), max_length=200)
+    location = models.CharField(_("location"), max_length=200)
+    total_investment = models.DecimalField(
+        _("total investment (10,000 yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+    )
+    land_area = models.DecimalField(
+        _("land area (m²)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    description = models.TextField(_("what is to be built"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="project_amounts_not_negative",
+                condition=Q(total_investment__gte=0) & Q(land_area__gte=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Counter(models.Model):
+    """The last number handed out in a series (receipts, a department's decisions, notices) in
+    a year. Its row is locked while the next number is taken, so numbers are unique and without
+    gaps even under concurrent intake (services.next_number)."""
+
+    series = models.CharField(_("series"), max_length=40)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("number series")
+        verbose_name_plural = _("number series")
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year"], name="counter_series_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.year}: {self.last}"
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def open(self) -> ApplicationQuerySet:
+        return self.filter(state__in=Application.OPEN_STATES)
+
+
+class Application(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        AWAITING_MATERIALS = "awaiting_materials", _("Awaiting materials")
+        NOT_ACCEPTED = "not_accepted", _("Not accepted")
+        IN_REVIEW = "in_review", _("In review")
+        READY = "ready", _("Ready for pickup")
+        DELIVERED = "delivered", _("Delivered")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    OPEN_STATES = (State.IN_REVIEW, State.READY)
+    WITHDRAWABLE = (State.DRAFT, State.AWAITING_MATERIALS, State.IN_REVIEW, State.READY)
+
+    applicant = models.ForeignKey(
+        Applicant,
+        verbose_name=_("applicant"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+    )
+    items = models.ManyToManyField(Item, verbose_name=_("items applied for"), blank=True)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT)
+    received_at = models.DateTimeField(
+        _("materials received at"),
+        help_text=_("The 5 working days of the one-time notice count from here (Art. 32)."),
+    )
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("received by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    notice_due = models.DateField(
+        _("one-time notice due by"),
+        help_text=_("After this day an application not told what is missing counts as accepted."),
+    )
+    receipt_number = models.CharField(
+        _("receipt number"), max_length=12, unique=True, null=True, blank=True
+    )
+    access_code = models.CharField(_("access code"), max_length=8, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    with_gaps = models.BooleanField(_("accepted with gaps (容缺)"), default=False)
+    promised_date = models.DateField(_("promised date"), null=True, blank=True)
+    promised_provisional = models.BooleanField(_("promised date provisional"), default=False)
+    promised_reason = models.TextField(_("why the promised date is what it is"), blank=True)
+    refusal_reasons = models.TextField(_("reasons for not accepting"), blank=True)
+    ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    delivered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("delivered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    closing_note = models.CharField(_("note"), max_length=500, blank=True)
+
+    objects = ApplicationQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["state", "-received_at"], name="application_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.receipt_number or _("Application %(id)s (not accepted yet)") % {"id": self.pk}
+
+    def get_absolute_url(self) -> str:
+        return reverse("applications:detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+
+class ApplicationMaterial(models.Model):
+    """One line of the application's checklist: a material, checked once even when several
+    items require it."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        MISSING = "missing", _("Missing")
+        TO_FOLLOW = "to_follow", _("To follow (容缺)")
+        NOT_NEEDED = "not_needed", _("Not needed")
+
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="materials",
+    )
+    material = models.ForeignKey(
+        Material, verbose_name=_("material"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.MISSING
+    )
+    copies = models.PositiveSmallIntegerField(_("copies received"), default=0)
+    promised_by = models.DateField(
+        _("applicant promises it by"),
+        null=True,
+        blank=True,
+        help_text=_("For a material accepted with gaps: the date in the signed commitment."),
+    )
+    supplied_at = models.DateTimeField(_("supplied at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("checklist line")
+        verbose_name_plural = _("checklist")
+        ordering = ["application", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "material"], name="application_material_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.material}: {self.get_status_display()}"
+
+
+class ReviewQuerySet(models.QuerySet):
+    def open(self) -> ReviewQuerySet:
+        return self.filter(state__in=DepartmentReview.OPEN_STATES)
+
+    def due_before(self, day: dt.date) -> ReviewQuerySet:
+        return self.filter(deadline__lt=day)
+
+    def for_window(self, window: Window) -> ReviewQuerySet:
+        return self.filter(window=window)
+
+
+class DepartmentReview(models.Model):
+    """One approval item of an application, reviewed at that item's window."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        IN_PROGRESS = "in_progress", _("In progress")
+        SUSPENDED = "suspended", _("Clock stopped")
+        AWAITING_COUNTERSIGN = "countersign", _("Awaiting the leader's countersign")
+        DECIDED = "decided", _("Decided")
+        RETURNED = "returned", _("Returned to the comprehensive window")
+        RECEIVED = "received", _("Received back")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Outcome(models.TextChoices):
+        GRANTED = "granted", _("Granted")
+        REFUSED = "refused", _("Refused")
+
+    # The clock runs in these states; SUSPENDED stops it; the rest are done.
+    OPEN_STATES = (State.QUEUED, State.IN_PROGRESS, State.SUSPENDED, State.AWAITING_COUNTERSIGN)
+
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.PROTECT,
+        related_name="reviews",
+    )
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="+"
+    )
+    window = models.ForeignKey(
+        Window, verbose_name=_("window"), on_delete=models.PROTECT, related_name="reviews"
+    )
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.QUEUED)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("officer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    started_on = models.DateField(_("clock starts after"))
+    promised_days = models.PositiveSmallIntegerField(_("promised working days"))
+    statutory_days = models.PositiveSmallIntegerField(_("statutory working days"))
+    # Derived from the clock ledger and the calendar; kept here for the queue and the sweep.
+    deadline = models.DateField(_("deadline"))
+    deadline_provisional = models.BooleanField(_("deadline provisional"), default=False)
+    statutory_deadline = models.DateField(_("statutory deadline"))
+    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices, blank=True)
+    reasons = models.TextField(_("reasons"), blank=True)
+    decision_number = models.CharField(
+        _("decision number"), max_length=40, unique=True, null=True, blank=True
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    signed_under_letter = models.ForeignKey(
+        AuthorizationLetter,
+        verbose_name=_("signed under letter"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    signed_under_posting = models.ForeignKey(
+        StationedDeputy,
+        verbose_name=_("signed under posting"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    seal = models.ForeignKey(
+        Seal,
+        verbose_name=_("seal"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    countersigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("countersigned by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    countersigned_at = models.DateTimeField(_("countersigned at"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received back at"), null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("received back by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = ReviewQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("department review")
+        verbose_name_plural = _("department reviews")
+        ordering = ["deadline", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "item"], name="review_item_once"),
+            models.CheckConstraint(
+                name="review_decision_has_outcome",
+                condition=Q(decided_at__isnull=True) | ~Q(outcome=""),
+            ),
+        ]
+        indexes = [
+            # The window queue: a window's open reviews, earliest deadline first.
+            models.Index(fields=["window", "state", "deadline"], name="review_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.item.name}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+
+class ClockEvent(models.Model):
+    """One line of a review's clock ledger. Rows are written, never changed."""
+
+    class Kind(models.TextChoices):
+        START = "start", _("Clock started")
+        STOP = "stop", _("Clock stopped")
+        RESUME = "resume", _("Clock resumed")
+        EXTEND = "extend", _("Time limit extended")
+
+    class Cause(models.TextChoices):
+        SUPPLEMENTS = "supplements", _("Waiting for the applicant's supplements")
+        EXPERT_REVIEW = "expert_review", _("Expert review")
+        HEARING = "hearing", _("Hearing")
+        TESTING = "testing", _("Testing, inspection or appraisal")
+        OTHER = "other", _("Other time not counted by law")
+
+    review = models.ForeignKey(
+        DepartmentReview,
+        verbose_name=_("review"),
+        on_delete=models.CASCADE,
+        related_name="clock",
+    )
+    kind = models.CharField(_("event"), max_length=8, choices=Kind.choices)
+    cause = models.CharField(_("cause"), max_length=16, choices=Cause.choices, blank=True)
+    at = models.DateTimeField(_("at"))
+    on = models.DateField(_("on"), help_text=_("The day in center time."))
+    days = models.PositiveSmallIntegerField(
+        _("working days"),
+        default=0,
+        help_text=_("Days added by an extension, or the time a stop is expected to need."),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("clock event")
+        verbose_name_plural = _("clock ledger")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.on}"
+
+
+class Document(models.Model):
+    """A numbered document the center issued; the number can be checked against this row."""
+
+    class Kind(models.TextChoices):
+        COMMITMENT_SLIP = "commitment", _("Commitment slip (承诺件)")
+        MISSING_MATERIALS = "missing", _("One-time notice of missing materials")
+        NOT_ACCEPTED = "not_accepted", _("Notice of non-acceptance")
+        STOPPED_TIME = "stopped", _("Notice of stopped time")
+        EXTENSION = "extension", _("Notice of extension")
+        SUPPLEMENTS = "supplements", _("Request for supplements")
+        APPROVAL = "approval", _("Approval decision")
+        REFUSAL = "refusal", _("Refusal decision")
+
+    number = models.CharField(_("number"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.PROTECT,
+        related_name="documents",
+    )
+    review = models.ForeignKey(
+        DepartmentReview,
+        verbose_name=_("review"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+    )
+    clock_event = models.ForeignKey(
+        ClockEvent,
+        verbose_name=_("clock event"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    text = models.TextField(_("text"), blank=True, help_text=_("Reasons or list, as printed."))
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["issued_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("applications:document", args=[self.pk])
+
+
+class Notification(models.Model):
+    """A message to the applicant. The row is written in the transaction of the change it
+    reports; a task delivers it after commit through the configured sender, once."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("E-mail")
+
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    event = models.CharField(_("event"), max_length=20)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} → {self.recipient}: {self.event}"

@@ -179,6 +179,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Who tells applicants (SMS and e-mail): a class with send(notification).
+NOTIFICATION_SENDER = os.getenv("NOTIFICATION_SENDER", "applications.notifications.LogSender")
+# Where the status page is reached from outside, for the QR code on the slip.
+PUBLIC_BASE_URL = os.getenv("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
 EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 # What the center prints on its documents and shows in its header.

@@ -14,11 +14,15 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from applications import services
+from applications.models import Applicant, Project
 from windows.calendar_seed import seed_calendar
 from windows.models import (
     AuthorizationLetter,
     Department,
     Item,
+    ItemMaterial,
+    Material,
     Staff,
     StationedDeputy,
     Window,
@@ -165,3 +169,66 @@ def center(db) -> Center:
         mallory,
         admin,
     )
+
+
+# Intake happens on Monday 28 September 2026, with the National Day break (1–7 October) ahead.
+NOW = aware(2026, 9, 28, 10)
+
+
+@pytest.fixture
+def applicant(db):
+    return Applicant.objects.create(
+        kind="enterprise",
+        name="临安青山建设有限公司",
+        id_number="9144030071526726XG",
+        contact_name="张伟",
+        mobile="13800000000",
+        email="zhang@example.com",
+    )
+
+
+@pytest.fixture
+def project(applicant):
+    return Project.objects.create(
+        applicant=applicant,
+        code="2026-330185-47-01-123456",
+        name="青山湖科技园一期",
+        location="临安区青山湖街道",
+        total_investment="12000.00",
+        land_area="35000.00",
+        description="研发楼三幢及配套设施",
+    )
+
+
+@pytest.fixture
+def materials(center):
+    licence = Material.objects.create(name="营业执照（副本）")
+    form = Material.objects.create(name="申请表")
+    eia = Material.objects.create(name="环境影响评价批复文件")
+    for item in (center.permit, center.design_review, center.planning_item):
+        ItemMaterial.objects.create(item=item, material=licence, form="copy")
+    ItemMaterial.objects.create(item=center.permit, material=form)
+    ItemMaterial.objects.create(item=center.permit, material=eia, form="copy", may_follow=True)
+    return {"licence": licence, "form": form, "eia": eia}
+
+
+@pytest.fixture
+def draft(center, calendar, materials, applicant, project):
+    return services.application_create(
+        applicant=applicant,
+        project=project,
+        by=center.dave,
+        now=NOW,
+        items=[center.permit, center.planning_item],
+    )
+
+
+def receive_all(application, by, **overrides):
+    lines = {}
+    for line in application.materials.select_related("material"):
+        lines[line.pk] = {
+            "status": "received",
+            "copies": 1,
+            **overrides.get(line.material.name, {}),
+        }
+    services.checklist_update(application=application, lines=lines, by=by, now=NOW)

@@ -1,0 +1,721 @@
+"""Every state change of an application or a review: one function each, one transaction each.
+
+Each function locks the row it changes (`select_for_update`), checks the state it expects and
+raises `TransitionError` with a message for the user when the state has moved on, so two clicks
+on the same button, or two officers on the same review, give exactly one outcome. When an
+application and its reviews are both locked, the application is locked first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from windows import authority
+from windows.models import Item, ItemMaterial, Seal, Staff
+from windows.roles import Role
+from windows.workdays import WorkCalendar
+
+from . import clock, notifications
+from .models import (
+    Applicant,
+    Application,
+    ApplicationMaterial,
+    ClockEvent,
+    Counter,
+    DepartmentReview,
+    Document,
+    Project,
+)
+
+# Art. 32: the applicant must be told everything missing within 5 working days of receipt.
+NOTICE_WORKING_DAYS = 5
+# Art. 42: joint handling by several departments, 45 working days; one extension of 10.
+JOINT_HANDLING_DAYS = 45
+MAX_EXTENSION_DAYS = 10
+# Official document numbers are printed in Chinese whatever the reader's language.
+DOCUMENT_PREFIX = {
+    Document.Kind.COMMITMENT_SLIP: "临审承",
+    Document.Kind.MISSING_MATERIALS: "临审告",
+    Document.Kind.NOT_ACCEPTED: "临审不受",
+    Document.Kind.STOPPED_TIME: "临审停",
+    Document.Kind.SUPPLEMENTS: "临审补",
+    Document.Kind.EXTENSION: "临审延",
+}
+ACCESS_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+class TransitionError(Exception):
+    """The change cannot be made; the message says why, in the user's language."""
+
+
+def _save(obj, fields: list[str], by: Staff | None, reason: str = "") -> None:
+    obj._history_user = by
+    if reason:
+        obj._change_reason = reason[:100]
+    obj.save(update_fields=fields)
+
+
+def next_number(series: str, year: int) -> int:
+    """The next number of a series in a year: unique and gapless. Call inside a transaction."""
+    counter, _created = Counter.objects.select_for_update().get_or_create(series=series, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+# --- intake -------------------------------------------------------------------------------
+
+
+def application_create(
+    *,
+    applicant: Applicant,
+    project: Project | None,
+    items: Iterable[Item],
+    by: Staff,
+    now: dt.datetime,
+) -> Application:
+    """Register the materials handed in: a draft with its checklist, and the Art. 32 clock."""
+    items = list(items)
+    if not items:
+        raise TransitionError(_("Choose at least one item."))
+    calendar = WorkCalendar.load()
+    with transaction.atomic():
+        application = Application(
+            applicant=applicant,
+            project=project,
+            received_at=now,
+            received_by=by,
+            notice_due=calendar.add_working_days(timezone.localdate(now), NOTICE_WORKING_DAYS).end,
+        )
+        application._history_user = by
+        application.save()
+        application.items.set(items)
+        _sync_checklist(application)
+    return application
+
+
+def application_set_items(*, application: Application, items: Iterable[Item], by: Staff) -> None:
+    items = list(items)
+    if not items:
+        raise TransitionError(_("Choose at least one item."))
+    with transaction.atomic():
+        application = _lock_application(
+            application, Application.State.DRAFT, Application.State.AWAITING_MATERIALS
+        )
+        application.items.set(items)
+        _sync_checklist(application)
+
+
+def _sync_checklist(application: Application) -> None:
+    """One line per material any chosen item requires (shared materials once)."""
+    needed = set(
+        ItemMaterial.objects.filter(item__in=application.items.all()).values_list(
+            "material_id", flat=True
+        )
+    )
+    have = set(application.materials.values_list("material_id", flat=True))
+    application.materials.filter(material_id__in=have - needed).delete()
+    ApplicationMaterial.objects.bulk_create(
+        [ApplicationMaterial(application=application, material_id=m) for m in sorted(needed - have)]
+    )
+
+
+def checklist_update(
+    *, application: Application, lines: dict[int, dict], by: Staff, now: dt.datetime
+) -> None:
+    """Record what the clerk checked: {line id: {status, copies, promised_by, note}}."""
+    with transaction.atomic():
+        application = _lock_application(
+            application, Application.State.DRAFT, Application.State.AWAITING_MATERIALS
+        )
+        for line in application.materials.select_for_update().filter(id__in=lines):
+            values = lines[line.pk]
+            changed = [k for k, v in values.items() if getattr(line, k) != v]
+            for key in changed:
+                setattr(line, key, values[key])
+            if "status" in changed and line.status == ApplicationMaterial.Status.RECEIVED:
+                line.supplied_at = now
+                changed.append("supplied_at")
+            if changed:
+                _save(line, changed, by)
+
+
+def _lock_application(application: Application, *states: str) -> Application:
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    if states and locked.state not in states:
+        raise TransitionError(
+            _("This application is now “%(state)s”; the page you acted on was out of date.")
+            % {"state": locked.get_state_display()}
+        )
+    return locked
+
+
+def _follow_problems(application: Application, lines, latest_allowed: dt.date) -> list[str]:
+    """Why the lines marked to follow cannot be accepted with gaps, if they cannot."""
+    problems = []
+    allowed = {
+        (req.material_id)
+        for req in ItemMaterial.objects.filter(item__in=application.items.all(), may_follow=True)
+    }
+    forbidden = {
+        req.material_id
+        for req in ItemMaterial.objects.filter(item__in=application.items.all(), may_follow=False)
+    }
+    for line in lines:
+        if line.status != ApplicationMaterial.Status.TO_FOLLOW:
+            continue
+        if line.material_id not in allowed or line.material_id in forbidden:
+            problems.append(
+                _("“%(material)s” may not follow later: an item requires it at intake.")
+                % {"material": line.material}
+            )
+        elif line.promised_by is None:
+            problems.append(
+                _("Enter the date by which the applicant promises “%(material)s”.")
+                % {"material": line.material}
+            )
+        elif line.promised_by > latest_allowed:
+            problems.append(
+                _(
+                    "“%(material)s” must be promised within the time limit, "
+                    "by %(date)s at the latest."
+                )
+                % {"material": line.material, "date": latest_allowed}
+            )
+    return problems
+
+
+def application_accept(*, application: Application, by: Staff, now: dt.datetime) -> Application:
+    """Accept (受理): receipt number, access code, one review per item, the commitment slip.
+
+    1. Lock the application; every checklist line must be received, not needed, or promised
+       (容缺) for a material that may follow, by a date inside the time limit.
+    2. Take the next receipt number of the year and an access code.
+    3. Fan out: one review per item at the item's window, each with its deadline from the
+       promised working days and the calendar; the promise of the application is the latest.
+    4. Issue the commitment slip.
+    """
+    calendar = WorkCalendar.load()
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        application = _lock_application(
+            application, Application.State.DRAFT, Application.State.AWAITING_MATERIALS
+        )
+        lines = list(application.materials.select_related("material"))
+        items = list(application.items.select_related("department", "window"))
+        missing = [line for line in lines if line.status == ApplicationMaterial.Status.MISSING]
+        if missing:
+            raise TransitionError(
+                _(
+                    "Materials are missing: %(list)s. Mark them received, or to follow where an "
+                    "item allows it, or issue the one-time notice."
+                )
+                % {"list": "、".join(str(line.material) for line in missing)}
+            )
+        shortest = min(item.promised_days for item in items)
+        problems = _follow_problems(
+            application, lines, calendar.add_working_days(today, shortest).end
+        )
+        if problems:
+            raise TransitionError(" ".join(problems))
+
+        year = today.year
+        application.receipt_number = f"{year}{next_number('receipt', year):06d}"
+        application.access_code = "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(8))
+        application.accepted_at, application.accepted_by = now, by
+        application.with_gaps = any(
+            line.status == ApplicationMaterial.Status.TO_FOLLOW for line in lines
+        )
+        reviews = []
+        for item in items:
+            due = clock.compute(
+                start=today,
+                promised_days=item.promised_days,
+                statutory_days=item.statutory_days,
+                ledger=[],
+                calendar=calendar,
+                today=today,
+            )
+            reviews.append(
+                DepartmentReview(
+                    application=application,
+                    item=item,
+                    department=item.department,
+                    window=item.window,
+                    started_on=today,
+                    promised_days=item.promised_days,
+                    statutory_days=item.statutory_days,
+                    deadline=due.deadline,
+                    deadline_provisional=due.provisional,
+                    statutory_deadline=due.statutory_deadline,
+                )
+            )
+        for review in reviews:
+            review._history_user = by
+            review.save()
+            ClockEvent.objects.create(
+                review=review, kind=ClockEvent.Kind.START, at=now, on=today, by=by
+            )
+        latest = max(reviews, key=lambda r: (r.deadline, r.promised_days))
+        application.promised_date = latest.deadline
+        application.promised_provisional = any(r.deadline_provisional for r in reviews)
+        application.promised_reason = promised_reason(latest, calendar)
+        application.state = Application.State.IN_REVIEW
+        _save(
+            application,
+            [
+                "receipt_number",
+                "access_code",
+                "accepted_at",
+                "accepted_by",
+                "with_gaps",
+                "promised_date",
+                "promised_provisional",
+                "promised_reason",
+                "state",
+            ],
+            by,
+        )
+        _issue(
+            Document.Kind.COMMITMENT_SLIP,
+            application=application,
+            by=by,
+            now=now,
+            number=f"{DOCUMENT_PREFIX[Document.Kind.COMMITMENT_SLIP]}〔{year}〕"
+            f"{application.receipt_number[4:]}号",
+        )
+        notifications.applicant_event(application, "accepted")
+    return application
+
+
+def promised_reason(review: DepartmentReview, calendar: WorkCalendar) -> str:
+    span = calendar.add_working_days(review.started_on, review.promised_days)
+    return _("%(item)s (%(department)s) takes longest: %(explanation)s") % {
+        "item": review.item.name,
+        "department": review.department.short_name,
+        "explanation": span.explain(),
+    }
+
+
+def joint_handling_warning(application: Application) -> str | None:
+    """Art. 42: several departments have 45 working days in all; say when the promise is longer."""
+    if not application.promised_date or not application.accepted_at:
+        return None
+    span = WorkCalendar.load().count_working_days(
+        timezone.localdate(application.accepted_at), application.promised_date
+    )
+    if span.working_days > JOINT_HANDLING_DAYS:
+        return _(
+            "The promised date is %(days)d working days away, more than the 45 working days "
+            "the law allows for joint handling."
+        ) % {"days": span.working_days}
+    return None
+
+
+def application_notify_missing(
+    *, application: Application, by: Staff, now: dt.datetime, note: str = ""
+) -> Document:
+    """The one-time notice (一次性告知单): everything missing, at once."""
+    with transaction.atomic():
+        application = _lock_application(
+            application, Application.State.DRAFT, Application.State.AWAITING_MATERIALS
+        )
+        missing = list(
+            application.materials.filter(status=ApplicationMaterial.Status.MISSING).select_related(
+                "material"
+            )
+        )
+        if not missing:
+            raise TransitionError(_("Nothing is marked missing: there is nothing to notify."))
+        application.state = Application.State.AWAITING_MATERIALS
+        _save(application, ["state"], by)
+        text = "\n".join(
+            f"{n}. {line.material}{'：' + line.note if line.note else ''}"
+            for n, line in enumerate(missing, 1)
+        )
+        if note:
+            text += "\n" + note
+        return _issue(
+            Document.Kind.MISSING_MATERIALS, application=application, by=by, now=now, text=text
+        )
+
+
+def application_reopen(*, application: Application, by: Staff) -> None:
+    """The applicant is back with materials: the notice is answered, intake goes on."""
+    with transaction.atomic():
+        application = _lock_application(application, Application.State.AWAITING_MATERIALS)
+        application.state = Application.State.DRAFT
+        _save(application, ["state"], by)
+
+
+def application_refuse(
+    *, application: Application, by: Staff, now: dt.datetime, reasons: str
+) -> Document:
+    """Not accepted (不予受理): written reasons and the applicant's remedies (Art. 38)."""
+    if not reasons.strip():
+        raise TransitionError(_("Give the reasons for not accepting."))
+    with transaction.atomic():
+        application = _lock_application(
+            application, Application.State.DRAFT, Application.State.AWAITING_MATERIALS
+        )
+        application.state = Application.State.NOT_ACCEPTED
+        application.refusal_reasons = reasons
+        _save(application, ["state", "refusal_reasons"], by)
+        return _issue(
+            Document.Kind.NOT_ACCEPTED, application=application, by=by, now=now, text=reasons
+        )
+
+
+def application_withdraw(
+    *, application: Application, by: Staff, now: dt.datetime, note: str
+) -> Application:
+    with transaction.atomic():
+        application = _lock_application(application, *Application.WITHDRAWABLE)
+        application.state = Application.State.WITHDRAWN
+        application.withdrawn_at = now
+        application.closing_note = note
+        _save(application, ["state", "withdrawn_at", "closing_note"], by, note)
+        for review in application.reviews.select_for_update().filter(
+            state__in=[*DepartmentReview.OPEN_STATES, DepartmentReview.State.DECIDED]
+        ):
+            review.state = DepartmentReview.State.WITHDRAWN
+            _save(review, ["state"], by, note)
+    return application
+
+
+def application_deliver(*, application: Application, by: Staff, now: dt.datetime) -> Application:
+    """Hand over the results: the application is closed (办结)."""
+    with transaction.atomic():
+        application = _lock_application(application, Application.State.READY)
+        application.state = Application.State.DELIVERED
+        application.delivered_at, application.delivered_by = now, by
+        _save(application, ["state", "delivered_at", "delivered_by"], by)
+    return application
+
+
+# --- department review --------------------------------------------------------------------
+
+
+def _lock_review(review: DepartmentReview, *states: str) -> DepartmentReview:
+    locked = (
+        DepartmentReview.objects.select_for_update()
+        .select_related("item", "window", "department")
+        .get(pk=review.pk)
+    )
+    if states and locked.state not in states:
+        raise TransitionError(
+            _("This review is now “%(state)s”; the page you acted on was out of date.")
+            % {"state": locked.get_state_display()}
+        )
+    return locked
+
+
+def _recompute(review: DepartmentReview, today: dt.date) -> None:
+    due = clock.compute(
+        start=review.started_on,
+        promised_days=review.promised_days,
+        statutory_days=review.statutory_days,
+        ledger=review.clock.order_by("at", "id"),
+        calendar=WorkCalendar.load(),
+        today=today,
+    )
+    review.deadline = due.deadline
+    review.statutory_deadline = due.statutory_deadline
+    review.deadline_provisional = due.provisional
+
+
+def review_claim(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> DepartmentReview:
+    with transaction.atomic():
+        review = _lock_review(review, DepartmentReview.State.QUEUED)
+        review.state = DepartmentReview.State.IN_PROGRESS
+        review.officer, review.claimed_at = by, now
+        _save(review, ["state", "officer", "claimed_at"], by)
+    return review
+
+
+def review_stop(
+    *,
+    review: DepartmentReview,
+    by: Staff,
+    now: dt.datetime,
+    cause: str,
+    days_needed: int,
+    reason: str,
+) -> Document:
+    """Stop the clock: supplements asked for, or expert review, hearing or testing (Art. 45)."""
+    if not reason.strip():
+        raise TransitionError(_("Say what is needed and why, for the written notice."))
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        review = _lock_review(
+            review, DepartmentReview.State.QUEUED, DepartmentReview.State.IN_PROGRESS
+        )
+        event = ClockEvent.objects.create(
+            review=review,
+            kind=ClockEvent.Kind.STOP,
+            cause=cause,
+            at=now,
+            on=today,
+            days=days_needed,
+            reason=reason,
+            by=by,
+        )
+        review.state = DepartmentReview.State.SUSPENDED
+        if review.officer_id is None:
+            review.officer, review.claimed_at = by, now
+        _recompute(review, today)
+        _save(
+            review,
+            [
+                "state",
+                "officer",
+                "claimed_at",
+                "deadline",
+                "statutory_deadline",
+                "deadline_provisional",
+            ],
+            by,
+            reason,
+        )
+        kind = (
+            Document.Kind.SUPPLEMENTS
+            if cause == ClockEvent.Cause.SUPPLEMENTS
+            else Document.Kind.STOPPED_TIME
+        )
+        document = _issue(
+            kind,
+            application=review.application,
+            review=review,
+            event=event,
+            by=by,
+            now=now,
+            text=reason,
+        )
+        notifications.applicant_event(review.application, "stopped", review=review)
+    return document
+
+
+def review_resume(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> DepartmentReview:
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        review = _lock_review(review, DepartmentReview.State.SUSPENDED)
+        ClockEvent.objects.create(
+            review=review, kind=ClockEvent.Kind.RESUME, at=now, on=today, by=by
+        )
+        review.state = DepartmentReview.State.IN_PROGRESS
+        _recompute(review, today)
+        _save(review, ["state", "deadline", "statutory_deadline", "deadline_provisional"], by)
+    return review
+
+
+def review_extend(
+    *,
+    review: DepartmentReview,
+    by: Staff,
+    approved_by: Staff,
+    now: dt.datetime,
+    days: int,
+    reason: str,
+) -> Document:
+    """Extend by up to 10 working days in all, approved by someone who may sign the item."""
+    today = timezone.localdate(now)
+    if not reason.strip():
+        raise TransitionError(_("Give the reason for the extension; the applicant is told it."))
+    with transaction.atomic():
+        review = _lock_review(
+            review,
+            DepartmentReview.State.QUEUED,
+            DepartmentReview.State.IN_PROGRESS,
+            DepartmentReview.State.SUSPENDED,
+        )
+        already = sum(e.days for e in review.clock.filter(kind=ClockEvent.Kind.EXTEND))
+        if days < 1 or already + days > MAX_EXTENSION_DAYS:
+            raise TransitionError(
+                _("An extension is 1 to %(max)d working days in all; %(already)d are used.")
+                % {"max": MAX_EXTENSION_DAYS, "already": already}
+            )
+        if authority.signing_basis(approved_by, review.item, at=now) is None:
+            raise TransitionError(
+                _(
+                    "%(person)s holds no signing authority for this item and cannot approve an "
+                    "extension."
+                )
+                % {"person": approved_by}
+            )
+        event = ClockEvent.objects.create(
+            review=review,
+            kind=ClockEvent.Kind.EXTEND,
+            at=now,
+            on=today,
+            days=days,
+            reason=reason,
+            approved_by=approved_by,
+            by=by,
+        )
+        _recompute(review, today)
+        _save(review, ["deadline", "statutory_deadline", "deadline_provisional"], by, reason)
+        document = _issue(
+            Document.Kind.EXTENSION,
+            application=review.application,
+            review=review,
+            event=event,
+            by=by,
+            now=now,
+            text=reason,
+        )
+        notifications.applicant_event(review.application, "extended", review=review)
+    return document
+
+
+def review_decide(
+    *, review: DepartmentReview, by: Staff, now: dt.datetime, outcome: str, reasons: str
+) -> Document:
+    """Grant or refuse, only with signing authority for the item at this moment.
+
+    The decision is numbered in the department's series, issued in the department's name,
+    stamped with the window's seal, and records the letter or posting it was signed under.
+    """
+    if outcome == DepartmentReview.Outcome.REFUSED and not reasons.strip():
+        raise TransitionError(_("A refusal must give its reasons."))
+    with transaction.atomic():
+        review = _lock_review(
+            review, DepartmentReview.State.QUEUED, DepartmentReview.State.IN_PROGRESS
+        )
+        basis = authority.signing_basis(by, review.item, at=now)
+        if basis is None:
+            raise TransitionError(
+                _(
+                    "You hold no signing authority for “%(item)s” at this moment: no letter of "
+                    "authorization or posting covers it."
+                )
+                % {"item": review.item.name}
+            )
+        seal = Seal.objects.filter(window=review.window, is_active=True).first()
+        if seal is None:
+            raise TransitionError(_("The window has no approval seal in use."))
+        year = timezone.localdate(now).year
+        department = review.department
+        review.outcome = outcome
+        review.reasons = reasons
+        review.decision_number = (
+            f"{department.short_name}许字〔{year}〕第"
+            f"{next_number(f'decision:{department.code}', year)}号"
+        )
+        review.decided_at, review.signed_by, review.seal = now, by, seal
+        review.signed_under_letter, review.signed_under_posting = basis.letter, basis.posting
+        if review.officer_id is None:
+            review.officer, review.claimed_at = by, now
+        review.state = (
+            DepartmentReview.State.AWAITING_COUNTERSIGN
+            if review.item.needs_countersign
+            else DepartmentReview.State.DECIDED
+        )
+        _save(
+            review,
+            [
+                "outcome",
+                "reasons",
+                "decision_number",
+                "decided_at",
+                "signed_by",
+                "seal",
+                "signed_under_letter",
+                "signed_under_posting",
+                "officer",
+                "claimed_at",
+                "state",
+            ],
+            by,
+        )
+        kind = (
+            Document.Kind.APPROVAL
+            if outcome == DepartmentReview.Outcome.GRANTED
+            else Document.Kind.REFUSAL
+        )
+        document = _issue(
+            kind,
+            application=review.application,
+            review=review,
+            by=by,
+            now=now,
+            number=review.decision_number,
+            text=reasons,
+        )
+    return document
+
+
+def review_countersign(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> None:
+    """The department leader's own signature on an item that needs it."""
+    with transaction.atomic():
+        review = _lock_review(review, DepartmentReview.State.AWAITING_COUNTERSIGN)
+        if not (by.has_role(Role.DEPARTMENT_LEADER) and by.department_id == review.department_id):
+            raise TransitionError(
+                _("Only the leader of %(department)s can countersign.")
+                % {"department": review.department}
+            )
+        review.countersigned_by, review.countersigned_at = by, now
+        review.state = DepartmentReview.State.DECIDED
+        _save(review, ["countersigned_by", "countersigned_at", "state"], by)
+
+
+def review_return(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> None:
+    """The window closes its part; the document travels back to the comprehensive window."""
+    with transaction.atomic():
+        review = _lock_review(review, DepartmentReview.State.DECIDED)
+        review.state = DepartmentReview.State.RETURNED
+        review.returned_at = now
+        _save(review, ["state", "returned_at"], by)
+
+
+def review_receive(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> Application:
+    """The comprehensive window confirms receipt; the last one back makes the application ready.
+
+    The application is locked first, so the last two reviews received at once make it ready once.
+    """
+    with transaction.atomic():
+        application = _lock_application(review.application, Application.State.IN_REVIEW)
+        review = _lock_review(review, DepartmentReview.State.RETURNED)
+        review.state = DepartmentReview.State.RECEIVED
+        review.received_at, review.received_by = now, by
+        _save(review, ["state", "received_at", "received_by"], by)
+        pending = application.reviews.exclude(
+            state__in=[DepartmentReview.State.RECEIVED, DepartmentReview.State.WITHDRAWN]
+        )
+        if not pending.exists():
+            application.state = Application.State.READY
+            application.ready_at = now
+            _save(application, ["state", "ready_at"], by)
+            notifications.applicant_event(application, "ready")
+    return application
+
+
+def _issue(
+    kind: str,
+    *,
+    application: Application,
+    by: Staff,
+    now: dt.datetime,
+    number: str = "",
+    review: DepartmentReview | None = None,
+    event: ClockEvent | None = None,
+    text: str = "",
+) -> Document:
+    if not number:
+        year = timezone.localdate(now).year
+        number = f"{DOCUMENT_PREFIX[kind]}〔{year}〕{next_number(f'document:{kind}', year)}号"
+    return Document.objects.create(
+        number=number,
+        kind=kind,
+        application=application,
+        review=review,
+        clock_event=event,
+        issued_at=now,
+        issued_by=by,
+        text=text,
+    )
