@@ -4,5 +4,19 @@ from . import views
 
 app_name = "applications"
 urlpatterns = [
-    path("", views.intake, name="intake"),
+    path("intake/", views.intake, name="intake"),
+    path("intake/search/", views.applicant_search, name="search"),
+    path("intake/applicants/new/", views.applicant_new, name="applicant_new"),
+    path("intake/applicants/<int:pk>/", views.applicant_detail, name="applicant"),
+    path("intake/applicants/<int:pk>/projects/new/", views.project_new, name="project_new"),
+    path("intake/applicants/<int:pk>/apply/", views.apply, name="apply"),
+    path("applications/<int:pk>/", views.application_detail, name="detail"),
+    path("applications/<int:pk>/timeline/", views.application_timeline, name="timeline"),
+    path("applications/<int:pk>/<slug:action>/", views.application_action, name="act"),
+    path("documents/<int:pk>.pdf", views.document_pdf, name="document"),
+    path("reviews/", views.queue, name="queue"),
+    path("reviews/countersign/", views.countersign_queue, name="countersign"),
+    path("reviews/<int:pk>/", views.review_detail, name="review"),
+    path("reviews/<int:pk>/receive/", views.review_receive, name="receive"),
+    path("reviews/<int:pk>/<slug:action>/", views.review_action, name="review_act"),
 ]

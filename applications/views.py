@@ -1,30 +1,557 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from windows.models import Department, Item
-from windows.roles import Role
+from windows import authority
+from windows.models import Absence, Post, Staff
+from windows.roles import WINDOW_ROLES, Role
+from windows.workdays import WorkCalendar
+
+from . import access, clock, services, timeline
+from .forms import (
+    ApplicantForm,
+    ApplyForm,
+    ChecklistFormSet,
+    DecideForm,
+    ExtendForm,
+    NoteForm,
+    ProjectForm,
+    ReasonsForm,
+    StopForm,
+)
+from .models import Applicant, Application, DepartmentReview, Project
+
+# A review within this many working days of its deadline shows yellow (the sweep's margin).
+WARNING_WORKING_DAYS = 2
+
+
+def _clerk(request: HttpRequest) -> None:
+    if not request.user.has_role(Role.INTAKE_CLERK):
+        raise PermissionDenied
+
+
+def _act(request: HttpRequest, action: Callable[[], object], done: str) -> bool:
+    """Run a service; report its refusal as a message instead of an error page."""
+    try:
+        action()
+    except services.TransitionError as error:
+        messages.error(request, str(error))
+        return False
+    messages.success(request, done)
+    return True
+
+
+# --- the comprehensive window ---------------------------------------------------------------
 
 
 @login_required
 def intake(request: HttpRequest) -> HttpResponse:
-    """The comprehensive window's desk, starting with the parallel approval package."""
+    """The clerk's desk: find or register the applicant; what is waiting at the window."""
     if not request.user.has_role(Role.INTAKE_CLERK, Role.CENTER_MANAGER):
         raise PermissionDenied
-    package = (
-        Item.objects.active()
-        .filter(fixed_asset_parallel=True)
-        .select_related("department", "window")
-        .annotate(material_count=Count("requirements"))
-        .order_by("department__sort_order", "code")
+    today = timezone.localdate()
+    base = Application.objects.select_related("applicant", "project")
+    drafts = base.filter(
+        state__in=[Application.State.DRAFT, Application.State.AWAITING_MATERIALS]
+    ).order_by("notice_due")
+    returned = (
+        DepartmentReview.objects.filter(state=DepartmentReview.State.RETURNED)
+        .select_related("application__applicant", "item", "window")
+        .order_by("returned_at")
     )
+    ready = base.filter(state=Application.State.READY).order_by("ready_at")
+    accepted_today = base.filter(accepted_at__date=today).order_by("-accepted_at")
     return render(
         request,
         "applications/intake.html",
         {
-            "package": package,
-            "departments": Department.objects.filter(items__in=package).distinct(),
+            "drafts": drafts,
+            "returned": returned,
+            "ready": ready,
+            "accepted_today": accepted_today,
+            "today": today,
         },
     )
+
+
+@login_required
+def applicant_search(request: HttpRequest) -> HttpResponse:
+    """Search as you type: an HTML fragment of matching applicants and projects."""
+    _clerk(request)
+    q = request.GET.get("q", "").strip()
+    applicants = projects = []
+    if len(q) >= 2:
+        applicants = Applicant.objects.filter(
+            Q(name__icontains=q) | Q(id_number__istartswith=q) | Q(mobile__startswith=q)
+        ).order_by("name")[:10]
+        projects = Project.objects.filter(
+            Q(code__startswith=q) | Q(name__icontains=q)
+        ).select_related("applicant")[:10]
+    return render(
+        request,
+        "applications/_search_results.html",
+        {"applicants": applicants, "projects": projects, "q": q},
+    )
+
+
+@login_required
+def applicant_new(request: HttpRequest) -> HttpResponse:
+    _clerk(request)
+    form = ApplicantForm(request.POST or None, initial={"kind": Applicant.Kind.ENTERPRISE})
+    if request.method == "POST" and form.is_valid():
+        applicant = form.save()
+        messages.success(request, _("Applicant registered."))
+        return redirect("applications:applicant", applicant.pk)
+    return render(request, "applications/applicant_form.html", {"form": form})
+
+
+@login_required
+def applicant_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _clerk(request)
+    applicant = get_object_or_404(Applicant, pk=pk)
+    return render(
+        request,
+        "applications/applicant.html",
+        {
+            "applicant": applicant,
+            "projects": applicant.projects.annotate(application_count=Count("applications")),
+            "applications": applicant.applications.select_related("project").order_by(
+                "-received_at"
+            ),
+        },
+    )
+
+
+@login_required
+def project_new(request: HttpRequest, pk: int) -> HttpResponse:
+    _clerk(request)
+    applicant = get_object_or_404(Applicant, pk=pk)
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        project = form.save(commit=False)
+        project.applicant = applicant
+        project.save()
+        messages.success(request, _("Project registered."))
+        return redirect("applications:apply", applicant.pk)
+    return render(request, "applications/project_form.html", {"form": form, "applicant": applicant})
+
+
+@login_required
+def apply(request: HttpRequest, pk: int) -> HttpResponse:
+    """Choose the project and the items; the draft gets its checklist."""
+    _clerk(request)
+    applicant = get_object_or_404(Applicant, pk=pk)
+    form = ApplyForm(request.POST or None, applicant=applicant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = services.application_create(
+                applicant=applicant,
+                project=form.cleaned_data["project"],
+                items=form.cleaned_data["items"],
+                by=request.user,
+                now=timezone.now(),
+            )
+        except services.TransitionError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("applications:detail", application.pk)
+    items = list(form.fields["items"].queryset)
+    return render(
+        request,
+        "applications/apply.html",
+        {
+            "form": form,
+            "applicant": applicant,
+            "items": items,
+            "chosen": {str(v) for v in form["items"].value() or []},
+        },
+    )
+
+
+@login_required
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = access.get_application(request.user, pk)
+    is_clerk = request.user.has_role(Role.INTAKE_CLERK)
+    editable = is_clerk and application.state in (
+        Application.State.DRAFT,
+        Application.State.AWAITING_MATERIALS,
+    )
+    lines = application.materials.select_related("material").order_by("id")
+    formset = ChecklistFormSet(request.POST or None, queryset=lines, prefix="m")
+    if request.method == "POST" and editable:
+        if formset.is_valid():
+            changes = {
+                f.instance.pk: {k: f.cleaned_data[k] for k in f.fields} for f in formset.forms
+            }
+            if _act(
+                request,
+                lambda: services.checklist_update(
+                    application=application, lines=changes, by=request.user, now=timezone.now()
+                ),
+                _("Checklist saved."),
+            ):
+                return redirect("applications:detail", application.pk)
+        else:
+            messages.error(request, _("Some lines of the checklist need correcting."))
+    today = timezone.localdate()
+    reviews = application.reviews.select_related(
+        "item", "window", "department", "officer"
+    ).order_by("deadline")
+    return render(
+        request,
+        "applications/application.html",
+        {
+            "application": application,
+            "formset": formset,
+            "lines": lines,
+            "editable": editable,
+            "is_clerk": is_clerk,
+            "reviews": reviews,
+            "documents": application.documents.select_related("review").order_by("issued_at"),
+            "notifications": application.notifications.all()[:20],
+            "items": application.items.select_related("department", "window"),
+            "notice_overdue": application.notice_due < today,
+            "notice_soon": today <= application.notice_due <= today + dt.timedelta(days=2),
+            "joint_warning": services.joint_handling_warning(application),
+            "today": today,
+            "refuse_form": ReasonsForm(),
+            "note_form": NoteForm(),
+            "withdrawable": application.state in Application.WITHDRAWABLE,
+        },
+    )
+
+
+@require_POST
+@login_required
+def application_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    _clerk(request)
+    application = access.get_application(request.user, pk)
+    now, user = timezone.now(), request.user
+    if action == "accept":
+        _act(
+            request,
+            lambda: services.application_accept(application=application, by=user, now=now),
+            _("Accepted. Print the commitment slip for the applicant."),
+        )
+    elif action == "notify":
+        form = NoteForm(request.POST)
+        note = form.cleaned_data["note"] if form.is_valid() else ""
+        _act(
+            request,
+            lambda: services.application_notify_missing(
+                application=application, by=user, now=now, note=note
+            ),
+            _("One-time notice issued. Print it for the applicant."),
+        )
+    elif action == "reopen":
+        _act(
+            request,
+            lambda: services.application_reopen(application=application, by=user),
+            _("The applicant is back: intake goes on."),
+        )
+    elif action == "refuse":
+        form = ReasonsForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Give the reasons for not accepting."))
+        else:
+            _act(
+                request,
+                lambda: services.application_refuse(
+                    application=application, by=user, now=now, reasons=form.cleaned_data["reasons"]
+                ),
+                _("Not accepted. Print the notice for the applicant."),
+            )
+    elif action == "withdraw":
+        form = NoteForm(request.POST)
+        note = form.cleaned_data["note"] if form.is_valid() else ""
+        _act(
+            request,
+            lambda: services.application_withdraw(
+                application=application, by=user, now=now, note=note
+            ),
+            _("The application is withdrawn."),
+        )
+    elif action == "deliver":
+        _act(
+            request,
+            lambda: services.application_deliver(application=application, by=user, now=now),
+            _("Results handed over: the application is closed."),
+        )
+    else:
+        raise PermissionDenied
+    return redirect("applications:detail", application.pk)
+
+
+@require_POST
+@login_required
+def review_receive(request: HttpRequest, pk: int) -> HttpResponse:
+    _clerk(request)
+    review = access.get_review(request.user, pk)
+    _act(
+        request,
+        lambda: services.review_receive(review=review, by=request.user, now=timezone.now()),
+        _("Receipt confirmed."),
+    )
+    return redirect(
+        request.POST.get("next") or "applications:detail",
+        *([] if request.POST.get("next") else [review.application_id]),
+    )
+
+
+@login_required
+def application_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    application = access.get_application(request.user, pk)
+    return render(
+        request,
+        "applications/timeline.html",
+        {
+            "application": application,
+            "events": timeline.events(application),
+        },
+    )
+
+
+@login_required
+def document_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from . import documents
+
+    document = access.get_document(request.user, pk)
+    response = HttpResponse(documents.render_pdf(document), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{document.kind}-{document.pk}.pdf"'
+    return response
+
+
+# --- the department windows -----------------------------------------------------------------
+
+
+def _traffic_light(reviews, today: dt.date, calendar: WorkCalendar) -> None:
+    soon = calendar.add_working_days(today, WARNING_WORKING_DAYS).end
+    for review in reviews:
+        if review.state == DepartmentReview.State.SUSPENDED:
+            review.light = "stopped"
+        elif review.deadline < today:
+            review.light = "red"
+            review.days_late = calendar.count_working_days(review.deadline, today).working_days
+        elif review.deadline <= soon:
+            review.light = "yellow"
+        else:
+            review.light = "green"
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """A window's open reviews, due dates first; work of an away A holder is marked for B."""
+    user = request.user
+    if not user.has_role(*WINDOW_ROLES) or user.window_id is None:
+        raise PermissionDenied
+    today = timezone.localdate()
+    reviews = list(
+        DepartmentReview.objects.open()
+        .for_window(user.window)
+        .select_related("application__applicant", "application__project", "item", "officer")
+        .order_by("deadline", "id")
+    )
+    away = set(Absence.objects.covering(today).values_list("staff_id", flat=True))
+    covering_for = {
+        post.holder_a_id: post.holder_a
+        for post in Post.objects.filter(holder_b=user, holder_a_id__in=away).select_related(
+            "holder_a"
+        )
+    }
+    _traffic_light(reviews, today, WorkCalendar.load())
+    for review in reviews:
+        review.covering = review.officer_id in covering_for
+    finished = (
+        DepartmentReview.objects.for_window(user.window)
+        .filter(state__in=[DepartmentReview.State.DECIDED, DepartmentReview.State.RETURNED])
+        .select_related("application__applicant", "item")
+        .order_by("-decided_at")[:20]
+    )
+    return render(
+        request,
+        "applications/queue.html",
+        {
+            "window": user.window,
+            "reviews": reviews,
+            "finished": finished,
+            "covering_for": covering_for.values(),
+            "today": today,
+            "counts": {
+                "red": sum(r.light == "red" for r in reviews),
+                "yellow": sum(r.light == "yellow" for r in reviews),
+                "stopped": sum(r.light == "stopped" for r in reviews),
+            },
+        },
+    )
+
+
+def _signers(review: DepartmentReview, now):
+    ids = [
+        staff_id for staff_id, item_id in authority.current_grants() if item_id == review.item_id
+    ]
+    return [
+        s
+        for s in Staff.objects.filter(pk__in=ids, is_active=True)
+        if authority.signing_basis(s, review.item, at=now)
+    ]
+
+
+@login_required
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    review = access.get_review(request.user, pk)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    calendar = WorkCalendar.load()
+    ledger = list(review.clock.select_related("by", "approved_by").order_by("at", "id"))
+    due = clock.compute(
+        start=review.started_on,
+        promised_days=review.promised_days,
+        statutory_days=review.statutory_days,
+        ledger=ledger,
+        calendar=calendar,
+        today=today,
+    )
+    _traffic_light([review], today, calendar)
+    signers = Staff.objects.filter(pk__in=[s.pk for s in _signers(review, now)])
+    basis = authority.signing_basis(request.user, review.item, at=now)
+    at_window = request.user.window_id == review.window_id
+    return render(
+        request,
+        "applications/review.html",
+        {
+            "review": review,
+            "application": review.application,
+            "ledger": ledger,
+            "due": due,
+            "basis": basis,
+            "at_window": at_window,
+            "can_countersign": (
+                review.state == DepartmentReview.State.AWAITING_COUNTERSIGN
+                and request.user.has_role(Role.DEPARTMENT_LEADER)
+                and request.user.department_id == review.department_id
+            ),
+            "lines": review.application.materials.select_related("material")
+            .filter(material__requirements__item=review.item)
+            .distinct(),
+            "documents": review.documents.all(),
+            "stop_form": StopForm(),
+            "extend_form": ExtendForm(signers=signers),
+            "decide_form": DecideForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    review = access.get_review(request.user, pk)
+    user, now = request.user, timezone.now()
+    if action == "countersign":
+        _act(
+            request,
+            lambda: services.review_countersign(review=review, by=user, now=now),
+            _("Countersigned."),
+        )
+        return redirect("applications:review", review.pk)
+    if user.window_id != review.window_id:
+        raise PermissionDenied
+    if action == "claim":
+        _act(
+            request,
+            lambda: services.review_claim(review=review, by=user, now=now),
+            _("The review is yours."),
+        )
+    elif action == "stop":
+        form = StopForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            _act(
+                request,
+                lambda: services.review_stop(
+                    review=review,
+                    by=user,
+                    now=now,
+                    cause=data["cause"],
+                    days_needed=data["days_needed"],
+                    reason=data["reason"],
+                ),
+                _("The clock is stopped. Print the notice for the applicant."),
+            )
+        else:
+            messages.error(request, _("Say what is needed and why, for the written notice."))
+    elif action == "resume":
+        _act(
+            request,
+            lambda: services.review_resume(review=review, by=user, now=now),
+            _("The clock runs again with the remaining days."),
+        )
+    elif action == "extend":
+        form = ExtendForm(request.POST, signers=Staff.objects.filter(is_active=True))
+        if form.is_valid():
+            data = form.cleaned_data
+            _act(
+                request,
+                lambda: services.review_extend(
+                    review=review,
+                    by=user,
+                    approved_by=data["approved_by"],
+                    now=now,
+                    days=data["days"],
+                    reason=data["reason"],
+                ),
+                _("Extended. Print the notice for the applicant."),
+            )
+        else:
+            messages.error(request, _("An extension needs its days, who approved it and why."))
+    elif action == "decide":
+        form = DecideForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            _act(
+                request,
+                lambda: services.review_decide(
+                    review=review,
+                    by=user,
+                    now=now,
+                    outcome=data["outcome"],
+                    reasons=data["reasons"],
+                ),
+                _("Decision signed and numbered."),
+            )
+        else:
+            messages.error(request, _("Choose grant or refuse."))
+    elif action == "return":
+        _act(
+            request,
+            lambda: services.review_return(review=review, by=user, now=now),
+            _("Returned to the comprehensive window."),
+        )
+    else:
+        raise PermissionDenied
+    return redirect("applications:review", review.pk)
+
+
+@login_required
+def countersign_queue(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.has_role(Role.DEPARTMENT_LEADER) or user.department_id is None:
+        raise PermissionDenied
+    reviews = (
+        DepartmentReview.objects.filter(
+            department_id=user.department_id, state=DepartmentReview.State.AWAITING_COUNTERSIGN
+        )
+        .select_related("application__applicant", "item", "signed_by", "window")
+        .order_by("deadline")
+    )
+    return render(request, "applications/countersign.html", {"reviews": reviews})

@@ -15,6 +15,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("windows.urls")),
-    path("intake/", include("applications.urls")),
+    path("", include("applications.urls")),
     path("supervision/", include("supervision.urls")),
 ]

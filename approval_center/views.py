@@ -9,9 +9,9 @@ ROLE_HOMES = {
     Role.ADMINISTRATOR: "windows:admin_home",
     Role.CENTER_MANAGER: "supervision:dashboard",
     Role.DEPARTMENT_LEADER: "windows:my_department",
-    Role.STATIONED_DEPUTY: "windows:my_window",
-    Role.WINDOW_HEAD: "windows:my_window",
-    Role.WINDOW_OFFICER: "windows:my_window",
+    Role.STATIONED_DEPUTY: "applications:queue",
+    Role.WINDOW_HEAD: "applications:queue",
+    Role.WINDOW_OFFICER: "applications:queue",
     Role.INTAKE_CLERK: "applications:intake",
 }
 

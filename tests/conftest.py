@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from applications import services
 from applications.models import Applicant, Project
+from windows import authority
 from windows.calendar_seed import seed_calendar
 from windows.models import (
     AuthorizationLetter,
@@ -23,6 +24,7 @@ from windows.models import (
     Item,
     ItemMaterial,
     Material,
+    Seal,
     Staff,
     StationedDeputy,
     Window,
@@ -232,3 +234,21 @@ def receive_all(application, by, **overrides):
             **overrides.get(line.material.name, {}),
         }
     services.checklist_update(application=application, lines=lines, by=by, now=NOW)
+
+
+@pytest.fixture
+def seals(center):
+    for window in (center.intake_window, center.construction_window, center.planning_window):
+        Seal.objects.create(
+            window=window,
+            number=f"33{window.number}",
+            issued_on=dt.date(2024, 1, 1),
+            inscription=f"{window.name}行政审批专用章",
+        )
+
+
+@pytest.fixture
+def accepted(draft, center, seals):
+    authority.sync_signing_authority(at=NOW)
+    receive_all(draft, center.dave)
+    return services.application_accept(application=draft, by=center.dave, now=NOW)

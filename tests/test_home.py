@@ -4,9 +4,9 @@ from django.urls import reverse
 from .conftest import PASSWORD, make_staff
 
 HOMES = {
-    "alice": "/window/",
-    "bob": "/window/",
-    "carol": "/window/",
+    "alice": "/reviews/",
+    "bob": "/reviews/",
+    "carol": "/reviews/",
     "dave": "/intake/",
     "erin": "/supervision/",
     "frank": "/department/",

@@ -5,27 +5,8 @@ import pytest
 from applications import services
 from applications.models import Application, DepartmentReview, Document
 from windows import authority
-from windows.models import Seal
 
-from .conftest import NOW, aware, receive_all
-
-
-@pytest.fixture
-def seals(center):
-    for window in (center.intake_window, center.construction_window, center.planning_window):
-        Seal.objects.create(
-            window=window,
-            number=f"33{window.number}",
-            issued_on=dt.date(2024, 1, 1),
-            inscription=f"{window.name}行政审批专用章",
-        )
-
-
-@pytest.fixture
-def accepted(draft, center, seals):
-    authority.sync_signing_authority(at=NOW)
-    receive_all(draft, center.dave)
-    return services.application_accept(application=draft, by=center.dave, now=NOW)
+from .conftest import NOW, aware
 
 
 def review_of(application, item) -> DepartmentReview:

@@ -5,9 +5,9 @@ from ..conftest import PASSWORD
 
 HOMES = {
     "dave": ("/intake/", "综合窗口"),
-    "alice": ("/window/", "A05"),
-    "bob": ("/window/", "你的签批权限"),
-    "carol": ("/window/", "A02"),
+    "alice": ("/reviews/", "A05"),
+    "bob": ("/reviews/", "A05"),
+    "carol": ("/reviews/", "A02"),
     "frank": ("/department/", "临安市发展计划局"),
     "erin": ("/supervision/", "AB岗"),
     "root": ("/administration/", "签批权限"),
@@ -40,7 +40,7 @@ def test_each_role_signs_in_and_lands_on_its_home(
 def test_the_language_switcher_and_sign_out(live_server, transactional_db, center, page, shot):
     sign_in(page, live_server, "alice")
     page.get_by_role("button", name="English").click()
-    expect(page.get_by_role("link", name="My window")).to_be_visible()
+    expect(page.get_by_role("link", name="Queue")).to_be_visible()
     shot("home-alice-en")
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(f"{live_server.url}/accounts/login/")

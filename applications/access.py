@@ -1,0 +1,69 @@
+"""Who may see which application and review: written once, used by every view.
+
+- intake clerks and center managers see every application (the comprehensive window takes them
+  all in and hands them all out; managers supervise);
+- the staff of a department (officers, heads, deputies, the leader) see the applications that
+  have a review of their department, and those reviews;
+- nobody else sees anything: a 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from windows.models import Staff
+from windows.roles import Role
+
+from .models import Application, DepartmentReview, Document
+
+CENTER_WIDE = (Role.INTAKE_CLERK, Role.CENTER_MANAGER, Role.ADMINISTRATOR)
+
+
+def sees_everything(user: Staff) -> bool:
+    return user.has_role(*CENTER_WIDE)
+
+
+def applications_for(user: Staff) -> QuerySet[Application]:
+    if sees_everything(user):
+        return Application.objects.all()
+    if user.department_id is None:
+        return Application.objects.none()
+    return Application.objects.filter(reviews__department_id=user.department_id).distinct()
+
+
+def reviews_for(user: Staff) -> QuerySet[DepartmentReview]:
+    if sees_everything(user):
+        return DepartmentReview.objects.all()
+    if user.department_id is None:
+        return DepartmentReview.objects.none()
+    return DepartmentReview.objects.filter(department_id=user.department_id)
+
+
+def get_application(user: Staff, pk: int) -> Application:
+    return get_object_or_404(applications_for(user).select_related("applicant", "project"), pk=pk)
+
+
+def get_review(user: Staff, pk: int) -> DepartmentReview:
+    return get_object_or_404(
+        reviews_for(user).select_related(
+            "application__applicant",
+            "application__project",
+            "item",
+            "window",
+            "department",
+            "officer",
+        ),
+        pk=pk,
+    )
+
+
+def get_document(user: Staff, pk: int) -> Document:
+    document = get_object_or_404(Document.objects.select_related("review"), pk=pk)
+    # A department sees the documents of its own reviews, and the application's own documents
+    # (slip, notices) when it has a review in it.
+    if not sees_everything(user):
+        get_application(user, document.application_id)
+        if document.review_id and document.review.department_id != user.department_id:
+            get_review(user, document.review_id)
+    return document

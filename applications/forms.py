@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from windows.models import Item, Staff
+
+from . import validators
+from .models import Applicant, ApplicationMaterial, ClockEvent, DepartmentReview, Project
+from .services import MAX_EXTENSION_DAYS
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ApplicantForm(forms.ModelForm):
+    class Meta:
+        model = Applicant
+        fields = ["kind", "name", "id_number", "contact_name", "mobile", "email", "address"]
+        widgets = {"kind": forms.RadioSelect}
+
+    def clean_id_number(self) -> str:
+        value = self.cleaned_data["id_number"].strip().upper()
+        kind = self.cleaned_data.get("kind")
+        if kind == Applicant.Kind.ENTERPRISE:
+            validators.validate_uscc(value)
+        elif kind == Applicant.Kind.PERSON:
+            validators.validate_resident_id(value)
+        return value
+
+    def clean_mobile(self) -> str:
+        return self.cleaned_data["mobile"].strip()
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = ["code", "name", "location", "total_investment", "land_area", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].strip()
+
+
+class ApplyForm(forms.Form):
+    project = forms.ModelChoiceField(
+        label=_("Project"),
+        queryset=Project.objects.none(),
+        required=False,
+        empty_label=_("No project (a person's or a single item's application)"),
+    )
+    items = forms.ModelMultipleChoiceField(
+        label=_("Items applied for"),
+        queryset=Item.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, applicant: Applicant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = applicant.projects.all()
+        self.fields["items"].queryset = (
+            Item.objects.active()
+            .filter(handled_in_center=True)
+            .select_related("department", "window")
+            .order_by("department__sort_order", "code")
+        )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if "package" in self.data:
+            data["items"] = list(self.fields["items"].queryset.filter(fixed_asset_parallel=True))
+        if not data.get("items"):
+            raise ValidationError(_("Choose at least one item, or take the whole package."))
+        if any(item.fixed_asset_parallel for item in data["items"]) and not data.get("project"):
+            self.add_error("project", _("Items of the investment package need a project."))
+        return data
+
+
+class ChecklistLineForm(forms.ModelForm):
+    class Meta:
+        model = ApplicationMaterial
+        fields = ["status", "copies", "promised_by", "note"]
+        widgets = {"promised_by": DATE, "copies": forms.NumberInput(attrs={"min": 0, "max": 99})}
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("status") == ApplicationMaterial.Status.TO_FOLLOW and not data.get(
+            "promised_by"
+        ):
+            self.add_error("promised_by", _("Enter the date the applicant promises it by."))
+        return data
+
+
+ChecklistFormSet = forms.modelformset_factory(ApplicationMaterial, form=ChecklistLineForm, extra=0)
+
+
+class ReasonsForm(forms.Form):
+    reasons = forms.CharField(
+        label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class StopForm(forms.Form):
+    cause = forms.ChoiceField(label=_("Cause"), choices=ClockEvent.Cause.choices)
+    days_needed = forms.IntegerField(
+        label=_("Working days needed"),
+        min_value=0,
+        max_value=250,
+        initial=0,
+        help_text=_("The time the applicant is told it will take (Art. 45); 0 if unknown."),
+    )
+    reason = forms.CharField(
+        label=_("What is needed and why"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ExtendForm(forms.Form):
+    days = forms.IntegerField(label=_("Working days"), min_value=1, max_value=MAX_EXTENSION_DAYS)
+    approved_by = forms.ModelChoiceField(label=_("Approved by"), queryset=Staff.objects.none())
+    reason = forms.CharField(
+        label=_("Reason, as told to the applicant"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, signers, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["approved_by"].queryset = signers
+
+
+class DecideForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Decision"), choices=DepartmentReview.Outcome.choices, widget=forms.RadioSelect
+    )
+    reasons = forms.CharField(
+        label=_("Reasons"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Required for a refusal; printed on the decision."),
+    )

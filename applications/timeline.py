@@ -1,0 +1,144 @@
+"""An application's timeline, built from its history: who did what, when, under which authority,
+with the clock's stops and extensions. A handful of queries, whatever the application's size."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from .models import Application, ClockEvent, DepartmentReview, Document
+
+
+@dataclass
+class Event:
+    at: dt.datetime
+    who: object
+    what: str
+    detail: str = ""
+    kind: str = "state"
+    document: Document | None = None
+
+
+def events(application: Application) -> list[Event]:
+    result: list[Event] = []
+    states = dict(Application.State.choices)
+    previous = None
+    for row in application.history.order_by("history_date", "history_id").select_related(
+        "history_user"
+    ):
+        if previous is None:
+            result.append(
+                Event(
+                    row.history_date,
+                    row.history_user,
+                    _("Materials received at the comprehensive window"),
+                )
+            )
+        elif row.state != previous.state:
+            detail = ""
+            if row.state == Application.State.IN_REVIEW and row.receipt_number:
+                detail = _("Receipt number %(number)s; promised date %(date)s") % {
+                    "number": row.receipt_number,
+                    "date": row.promised_date,
+                }
+            elif row.state == Application.State.NOT_ACCEPTED:
+                detail = row.refusal_reasons
+            elif row.closing_note:
+                detail = row.closing_note
+            result.append(
+                Event(row.history_date, row.history_user, states.get(row.state, row.state), detail)
+            )
+        previous = row
+
+    review_states = dict(DepartmentReview.State.choices)
+    names = {
+        r.pk: f"{r.item.name}（{r.department.short_name}）"
+        for r in application.reviews.select_related("item", "department")
+    }
+    last_state: dict[int, str] = {}
+    for row in (
+        DepartmentReview.history.filter(application_id=application.pk)
+        .order_by("history_date", "history_id")
+        .select_related("history_user", "signed_under_letter", "signed_under_posting")
+    ):
+        if last_state.get(row.id) == row.state:
+            continue
+        detail = ""
+        if (
+            row.decision_number
+            and row.state
+            in (DepartmentReview.State.DECIDED, DepartmentReview.State.AWAITING_COUNTERSIGN)
+            and last_state.get(row.id)
+            in (DepartmentReview.State.QUEUED, DepartmentReview.State.IN_PROGRESS)
+        ):
+            basis = (
+                _("under letter of authorization %(number)s")
+                % {"number": row.signed_under_letter.number}
+                if row.signed_under_letter_id
+                else _("as stationed deputy head (%(ref)s)")
+                % {"ref": row.signed_under_posting.appointment_ref}
+                if row.signed_under_posting_id
+                else ""
+            )
+            detail = _("%(outcome)s, decision %(number)s, signed %(basis)s") % {
+                "outcome": dict(DepartmentReview.Outcome.choices).get(row.outcome, ""),
+                "number": row.decision_number,
+                "basis": basis,
+            }
+        if row.id not in last_state:
+            what = _("Sent to %(review)s") % {"review": names.get(row.id, "")}
+        else:
+            what = f"{names.get(row.id, '')}: {review_states.get(row.state, row.state)}"
+        last_state[row.id] = row.state
+        result.append(Event(row.history_date, row.history_user, what, detail, kind="review"))
+
+    for event in (
+        ClockEvent.objects.filter(review__application=application)
+        .exclude(kind=ClockEvent.Kind.START)
+        .select_related("by", "approved_by", "review__item")
+    ):
+        detail = event.reason
+        if event.cause:
+            detail = f"{event.get_cause_display()}: {detail}"
+        if event.kind == ClockEvent.Kind.EXTEND:
+            detail = _("%(days)d working days, approved by %(person)s: %(reason)s") % {
+                "days": event.days,
+                "person": event.approved_by,
+                "reason": event.reason,
+            }
+        result.append(
+            Event(
+                event.at,
+                event.by,
+                f"{event.review.item.name}: {event.get_kind_display()}",
+                detail,
+                kind="clock",
+            )
+        )
+
+    for document in application.documents.select_related("issued_by"):
+        result.append(
+            Event(
+                document.issued_at,
+                document.issued_by,
+                _("Document issued: %(kind)s") % {"kind": document.get_kind_display()},
+                document.number,
+                kind="document",
+                document=document,
+            )
+        )
+
+    for note in application.notifications.all():
+        result.append(
+            Event(
+                note.created_at,
+                None,
+                _("Applicant told by %(channel)s") % {"channel": note.get_channel_display()},
+                note.text,
+                kind="notice",
+            )
+        )
+    result.sort(key=lambda e: e.at)
+    return result

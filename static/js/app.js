@@ -1,0 +1,41 @@
+// Search as you type: an input with data-search="URL" fills the element named by data-target
+// with the HTML fragment the URL returns for ?q=. Keyboard: ArrowDown moves into the results.
+(function () {
+  "use strict";
+  document.querySelectorAll("input[data-search]").forEach(function (input) {
+    var target = document.getElementById(input.dataset.target);
+    var timer = null;
+    var last = "";
+    function run() {
+      var q = input.value.trim();
+      if (q === last) { return; }
+      last = q;
+      fetch(input.dataset.search + "?q=" + encodeURIComponent(q), {
+        headers: { "X-Requested-With": "fetch" }, credentials: "same-origin"
+      }).then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (html) { target.innerHTML = html; });
+    }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(run, 150);
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown") {
+        var first = target.querySelector("a");
+        if (first) { first.focus(); event.preventDefault(); }
+      }
+    });
+    target.addEventListener("keydown", function (event) {
+      var links = Array.prototype.slice.call(target.querySelectorAll("a"));
+      var i = links.indexOf(document.activeElement);
+      if (event.key === "ArrowDown" && i < links.length - 1) { links[i + 1].focus(); event.preventDefault(); }
+      if (event.key === "ArrowUp") { (i > 0 ? links[i - 1] : input).focus(); event.preventDefault(); }
+    });
+  });
+  // Buttons that need a confirmation: data-confirm="question".
+  document.querySelectorAll("[data-confirm]").forEach(function (button) {
+    button.addEventListener("click", function (event) {
+      if (!window.confirm(button.dataset.confirm)) { event.preventDefault(); }
+    });
+  });
+})();
