@@ -54,8 +54,14 @@ class TransitionError(Exception):
     """The change cannot be made; the message says why, in the user's language."""
 
 
-def _save(obj, fields: list[str], by: Staff | None, reason: str = "") -> None:
+def _save(
+    obj, fields: list[str], by: Staff | None, reason: str = "", at: dt.datetime | None = None
+) -> None:
+    """Save the changed fields; the history row records who, why, and when it happened (the
+    operation's clock, read once by the caller)."""
     obj._history_user = by
+    if at is not None:
+        obj._history_date = at
     if reason:
         obj._change_reason = reason[:100]
     obj.save(update_fields=fields)
@@ -94,6 +100,7 @@ def application_create(
             notice_due=calendar.add_working_days(timezone.localdate(now), NOTICE_WORKING_DAYS).end,
         )
         application._history_user = by
+        application._history_date = now
         application.save()
         application.items.set(items)
         _sync_checklist(application)
@@ -143,7 +150,7 @@ def checklist_update(
                 line.supplied_at = now
                 changed.append("supplied_at")
             if changed:
-                _save(line, changed, by)
+                _save(line, changed, by, at=now)
 
 
 def _lock_application(application: Application, *states: str) -> Application:
@@ -258,6 +265,7 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
             )
         for review in reviews:
             review._history_user = by
+            review._history_date = now
             review.save()
             ClockEvent.objects.create(
                 review=review, kind=ClockEvent.Kind.START, at=now, on=today, by=by
@@ -281,6 +289,7 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
                 "state",
             ],
             by,
+            at=now,
         )
         _issue(
             Document.Kind.COMMITMENT_SLIP,
@@ -334,7 +343,7 @@ def application_notify_missing(
         if not missing:
             raise TransitionError(_("Nothing is marked missing: there is nothing to notify."))
         application.state = Application.State.AWAITING_MATERIALS
-        _save(application, ["state"], by)
+        _save(application, ["state"], by, at=now)
         text = "\n".join(
             f"{n}. {line.material}{'：' + line.note if line.note else ''}"
             for n, line in enumerate(missing, 1)
@@ -366,7 +375,7 @@ def application_refuse(
         )
         application.state = Application.State.NOT_ACCEPTED
         application.refusal_reasons = reasons
-        _save(application, ["state", "refusal_reasons"], by)
+        _save(application, ["state", "refusal_reasons"], by, at=now)
         return _issue(
             Document.Kind.NOT_ACCEPTED, application=application, by=by, now=now, text=reasons
         )
@@ -380,12 +389,12 @@ def application_withdraw(
         application.state = Application.State.WITHDRAWN
         application.withdrawn_at = now
         application.closing_note = note
-        _save(application, ["state", "withdrawn_at", "closing_note"], by, note)
+        _save(application, ["state", "withdrawn_at", "closing_note"], by, note, at=now)
         for review in application.reviews.select_for_update().filter(
             state__in=[*DepartmentReview.OPEN_STATES, DepartmentReview.State.DECIDED]
         ):
             review.state = DepartmentReview.State.WITHDRAWN
-            _save(review, ["state"], by, note)
+            _save(review, ["state"], by, note, at=now)
     return application
 
 
@@ -395,7 +404,7 @@ def application_deliver(*, application: Application, by: Staff, now: dt.datetime
         application = _lock_application(application, Application.State.READY)
         application.state = Application.State.DELIVERED
         application.delivered_at, application.delivered_by = now, by
-        _save(application, ["state", "delivered_at", "delivered_by"], by)
+        _save(application, ["state", "delivered_at", "delivered_by"], by, at=now)
     return application
 
 
@@ -435,7 +444,7 @@ def review_claim(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> De
         review = _lock_review(review, DepartmentReview.State.QUEUED)
         review.state = DepartmentReview.State.IN_PROGRESS
         review.officer, review.claimed_at = by, now
-        _save(review, ["state", "officer", "claimed_at"], by)
+        _save(review, ["state", "officer", "claimed_at"], by, at=now)
     return review
 
 
@@ -482,6 +491,7 @@ def review_stop(
             ],
             by,
             reason,
+            at=now,
         )
         kind = (
             Document.Kind.SUPPLEMENTS
@@ -510,7 +520,9 @@ def review_resume(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> D
         )
         review.state = DepartmentReview.State.IN_PROGRESS
         _recompute(review, today)
-        _save(review, ["state", "deadline", "statutory_deadline", "deadline_provisional"], by)
+        _save(
+            review, ["state", "deadline", "statutory_deadline", "deadline_provisional"], by, at=now
+        )
     return review
 
 
@@ -559,7 +571,9 @@ def review_extend(
             by=by,
         )
         _recompute(review, today)
-        _save(review, ["deadline", "statutory_deadline", "deadline_provisional"], by, reason)
+        _save(
+            review, ["deadline", "statutory_deadline", "deadline_provisional"], by, reason, at=now
+        )
         document = _issue(
             Document.Kind.EXTENSION,
             application=review.application,
@@ -632,6 +646,7 @@ def review_decide(
                 "state",
             ],
             by,
+            at=now,
         )
         kind = (
             Document.Kind.APPROVAL
@@ -661,7 +676,7 @@ def review_countersign(*, review: DepartmentReview, by: Staff, now: dt.datetime)
             )
         review.countersigned_by, review.countersigned_at = by, now
         review.state = DepartmentReview.State.DECIDED
-        _save(review, ["countersigned_by", "countersigned_at", "state"], by)
+        _save(review, ["countersigned_by", "countersigned_at", "state"], by, at=now)
 
 
 def review_return(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> None:
@@ -670,7 +685,7 @@ def review_return(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> N
         review = _lock_review(review, DepartmentReview.State.DECIDED)
         review.state = DepartmentReview.State.RETURNED
         review.returned_at = now
-        _save(review, ["state", "returned_at"], by)
+        _save(review, ["state", "returned_at"], by, at=now)
 
 
 def review_receive(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> Application:
@@ -683,14 +698,14 @@ def review_receive(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> 
         review = _lock_review(review, DepartmentReview.State.RETURNED)
         review.state = DepartmentReview.State.RECEIVED
         review.received_at, review.received_by = now, by
-        _save(review, ["state", "received_at", "received_by"], by)
+        _save(review, ["state", "received_at", "received_by"], by, at=now)
         pending = application.reviews.exclude(
             state__in=[DepartmentReview.State.RECEIVED, DepartmentReview.State.WITHDRAWN]
         )
         if not pending.exists():
             application.state = Application.State.READY
             application.ready_at = now
-            _save(application, ["state", "ready_at"], by)
+            _save(application, ["state", "ready_at"], by, at=now)
             notifications.applicant_event(application, "ready")
     return application
 

@@ -1,0 +1,257 @@
+"""Demo applications: reviews in every state, some late, some stopped, made through the real
+services with clocks set in the past, so their history, numbers and documents are real too.
+Runs once: when the database already holds applications it adds nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.utils import timezone
+
+from windows import authority
+from windows.models import Item, Staff
+from windows.roles import Role
+
+from . import services
+from .models import Applicant, Application, ApplicationMaterial, DepartmentReview, Project
+from .validators import id_check_char, uscc_check_char
+
+COMPANIES = [
+    "临安青山建设有限公司",
+    "杭州锦溪新材料科技有限公司",
+    "临安天目山旅游开发有限公司",
+    "浙江昌化电子科技有限公司",
+    "临安玲珑工业园开发有限公司",
+    "杭州於潜竹木制品有限公司",
+    "临安太湖源农业发展有限公司",
+    "浙江清凉峰生物医药有限公司",
+    "临安市城市建设投资集团有限公司",
+    "杭州横畈机械制造有限公司",
+    "临安高虹山核桃食品有限公司",
+    "浙江锦南新能源有限公司",
+    "临安岛石茶业有限公司",
+    "杭州青山湖科技城发展有限公司",
+    "临安板桥物流有限公司",
+    "浙江临安光电股份有限公司",
+    "临安河桥古镇旅游有限公司",
+    "杭州湍口温泉度假有限公司",
+]
+PEOPLE = ["王建明", "李秀英", "张丽华", "刘志强", "陈晓东", "杨春梅", "赵国庆", "黄海燕"]
+PROJECTS = [
+    ("研发楼及配套设施建设项目", "青山湖街道"),
+    ("年产5万吨新型建材生产线项目", "玲珑街道"),
+    ("天目山景区游客中心项目", "天目山镇"),
+    ("电子元器件厂房扩建项目", "锦北街道"),
+    ("竹木制品深加工项目", "於潜镇"),
+    ("山核桃精深加工园区项目", "昌化镇"),
+    ("生物医药中试基地项目", "青山湖街道"),
+    ("城东安置小区项目", "锦城街道"),
+    ("物流仓储中心项目", "板桥镇"),
+    ("分布式光伏发电项目", "高虹镇"),
+    ("温泉度假酒店项目", "湍口镇"),
+    ("古镇保护与旅游配套项目", "河桥镇"),
+]
+
+
+def seed_demo_applications(*, today: dt.date) -> list[str]:
+    if Application.objects.exists():
+        return ["applications already present; none added"]
+    rng = random.Random(42)
+    now = timezone.now()
+    clerks = list(Staff.objects.filter(groups__name=Role.INTAKE_CLERK).order_by("username"))
+    if not clerks:
+        return ["no intake clerk: load the organisation first"]
+    signers = _signers(now)
+    officers = _officers()
+    leaders = {
+        s.department_id: s for s in Staff.objects.filter(groups__name=Role.DEPARTMENT_LEADER)
+    }
+    applicants = _applicants(rng)
+    package = list(Item.objects.active().filter(fixed_asset_parallel=True, handled_in_center=True))
+    singles = list(Item.objects.active().filter(fixed_asset_parallel=False, handled_in_center=True))
+    made = {}
+    for n in range(150):
+        applicant = applicants[n % len(applicants)]
+        received = _business_time(now - dt.timedelta(days=rng.randint(0, 50)), rng)
+        clerk = rng.choice(clerks)
+        project = applicant.projects.first()
+        if project and rng.random() < 0.6:
+            items = rng.sample(package, rng.randint(3, 6))
+        else:
+            items, project = rng.sample(singles, rng.randint(1, 2)), None
+        application = services.application_create(
+            applicant=applicant, project=project, items=items, by=clerk, now=received
+        )
+        fate = rng.random()
+        if fate < 0.05:
+            made["draft"] = made.get("draft", 0) + 1
+            continue
+        if fate < 0.09:
+            _mark(application, rng, missing=True)
+            services.application_notify_missing(application=application, by=clerk, now=received)
+            made["awaiting"] = made.get("awaiting", 0) + 1
+            continue
+        if fate < 0.12:
+            services.application_refuse(
+                application=application,
+                by=clerk,
+                now=received,
+                reasons="申请事项依法不属于本中心受理范围，请向市场监管部门申请。",
+            )
+            made["not accepted"] = made.get("not accepted", 0) + 1
+            continue
+        _mark(application, rng, missing=False)
+        application = services.application_accept(application=application, by=clerk, now=received)
+        _progress(application, rng, received, now, clerk, signers, officers, leaders)
+        application.refresh_from_db()
+        made[application.state] = made.get(application.state, 0) + 1
+    reviews = DepartmentReview.objects.all()
+    late = reviews.open().filter(deadline__lt=today).count()
+    states = ", ".join(f"{k}: {v}" for k, v in sorted(made.items()))
+    return [
+        f"{Application.objects.count()} applications ({states}), "
+        f"{reviews.count()} reviews, {reviews.open().count()} open, {late} overdue, "
+        f"{reviews.filter(state='suspended').count()} stopped"
+    ]
+
+
+def _business_time(moment: dt.datetime, rng: random.Random) -> dt.datetime:
+    local = timezone.localtime(moment)
+    return local.replace(
+        hour=rng.randint(9, 16), minute=rng.randint(0, 59), second=0, microsecond=0
+    )
+
+
+def _applicants(rng: random.Random) -> list[Applicant]:
+    result = []
+    for i, name in enumerate(COMPANIES):
+        prefix = f"913301{85 + i % 10:02d}MA2{rng.randint(10000, 99999)}{'ABCDEFGH'[i % 8]}"[:17]
+        applicant, _ = Applicant.objects.get_or_create(
+            id_number=prefix + uscc_check_char(prefix),
+            defaults={
+                "kind": "enterprise",
+                "name": name,
+                "contact_name": rng.choice(PEOPLE),
+                "mobile": f"13{rng.randint(500000000, 999999999)}",
+                "email": f"contact{i}@example.com",
+            },
+        )
+        title, place = PROJECTS[i % len(PROJECTS)]
+        code = (
+            f"2026-330185-{rng.randint(10, 99)}-0{rng.randint(1, 3)}-{rng.randint(100000, 999999)}"
+        )
+        Project.objects.get_or_create(
+            code=code,
+            defaults={
+                "applicant": applicant,
+                "name": f"{name[2:6]}{title}",
+                "location": f"临安区{place}",
+                "total_investment": rng.randint(800, 90000),
+                "land_area": rng.randint(2000, 120000),
+                "description": title,
+            },
+        )
+        result.append(applicant)
+    for i, name in enumerate(PEOPLE):
+        prefix = f"330185{1960 + i * 5}{(i % 12) + 1:02d}{(i % 27) + 1:02d}{rng.randint(100, 999)}"
+        applicant, _ = Applicant.objects.get_or_create(
+            id_number=prefix + id_check_char(prefix),
+            defaults={
+                "kind": "person",
+                "name": name,
+                "contact_name": name,
+                "mobile": f"15{rng.randint(700000000, 999999999)}",
+            },
+        )
+        result.append(applicant)
+    return result
+
+
+def _mark(application: Application, rng: random.Random, *, missing: bool) -> None:
+    lines = list(application.materials.all())
+    for line in lines:
+        line.status = ApplicationMaterial.Status.RECEIVED
+        line.copies = 1
+    if missing:
+        for line in rng.sample(lines, min(2, len(lines))):
+            line.status = ApplicationMaterial.Status.MISSING
+            line.note = "原件未带"
+    ApplicationMaterial.objects.bulk_update(lines, ["status", "copies", "note"])
+
+
+def _signers(now: dt.datetime) -> dict[int, Staff]:
+    staff = {s.pk: s for s in Staff.objects.all()}
+    result: dict[int, Staff] = {}
+    for staff_id, item_id in sorted(authority.current_grants()):
+        result.setdefault(item_id, staff[staff_id])
+    return result
+
+
+def _officers() -> dict[int, list[Staff]]:
+    result: dict[int, list[Staff]] = {}
+    for person in Staff.objects.filter(groups__name=Role.WINDOW_OFFICER).order_by("username"):
+        result.setdefault(person.window_id, []).append(person)
+    return result
+
+
+def _progress(application, rng, start, now, clerk, signers, officers, leaders) -> None:
+    """Move each review some way along its life, never past the present."""
+
+    def at(days: float) -> dt.datetime:
+        return min(start + dt.timedelta(days=days), now - dt.timedelta(minutes=5))
+
+    age = (now - start).days
+    back = []
+    for review in application.reviews.select_related("item", "window"):
+        people = officers.get(review.window_id) or [signers.get(review.item_id)]
+        officer = rng.choice(people)
+        signer = signers.get(review.item_id)
+        roll = rng.random()
+        young = age < 8
+        if age < 1 or roll < (0.25 if young else 0.04):
+            continue  # still queued; the older ones are the late ones
+        services.review_claim(review=review, by=officer, now=at(0.2))
+        if roll < (0.5 if young else 0.1):
+            continue  # in progress
+        if roll < (0.62 if young else 0.2):
+            services.review_stop(
+                review=review,
+                by=officer,
+                now=at(1),
+                cause="supplements",
+                days_needed=0,
+                reason="请补充建设单位法人授权委托书及项目平面布置图。",
+            )
+            if age > 12 and rng.random() < 0.5:
+                services.review_resume(review=review, by=officer, now=at(8))
+            continue
+        if signer is None or authority.signing_basis(signer, review.item, at=at(2)) is None:
+            continue
+        outcome = "refused" if rng.random() < 0.08 else "granted"
+        services.review_decide(
+            review=review,
+            by=signer,
+            now=at(min(2, age * 0.5)),
+            outcome=outcome,
+            reasons="" if outcome == "granted" else "项目选址不符合土地利用总体规划。",
+        )
+        if review.item.needs_countersign:
+            leader = leaders.get(review.department_id)
+            if leader is None or rng.random() < 0.4:
+                continue
+            services.review_countersign(review=review, by=leader, now=at(min(3, age * 0.6)))
+        if rng.random() < 0.85:
+            services.review_return(review=review, by=officer, now=at(min(3, age * 0.7)))
+            back.append(review)
+    if len(back) == application.reviews.count():
+        for review in back:
+            services.review_receive(review=review, by=clerk, now=at(min(4, age * 0.8)))
+        if rng.random() < 0.7:
+            services.application_deliver(
+                application=application, by=clerk, now=at(min(5, age * 0.9))
+            )
+    elif rng.random() < 0.03:
+        services.application_withdraw(
+            application=application, by=clerk, now=at(1), note="申请人书面申请撤回"
+        )
