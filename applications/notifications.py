@@ -72,7 +72,10 @@ def _texts(application: Application, event: str, review: DepartmentReview | None
 
 
 def applicant_event(
-    application: Application, event: str, review: DepartmentReview | None = None
+    application: Application,
+    event: str,
+    review: DepartmentReview | None = None,
+    at=None,
 ) -> list[Notification]:
     applicant = application.applicant
     with translation.override(settings.LANGUAGE_CODE):
@@ -102,6 +105,7 @@ def applicant_event(
             )
         )
     for row in rows:
+        row.created_at = at or timezone.now()
         row.save()
         transaction.on_commit(lambda pk=row.pk: _queue(pk))
     return rows

@@ -299,7 +299,7 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
             number=f"{DOCUMENT_PREFIX[Document.Kind.COMMITMENT_SLIP]}〔{year}〕"
             f"{application.receipt_number[4:]}号",
         )
-        notifications.applicant_event(application, "accepted")
+        notifications.applicant_event(application, "accepted", at=now)
     return application
 
 
@@ -507,7 +507,7 @@ def review_stop(
             now=now,
             text=reason,
         )
-        notifications.applicant_event(review.application, "stopped", review=review)
+        notifications.applicant_event(review.application, "stopped", review=review, at=now)
     return document
 
 
@@ -583,7 +583,7 @@ def review_extend(
             now=now,
             text=reason,
         )
-        notifications.applicant_event(review.application, "extended", review=review)
+        notifications.applicant_event(review.application, "extended", review=review, at=now)
     return document
 
 
@@ -706,7 +706,7 @@ def review_receive(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> 
             application.state = Application.State.READY
             application.ready_at = now
             _save(application, ["state", "ready_at"], by, at=now)
-            notifications.applicant_event(application, "ready")
+            notifications.applicant_event(application, "ready", at=now)
     return application
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .models import Application, ClockEvent, DepartmentReview, Document
@@ -41,7 +42,7 @@ def events(application: Application) -> list[Event]:
             if row.state == Application.State.IN_REVIEW and row.receipt_number:
                 detail = _("Receipt number %(number)s; promised date %(date)s") % {
                     "number": row.receipt_number,
-                    "date": row.promised_date,
+                    "date": date_format(row.promised_date, "DATE_FORMAT"),
                 }
             elif row.state == Application.State.NOT_ACCEPTED:
                 detail = row.refusal_reasons

@@ -51,6 +51,7 @@ def test_it_builds_the_center_of_the_source(demo, capsys):
     check_every_window_has_a_seal_image_and_ab_posts(demo)
     check_it_loads_this_years_calendar_and_says_next_year_is_missing(demo)
     check_demo_logins_prints_one_login_per_role(demo, capsys)
+    check_applications_in_every_state()
     assert Department.objects.count() == 25
     assert Window.objects.count() == 43
     assert Window.objects.filter(kind="comprehensive").get().number == "A01"
@@ -58,6 +59,16 @@ def test_it_builds_the_center_of_the_source(demo, capsys):
     assert Item.objects.services().count() == 41
     assert Staff.objects.count() == 146
     assert "25 departments, 43 windows, 136 approval and 41 service items, 146 staff" in demo
+
+
+def check_applications_in_every_state():
+    from applications.models import Application, DepartmentReview
+
+    assert set(Application.objects.values_list("state", flat=True)) == set(Application.State)
+    reviews = DepartmentReview.objects.open()
+    assert reviews.filter(deadline__lt=aware(2026, 11, 26).date()).exists()  # some late
+    assert reviews.filter(state="suspended").exists()  # some stopped
+    assert DepartmentReview.objects.filter(state="countersign").exists()
 
 
 def check_every_role_has_people(demo):
