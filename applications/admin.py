@@ -1,0 +1,72 @@
+"""Read-only views of the applications for administrators and managers: every change goes
+through the pages and services.py, never through the admin."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Applicant, Application, DepartmentReview, Document, Notification, Project
+
+
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Applicant)
+class ApplicantAdmin(ReadOnlyAdmin):
+    list_display = ["name", "kind", "id_number", "contact_name", "mobile"]
+    search_fields = ["name", "id_number", "mobile"]
+    list_filter = ["kind"]
+
+
+@admin.register(Project)
+class ProjectAdmin(ReadOnlyAdmin):
+    list_display = ["code", "name", "applicant", "location", "total_investment"]
+    search_fields = ["code", "name"]
+    list_select_related = ["applicant"]
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyAdmin):
+    list_display = ["receipt_number", "applicant", "state", "received_at", "promised_date"]
+    list_filter = ["state", "with_gaps"]
+    search_fields = ["receipt_number", "applicant__name"]
+    list_select_related = ["applicant"]
+    date_hierarchy = "received_at"
+
+
+@admin.register(DepartmentReview)
+class DepartmentReviewAdmin(ReadOnlyAdmin):
+    list_display = ["application", "item", "window", "state", "deadline", "outcome"]
+    list_filter = ["state", "outcome", "department"]
+    search_fields = ["application__receipt_number", "item__name", "decision_number"]
+    list_select_related = ["application", "item", "window"]
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ["number", "kind", "application", "issued_at", "issued_by"]
+    list_filter = ["kind"]
+    search_fields = ["number"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(DocumentAdmin):
+    list_display = ["application", "event", "channel", "recipient", "created_at", "sent_at"]
+    list_filter = ["event", "channel"]
+    search_fields = ["recipient", "application__receipt_number"]
