@@ -7,7 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from .models import Applicant, Application, DepartmentReview, Document, Notification, Project
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
+class ReadOnlyMixin:
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -16,6 +16,10 @@ class ReadOnlyAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    pass
 
 
 @admin.register(Applicant)
@@ -50,19 +54,10 @@ class DepartmentReviewAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["number", "kind", "application", "issued_at", "issued_by"]
     list_filter = ["kind"]
     search_fields = ["number"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Notification)
