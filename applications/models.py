@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from windows.models import (
@@ -33,7 +34,7 @@ from . import validators
 class Applicant(models.Model):
     class Kind(models.TextChoices):
         ENTERPRISE = "enterprise", _("Enterprise or organisation")
-        PERSON = "person", _("Person")
+        PERSON = "person", pgettext_lazy("applicant kind", "Person")
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=200)

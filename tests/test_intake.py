@@ -1,7 +1,7 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from applications import services
 from applications.models import (
@@ -12,6 +12,13 @@ from applications.models import (
 )
 
 from .conftest import NOW, receive_all
+
+
+@pytest.fixture(autouse=True)
+def english():
+    # The services speak the user's language; these tests read their messages in English.
+    with translation.override("en"):
+        yield
 
 
 def test_the_checklist_lists_shared_materials_once(draft, materials):

@@ -1,12 +1,20 @@
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from applications import services
 from applications.models import Application, DepartmentReview, Document
 from windows import authority
 
 from .conftest import NOW, aware
+
+
+@pytest.fixture(autouse=True)
+def english():
+    # The services speak the user's language; these tests read their messages in English.
+    with translation.override("en"):
+        yield
 
 
 def review_of(application, item) -> DepartmentReview:
