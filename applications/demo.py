@@ -62,7 +62,7 @@ def seed_demo_applications(*, today: dt.date) -> list[str]:
     clerks = list(Staff.objects.filter(groups__name=Role.INTAKE_CLERK).order_by("username"))
     if not clerks:
         return ["no intake clerk: load the organisation first"]
-    signers = _signers(now)
+    signers = _signers()
     officers = _officers()
     leaders = {
         s.department_id: s for s in Staff.objects.filter(groups__name=Role.DEPARTMENT_LEADER)
@@ -180,7 +180,7 @@ def _mark(application: Application, rng: random.Random, *, missing: bool) -> Non
     ApplicationMaterial.objects.bulk_update(lines, ["status", "copies", "note"])
 
 
-def _signers(now: dt.datetime) -> dict[int, Staff]:
+def _signers() -> dict[int, Staff]:
     staff = {s.pk: s for s in Staff.objects.all()}
     result: dict[int, Staff] = {}
     for staff_id, item_id in sorted(authority.current_grants()):
@@ -244,9 +244,12 @@ def _progress(application, rng, start, now, clerk, signers, officers, leaders) -
         if rng.random() < 0.85:
             services.review_return(review=review, by=officer, now=at(min(3, age * 0.7)))
             back.append(review)
-    if len(back) == application.reviews.count():
-        for review in back:
+    # The comprehensive window confirms most documents as they come back, not only when all are.
+    for review in back:
+        if len(back) == application.reviews.count() or rng.random() < 0.8:
             services.review_receive(review=review, by=clerk, now=at(min(4, age * 0.8)))
+    application.refresh_from_db()
+    if application.state == Application.State.READY:
         if rng.random() < 0.7:
             services.application_deliver(
                 application=application, by=clerk, now=at(min(5, age * 0.9))

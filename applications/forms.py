@@ -19,6 +19,10 @@ class ApplicantForm(forms.ModelForm):
         fields = ["kind", "name", "id_number", "contact_name", "mobile", "email", "address"]
         widgets = {"kind": forms.RadioSelect}
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Applicant.Kind.choices  # no empty radio button
+
     def clean_id_number(self) -> str:
         value = self.cleaned_data["id_number"].strip().upper()
         kind = self.cleaned_data.get("kind")

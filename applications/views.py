@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -303,10 +304,11 @@ def review_receive(request: HttpRequest, pk: int) -> HttpResponse:
         lambda: services.review_receive(review=review, by=request.user, now=timezone.now()),
         _("Receipt confirmed."),
     )
-    return redirect(
-        request.POST.get("next") or "applications:detail",
-        *([] if request.POST.get("next") else [review.application_id]),
-    )
+    # Back to the desk when confirmed from there; only a path on this site is followed.
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("applications:detail", review.application_id)
 
 
 @login_required
@@ -396,17 +398,6 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _signers(review: DepartmentReview, now):
-    ids = [
-        staff_id for staff_id, item_id in authority.current_grants() if item_id == review.item_id
-    ]
-    return [
-        s
-        for s in Staff.objects.filter(pk__in=ids, is_active=True)
-        if authority.signing_basis(s, review.item, at=now)
-    ]
-
-
 @login_required
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = access.get_review(request.user, pk)
@@ -423,7 +414,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         today=today,
     )
     _traffic_light([review], today, calendar)
-    signers = Staff.objects.filter(pk__in=[s.pk for s in _signers(review, now)])
+    signers = authority.signers(review.item, at=now)
     basis = authority.signing_basis(request.user, review.item, at=now)
     at_window = request.user.window_id == review.window_id
     return render(

@@ -173,3 +173,21 @@ def test_officers_cannot_use_the_intake_desk(client, center, accepted):
         client.post(reverse("applications:act", args=[accepted.pk, "withdraw"])).status_code == 403
     )
     assert client.get(reverse("applications:applicant_new")).status_code == 403
+
+
+def test_confirming_receipt_follows_only_a_local_next(client, center, accepted):
+    permit = accepted.reviews.get(item=center.permit)
+    client.force_login(center.dave)
+    response = client.post(
+        reverse("applications:receive", args=[permit.pk]), {"next": "https://evil.example/"}
+    )
+    assert response["Location"] == reverse("applications:detail", args=[accepted.pk])
+    response = client.post(reverse("applications:receive", args=[permit.pk]), {"next": "/intake/"})
+    assert response["Location"] == "/intake/"
+
+
+def test_the_extension_form_offers_only_those_who_may_sign(client, center, accepted):
+    permit = accepted.reviews.get(item=center.permit)
+    client.force_login(center.alice)
+    response = client.get(reverse("applications:review", args=[permit.pk]))
+    assert list(response.context["extend_form"].fields["approved_by"].queryset) == [center.bob]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import AuthorizationLetter, Item, ItemUserObjectPermission, Staff, StationedDeputy
@@ -167,4 +168,20 @@ def signable_items(staff: Staff, *, at: dt.datetime):
         (permitted.filter(department_id__in=posted) | permitted.filter(id__in=lettered))
         .distinct()
         .select_related("department", "window")
+    )
+
+
+def signers(item: Item, *, at: dt.datetime):
+    """Everyone who may sign on `item` at `at` (permission and a valid basis): one query."""
+    on = timezone.localdate(at)
+    posted = StationedDeputy.objects.active(on).filter(department_id=item.department_id)
+    lettered = AuthorizationLetter.objects.active(at).filter(items=item)
+    return (
+        Staff.objects.filter(
+            is_active=True,
+            itemuserobjectpermission__content_object=item,
+            itemuserobjectpermission__permission__codename=SIGN_CODENAME,
+        )
+        .filter(Q(id__in=posted.values("staff_id")) | Q(id__in=lettered.values("window_head_id")))
+        .distinct()
     )

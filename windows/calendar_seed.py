@@ -3,8 +3,6 @@ Council has published; a year it does not know stays out, so deadlines there are
 
 from __future__ import annotations
 
-import datetime as dt
-
 from chinese_calendar import constants as cc
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
@@ -46,7 +44,3 @@ def seed_calendar(years: list[int] | None = None) -> tuple[list[int], list[int]]
             ]
             bulk_create_with_history(sorted(rows, key=lambda r: r.date), CalendarDay)
     return loaded, [y for y in wanted if y not in known]
-
-
-def this_and_next_year(today: dt.date) -> list[int]:
-    return [today.year, today.year + 1]

@@ -11,7 +11,6 @@ marked provisional, naming the years that lack data.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.utils.formats import date_format
@@ -127,9 +126,6 @@ class WorkCalendar:
             if self.is_working_day(day):
                 counted += 1
         return crossed.span(start, max(start, end), counted)
-
-    def working_days_in(self, days: Iterable[dt.date]) -> int:
-        return sum(1 for day in days if self.is_working_day(day))
 
 
 class _Crossing:
