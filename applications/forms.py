@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -150,3 +151,23 @@ class DecideForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Required for a refusal; printed on the decision."),
     )
+
+
+class ScanForm(forms.Form):
+    file = forms.FileField(label=_("Scan (PDF, JPEG or PNG)"))
+    line = forms.ModelChoiceField(
+        label=_("Material"),
+        queryset=ApplicationMaterial.objects.none(),
+        required=False,
+        empty_label=_("(not one material of the checklist)"),
+    )
+
+    def __init__(self, *args, application, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["line"].queryset = application.materials.select_related("material")
+        self.fields["line"].label_from_instance = lambda line: str(line.material)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        validators.scan_type(upload, settings.SCAN_MAX_BYTES)
+        return upload

@@ -7,6 +7,7 @@ locks the row it changes; the models hold the data, the queries and the small de
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -568,3 +569,49 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.recipient}: {self.event}"
+
+
+def _scan_path(scan: Scan, filename: str) -> str:
+    # A random name: nothing of the applicant's file name reaches the disk or a URL.
+    return f"scans/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{filename.rsplit('.', 1)[-1]}"
+
+
+class Scan(models.Model):
+    """A scanned material, stored privately and served only to staff who may see the
+    application (applications.views.scan_download)."""
+
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="scans",
+    )
+    line = models.ForeignKey(
+        ApplicationMaterial,
+        verbose_name=_("material"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="scans",
+    )
+    file = models.FileField(_("file"), upload_to=_scan_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("scan")
+        verbose_name_plural = _("scans")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -21,7 +21,7 @@ from windows.models import Item, ItemMaterial, Seal, Staff
 from windows.roles import Role
 from windows.workdays import WorkCalendar
 
-from . import clock, notifications
+from . import clock, notifications, validators
 from .models import (
     Applicant,
     Application,
@@ -31,6 +31,7 @@ from .models import (
     DepartmentReview,
     Document,
     Project,
+    Scan,
 )
 
 # Art. 32: the applicant must be told everything missing within 5 working days of receipt.
@@ -406,6 +407,37 @@ def application_deliver(*, application: Application, by: Staff, now: dt.datetime
         application.delivered_at, application.delivered_by = now, by
         _save(application, ["state", "delivered_at", "delivered_by"], by, at=now)
     return application
+
+
+def scan_add(
+    *,
+    application: Application,
+    upload,
+    line: ApplicationMaterial | None,
+    by: Staff,
+    now: dt.datetime,
+) -> Scan:
+    """Store a scan privately under a random name, after checking what it really is."""
+    from django.conf import settings
+
+    content_type, extension = validators.scan_type(upload, settings.SCAN_MAX_BYTES)
+    original = upload.name[:200]
+    upload.name = f"scan.{extension}"
+    with transaction.atomic():
+        application = _lock_application(application, *Application.WITHDRAWABLE)
+        scan = Scan(
+            application=application,
+            line=line,
+            original_name=original,
+            content_type=content_type,
+            size=upload.size,
+            uploaded_at=now,
+            uploaded_by=by,
+        )
+        scan.file.save(upload.name, upload, save=False)
+        scan._history_user, scan._history_date = by, now
+        scan.save()
+    return scan
 
 
 # --- department review --------------------------------------------------------------------

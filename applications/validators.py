@@ -190,3 +190,44 @@ def validate_project_code(value: object) -> None:
             ),
             code="project_code",
         )
+
+
+# Scans: what a file is, by its first bytes, whatever its name says.
+SCAN_SIGNATURES = (
+    (b"%PDF-", "application/pdf", ("pdf",)),
+    (b"\xff\xd8\xff", "image/jpeg", ("jpg", "jpeg")),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ("png",)),
+)
+
+
+def scan_type(upload, max_bytes: int) -> tuple[str, str]:
+    """The content type and file extension of an uploaded scan, or a ValidationError.
+
+    The content decides; a name that claims another type is refused, since a clerk who
+    uploads "licence.pdf" and gets a picture has picked the wrong file.
+    """
+    if upload.size > max_bytes:
+        raise ValidationError(
+            _("A scan may be at most %(max)s MB; this file is %(size)s MB."),
+            code="scan_size",
+            params={"max": max_bytes // (1024 * 1024), "size": round(upload.size / 2**20, 1)},
+        )
+    head = upload.read(16)
+    upload.seek(0)
+    name_ext = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+    for signature, content_type, extensions in SCAN_SIGNATURES:
+        if head.startswith(signature):
+            if name_ext not in extensions:
+                raise ValidationError(
+                    _(
+                        "This file is named “%(name)s” but its content is %(kind)s: choose the "
+                        "right file."
+                    ),
+                    code="scan_mismatch",
+                    params={"name": upload.name, "kind": extensions[0].upper()},
+                )
+            return content_type, extensions[0]
+    raise ValidationError(
+        _("Only PDF, JPEG or PNG scans are accepted; this file is none of them."),
+        code="scan_type",
+    )

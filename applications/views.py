@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,9 +29,10 @@ from .forms import (
     NoteForm,
     ProjectForm,
     ReasonsForm,
+    ScanForm,
     StopForm,
 )
-from .models import Applicant, Application, DepartmentReview, Project
+from .models import Applicant, Application, DepartmentReview, Project, Scan
 
 # A review within this many working days of its deadline shows yellow (the sweep's margin).
 WARNING_WORKING_DAYS = 2
@@ -229,6 +230,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "refuse_form": ReasonsForm(),
             "note_form": NoteForm(),
             "withdrawable": application.state in Application.WITHDRAWABLE,
+            "scans": application.scans.select_related("line__material", "uploaded_by"),
+            "scan_form": ScanForm(application=application),
         },
     )
 
@@ -309,6 +312,46 @@ def review_receive(request: HttpRequest, pk: int) -> HttpResponse:
     if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         return redirect(back)
     return redirect("applications:detail", review.application_id)
+
+
+@require_POST
+@login_required
+def scan_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    _clerk(request)
+    application = access.get_application(request.user, pk)
+    form = ScanForm(request.POST, request.FILES, application=application)
+    if form.is_valid():
+        _act(
+            request,
+            lambda: services.scan_add(
+                application=application,
+                upload=form.cleaned_data["file"],
+                line=form.cleaned_data["line"],
+                by=request.user,
+                now=timezone.now(),
+            ),
+            _("Scan stored."),
+        )
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("applications:detail", application.pk)
+
+
+@login_required
+def scan_download(request: HttpRequest, pk: int) -> FileResponse:
+    """A scan, to staff who may see its application; always as a download, never rendered."""
+    scan = get_object_or_404(Scan, pk=pk)
+    access.get_application(request.user, scan.application_id)
+    response = FileResponse(
+        scan.file.open("rb"),
+        as_attachment=True,
+        filename=scan.original_name,
+        content_type=scan.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

@@ -181,6 +181,11 @@ CELERY_BEAT_SCHEDULE = {
 
 # Who tells applicants (SMS and e-mail): a class with send(notification).
 NOTIFICATION_SENDER = os.getenv("NOTIFICATION_SENDER", "applications.notifications.LogSender")
+# Largest scan a clerk may upload (PDF, JPEG or PNG, checked by content).
+SCAN_MAX_BYTES = envint("SCAN_MAX_BYTES", str(10 * 1024 * 1024))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
 # Where the status page is reached from outside, for the QR code on the slip.
 PUBLIC_BASE_URL = os.getenv("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
