@@ -20,6 +20,8 @@ class Event:
     detail: str = ""
     kind: str = "state"
     document: Document | None = None
+    # Events of the same instant: the last review received comes before "ready" it causes.
+    rank: int = 0
 
 
 def events(application: Application) -> list[Event]:
@@ -49,7 +51,13 @@ def events(application: Application) -> list[Event]:
             elif row.closing_note:
                 detail = row.closing_note
             result.append(
-                Event(row.history_date, row.history_user, states.get(row.state, row.state), detail)
+                Event(
+                    row.history_date,
+                    row.history_user,
+                    states.get(row.state, row.state),
+                    detail,
+                    rank=1 if row.state == Application.State.READY else 0,
+                )
             )
         previous = row
 
@@ -139,7 +147,8 @@ def events(application: Application) -> list[Event]:
                 _("Applicant told by %(channel)s") % {"channel": note.get_channel_display()},
                 note.text,
                 kind="notice",
+                rank=1,
             )
         )
-    result.sort(key=lambda e: e.at)
+    result.sort(key=lambda e: (e.at, e.rank))
     return result

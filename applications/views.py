@@ -24,6 +24,7 @@ from .forms import (
     ApplicantForm,
     ApplyForm,
     ChecklistFormSet,
+    ChecklistLineForm,
     DecideForm,
     ExtendForm,
     NoteForm,
@@ -194,7 +195,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and editable:
         if formset.is_valid():
             changes = {
-                f.instance.pk: {k: f.cleaned_data[k] for k in f.fields} for f in formset.forms
+                f.instance.pk: {k: f.cleaned_data[k] for k in ChecklistLineForm.Meta.fields}
+                for f in formset.forms
             }
             if _act(
                 request,

@@ -191,3 +191,27 @@ def test_the_extension_form_offers_only_those_who_may_sign(client, center, accep
     client.force_login(center.alice)
     response = client.get(reverse("applications:review", args=[permit.pk]))
     assert list(response.context["extend_form"].fields["approved_by"].queryset) == [center.bob]
+
+
+def test_the_clerk_checks_the_materials_on_the_page(client, center, draft):
+    client.force_login(center.dave)
+    lines = list(draft.materials.order_by("id"))
+    data = {"m-TOTAL_FORMS": len(lines), "m-INITIAL_FORMS": len(lines)}
+    for n, line in enumerate(lines):
+        data |= {
+            f"m-{n}-id": line.pk,
+            f"m-{n}-status": "received",
+            f"m-{n}-copies": 2,
+            f"m-{n}-promised_by": "",
+            f"m-{n}-note": "",
+        }
+    data[f"m-{len(lines) - 1}-status"] = "to_follow"  # no date given: refused at the line
+    response = client.post(
+        reverse("applications:detail", args=[draft.pk]), data, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "Enter the date the applicant promises it by." in response.content.decode()
+    assert not draft.materials.filter(status="received").exists()
+    data[f"m-{len(lines) - 1}-status"] = "received"
+    response = client.post(reverse("applications:detail", args=[draft.pk]), data)
+    assert response.status_code == 302
+    assert set(draft.materials.values_list("status", "copies")) == {("received", 2)}
