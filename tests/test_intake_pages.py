@@ -215,3 +215,23 @@ def test_the_clerk_checks_the_materials_on_the_page(client, center, draft):
     response = client.post(reverse("applications:detail", args=[draft.pk]), data)
     assert response.status_code == 302
     assert set(draft.materials.values_list("status", "copies")) == {("received", 2)}
+
+
+def test_a_project_with_negative_amounts_or_a_bad_code_is_refused(client, center, applicant):
+    client.force_login(center.dave)
+    response = client.post(
+        reverse("applications:project_new", args=[applicant.pk]),
+        {
+            "code": "2026-3301-47-01-1",
+            "name": "项目",
+            "location": "临安",
+            "total_investment": "-5",
+            "land_area": "-1",
+            "description": "厂房",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    page = response.content.decode()
+    assert "A project code looks like 2026-330185-47-01-123456" in page
+    assert page.count("Ensure this value is greater than or equal to 0.") == 2
+    assert not applicant.projects.exists()
