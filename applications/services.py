@@ -409,6 +409,27 @@ def application_deliver(*, application: Application, by: Staff, now: dt.datetime
     return application
 
 
+def material_supplied(
+    *, application: Application, line_id: int, by: Staff, now: dt.datetime
+) -> ApplicationMaterial:
+    """A material promised under 容缺 has come in after acceptance: the promise is kept."""
+    with transaction.atomic():
+        application = _lock_application(
+            application, Application.State.IN_REVIEW, Application.State.READY
+        )
+        line = (
+            application.materials.select_for_update()
+            .filter(pk=line_id, status=ApplicationMaterial.Status.TO_FOLLOW)
+            .first()
+        )
+        if line is None:
+            raise TransitionError(_("This material is not waiting to follow."))
+        line.status, line.supplied_at = ApplicationMaterial.Status.RECEIVED, now
+        line.copies = max(line.copies, 1)
+        _save(line, ["status", "supplied_at", "copies"], by, at=now)
+    return line
+
+
 def scan_add(
     *,
     application: Application,

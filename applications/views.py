@@ -33,7 +33,14 @@ from .forms import (
     ScanForm,
     StopForm,
 )
-from .models import Applicant, Application, DepartmentReview, Project, Scan
+from .models import (
+    Applicant,
+    Application,
+    ApplicationMaterial,
+    DepartmentReview,
+    Project,
+    Scan,
+)
 
 # A review within this many working days of its deadline shows yellow (the sweep's margin).
 WARNING_WORKING_DAYS = 2
@@ -75,6 +82,15 @@ def intake(request: HttpRequest) -> HttpResponse:
     )
     ready = base.filter(state=Application.State.READY).order_by("ready_at")
     accepted_today = base.filter(accepted_at__date=today).order_by("-accepted_at")
+    # Materials promised under 容缺 and not yet supplied, earliest promise first.
+    promised = (
+        ApplicationMaterial.objects.filter(
+            status=ApplicationMaterial.Status.TO_FOLLOW,
+            application__state__in=Application.OPEN_STATES,
+        )
+        .select_related("application__applicant", "material")
+        .order_by("promised_by")
+    )
     return render(
         request,
         "applications/intake.html",
@@ -83,6 +99,7 @@ def intake(request: HttpRequest) -> HttpResponse:
             "returned": returned,
             "ready": ready,
             "accepted_today": accepted_today,
+            "promised": promised,
             "today": today,
         },
     )
@@ -287,6 +304,17 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
                 application=application, by=user, now=now, note=note
             ),
             _("The application is withdrawn."),
+        )
+    elif action == "supplied":
+        _act(
+            request,
+            lambda: services.material_supplied(
+                application=application,
+                line_id=int(request.POST.get("line", 0) or 0),
+                by=user,
+                now=now,
+            ),
+            _("The promised material is recorded as supplied."),
         )
     elif action == "deliver":
         _act(

@@ -235,3 +235,39 @@ def test_a_project_with_negative_amounts_or_a_bad_code_is_refused(client, center
     assert "A project code looks like 2026-330185-47-01-123456" in page
     assert page.count("Ensure this value is greater than or equal to 0.") == 2
     assert not applicant.projects.exists()
+
+
+def test_a_material_promised_under_gaps_is_tracked_until_supplied(
+    client, center, draft, seals, clock
+):
+    import datetime as dt
+
+    from applications import services
+
+    receive_all(
+        draft,
+        center.dave,
+        **{"环境影响评价批复文件": {"status": "to_follow", "promised_by": dt.date(2026, 10, 9)}},
+    )
+    services.application_accept(application=draft, by=center.dave, now=NOW)
+    client.force_login(center.dave)
+    desk = client.get(reverse("applications:intake"), HTTP_ACCEPT_LANGUAGE="en")
+    assert [line.material.name for line in desk.context["promised"]] == ["环境影响评价批复文件"]
+    line = draft.materials.get(status="to_follow")
+    response = client.post(
+        reverse("applications:act", args=[draft.pk, "supplied"]),
+        {"line": line.pk},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "recorded as supplied" in response.content.decode()
+    line.refresh_from_db()
+    assert line.status == "received" and line.supplied_at == NOW
+    assert not client.get(reverse("applications:intake")).context["promised"]
+    response = client.post(
+        reverse("applications:act", args=[draft.pk, "supplied"]),
+        {"line": line.pk},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "not waiting to follow" in response.content.decode()
