@@ -32,6 +32,20 @@
       if (event.key === "ArrowUp") { (i > 0 ? links[i - 1] : input).focus(); event.preventDefault(); }
     });
   });
+  // Filter as you type: an input with data-filter="ID" hides the rows of table ID whose text
+  // does not contain every word typed (checked rows always stay visible).
+  document.querySelectorAll("input[data-filter]").forEach(function (input) {
+    var rows = document.querySelectorAll("#" + input.dataset.filter + " tbody tr");
+    input.addEventListener("input", function () {
+      var words = input.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+      rows.forEach(function (row) {
+        var text = row.textContent.toLowerCase();
+        var box = row.querySelector("input[type=checkbox]");
+        var show = (box && box.checked) || words.every(function (w) { return text.indexOf(w) >= 0; });
+        row.hidden = !show;
+      });
+    });
+  });
   // Buttons that need a confirmation: data-confirm="question".
   document.querySelectorAll("[data-confirm]").forEach(function (button) {
     button.addEventListener("click", function (event) {

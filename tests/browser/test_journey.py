@@ -92,6 +92,11 @@ def test_one_application_through_three_departments(
     page.locator("#search-results a").first.click()
     page.get_by_role("link", name="新建申请").click()
     page.get_by_label("项目", exact=True).select_option(str(project.pk))
+    finder = page.get_by_label("查找事项")
+    finder.fill("环保局")
+    expect(page.get_by_label("建设项目环境影响报告表审批", exact=True)).to_be_visible()
+    expect(page.get_by_label("建筑工程施工许可证核发", exact=True)).to_be_hidden()
+    finder.fill("")
     for item in ("建筑工程施工许可证核发", "企业投资项目核准", "建设项目环境影响报告表审批"):
         page.get_by_label(item, exact=True).check()
     shot("journey-1-items")
