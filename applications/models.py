@@ -416,6 +416,13 @@ class DepartmentReview(models.Model):
         indexes = [
             # The window queue: a window's open reviews, earliest deadline first.
             models.Index(fields=["window", "state", "deadline"], name="review_queue_idx"),
+            # The deadline sweep (supervision/sweep.py) reads only reviews whose clock runs,
+            # by deadline: a partial index keeps finished and stopped reviews out of its way.
+            models.Index(
+                fields=["deadline"],
+                name="review_running_deadline_idx",
+                condition=Q(state__in=["queued", "in_progress", "countersign"]),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -170,7 +170,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 5
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The deadline sweep: how often, and how many working days ahead a review turns yellow.
+SWEEP_PERIOD_SECONDS = envint("SWEEP_PERIOD_SECONDS", "300")
+SWEEP_WARNING_WORKING_DAYS = envint("SWEEP_WARNING_WORKING_DAYS", "2")
 CELERY_BEAT_SCHEDULE = {
+    # Yellow and red cards for open reviews and applications (supervision/sweep.py).
+    "sweep-deadlines": {
+        "task": "supervision.tasks.sweep_deadlines",
+        "schedule": SWEEP_PERIOD_SECONDS,
+    },
     # Letters of authorization and deputy postings start and end on dates: grant and withdraw the
     # signing permissions they carry shortly after midnight, center time.
     "sync-signing-authority": {

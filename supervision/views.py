@@ -8,11 +8,15 @@ from django.utils import timezone
 
 from windows.models import Absence, Department, Item, Post, Staff, StationedDeputy, Window
 from windows.roles import Role
+from windows.workdays import WorkCalendar
+
+from . import live
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The center's own figures and today's A/B cover; the deadline figures come with the sweep."""
+    """Live deadline figures, the late and nearly late reviews, the center's own figures and
+    today's A/B cover."""
     if not request.user.has_role(Role.CENTER_MANAGER):
         raise PermissionDenied
     today = timezone.localdate()
@@ -49,6 +53,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     for post in covered:
         post.b_away = post.holder_b_id in away_ids
+    calendar = WorkCalendar.load()
+    department = Department.objects.filter(code=request.GET.get("department", "")).first()
+    late = list(live.overdue(today, department=department))
+    for review in late:
+        review.days_late = calendar.count_working_days(review.deadline, today).working_days
     return render(
         request,
         "supervision/dashboard.html",
@@ -58,5 +67,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "away": away,
             "covered": covered,
             "today": today,
+            "live": live.figures(today, calendar),
+            "late": late,
+            "soon": live.due_soon(today, calendar, department=department),
+            "department": department,
         },
     )

@@ -1,0 +1,133 @@
+"""The deadline sweep with the clock set across the National Day break of 2026.
+
+The permit review of the `accepted` application is due Tuesday 13 October (7 working days from
+Monday 28 September, 1–7 October off, Saturday 10 October worked); the planning review and the
+application's promise are due Friday 16 October. The warning margin is 2 working days.
+"""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections
+
+from applications import services
+from supervision.models import Card
+from supervision.sweep import sweep
+
+from .conftest import NOW, aware
+
+
+def cards(**filters):
+    return sorted(Card.objects.filter(**filters).values_list("level", "deadline"))
+
+
+@pytest.fixture
+def permit(accepted, center):
+    review = accepted.reviews.get(item=center.permit)
+    assert review.deadline == dt.date(2026, 10, 13)
+    return review
+
+
+def test_no_card_while_far_from_the_deadline(permit):
+    assert sweep(now=aware(2026, 9, 30)).written == 0
+    assert sweep(now=aware(2026, 10, 1)).written == 0  # a holiday: 2 working days reach 9 Oct
+
+
+def test_yellow_on_the_right_working_day(permit):
+    # Friday 9 October: two working days ahead are Saturday 10 and Monday 12: not yet.
+    sweep(now=aware(2026, 10, 9, 17))
+    assert cards(review=permit) == []
+    # Saturday 10 October is a working day: 12 and 13 October are within two working days.
+    sweep(now=aware(2026, 10, 10, 9))
+    assert cards(review=permit) == [("yellow", dt.date(2026, 10, 13))]
+
+
+def test_red_the_day_after_the_deadline_not_before(permit):
+    sweep(now=aware(2026, 10, 13, 23))
+    assert ("red", dt.date(2026, 10, 13)) not in cards(review=permit)
+    sweep(now=aware(2026, 10, 14, 0))
+    assert ("red", dt.date(2026, 10, 13)) in cards(review=permit)
+
+
+def test_a_stopped_clock_gets_no_card(permit, center):
+    services.review_stop(
+        review=permit,
+        by=center.alice,
+        now=aware(2026, 10, 12, 9),
+        cause="expert_review",
+        days_needed=10,
+        reason="专家评审",
+    )
+    result = sweep(now=aware(2026, 10, 20))
+    assert cards(review=permit) == []
+    # Nor does its application, while one of its reviews is stopped.
+    assert result.application_red == [] and cards(review=None) == []
+
+
+def test_an_extension_moves_the_card(permit, center):
+    services.review_extend(
+        review=permit,
+        by=center.alice,
+        approved_by=center.bob,
+        now=aware(2026, 10, 12, 9),
+        days=5,
+        reason="需现场核查",
+    )
+    permit.refresh_from_db()
+    assert permit.deadline == dt.date(2026, 10, 20)
+    sweep(now=aware(2026, 10, 14))
+    assert ("red", dt.date(2026, 10, 13)) not in cards(review=permit)
+    sweep(now=aware(2026, 10, 21))
+    assert ("red", dt.date(2026, 10, 20)) in cards(review=permit)
+
+
+def test_the_application_gets_its_own_cards(accepted):
+    sweep(now=aware(2026, 10, 17, 9))
+    assert cards(application=accepted, review=None) == [("red", dt.date(2026, 10, 16))]
+
+
+def test_finished_reviews_get_no_card(permit, center):
+    services.review_decide(review=permit, by=center.bob, now=NOW, outcome="granted", reasons="")
+    sweep(now=aware(2026, 10, 20))
+    assert cards(review=permit) == []
+
+
+def test_sweeping_twice_writes_each_card_once(permit):
+    first = sweep(now=aware(2026, 10, 20))
+    assert first.written == 3  # two reviews and the application, red
+    assert sweep(now=aware(2026, 10, 20, 13)).written == 0
+    assert Card.objects.count() == 3
+
+
+def test_the_command_prints_what_it_wrote(permit, capsys, time_machine):
+    time_machine.move_to(aware(2026, 10, 20), tick=False)
+    call_command("sweep_deadlines")
+    assert capsys.readouterr().out.strip() == (
+        "reviews: 2 red, 0 yellow; applications: 1 red, 0 yellow"
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrency on PostgreSQL (CI)")
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_write_each_card_once(permit):
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait()
+            sweep(now=aware(2026, 10, 20))
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Card.objects.count() == 3
