@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "windows.context_processors.staff",
+                "supervision.context_processors.notices",
             ],
         },
     },

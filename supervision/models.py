@@ -3,6 +3,7 @@ dashboard can be shown as it stood on any past day."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -56,3 +57,40 @@ class Card(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_level_display()} {self.review or self.application} {self.deadline}"
+
+
+class StaffNotice(models.Model):
+    """An in-app message to a member of staff about a card: written once per card and person,
+    so a task delivered twice tells nobody twice."""
+
+    card = models.ForeignKey(
+        Card, verbose_name=_("card"), on_delete=models.PROTECT, related_name="notices"
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        related_name="notices",
+    )
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staff notice")
+        verbose_name_plural = _("staff notices")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["card", "staff"], name="notice_once_per_card"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff}: {self.text[:40]}"
+
+    # What the pluggable sender reads (see applications.notifications.LogSender).
+    channel = "sms"
+
+    @property
+    def recipient(self) -> str:
+        return self.staff.phone or self.staff.username

@@ -5,4 +5,5 @@ from . import views
 app_name = "supervision"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("notices/", views.notices, name="notices"),
 ]

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from windows.models import Absence, Department, Item, Post, Staff, StationedDeputy, Window
@@ -73,3 +73,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "department": department,
         },
     )
+
+
+@login_required
+def notices(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's notices (red cards on their reviews); POST marks them read."""
+    mine = request.user.notices.select_related("card__review", "card__application")
+    if request.method == "POST":
+        mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("supervision:notices")
+    return render(request, "supervision/notices.html", {"notices": mine[:100]})

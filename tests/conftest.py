@@ -73,6 +73,16 @@ def make_staff(username: str, role: Role | None, **fields) -> Staff:
 
 
 @pytest.fixture(autouse=True)
+def eager_celery():
+    # Tasks run in the test's own process: no message reaches a broker from a test.
+    from approval_center.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     # Real hashing takes a third of a second per user; the tests create hundreds.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

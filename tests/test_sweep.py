@@ -131,3 +131,46 @@ def test_two_sweeps_at_once_write_each_card_once(permit):
         thread.join()
     assert errors == []
     assert Card.objects.count() == 3
+
+
+def test_a_new_red_card_tells_the_officer_and_the_head_once(permit, center, caplog):
+    from supervision.models import StaffNotice
+    from supervision.notices import notify_red_cards
+
+    services.review_claim(review=permit, by=center.alice, now=NOW)
+    result = sweep(now=aware(2026, 10, 14))
+    card_ids = result.review_red
+    assert len(card_ids) == 1
+    with caplog.at_level("INFO", logger="applications.notifications"):
+        assert notify_red_cards(card_ids, now=aware(2026, 10, 14)) == 2
+        assert notify_red_cards(card_ids, now=aware(2026, 10, 14, 1)) == 0  # delivered twice
+    notices = StaffNotice.objects.filter(card_id__in=card_ids)
+    assert sorted(n.staff.username for n in notices) == ["alice", "bob"]
+    assert sum("Red card" in r.message or "红牌" in r.message for r in caplog.records) == 2
+
+
+def test_the_sweep_command_tells_the_window_after_commit(
+    permit, center, time_machine, django_capture_on_commit_callbacks
+):
+    from supervision.models import StaffNotice
+
+    time_machine.move_to(aware(2026, 10, 14), tick=False)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        call_command("sweep_deadlines")
+    assert not StaffNotice.objects.exists()  # nothing before the commit
+    for callback in callbacks:
+        callback()  # the task runs eagerly in the tests (conftest)
+    assert StaffNotice.objects.filter(staff=center.bob).count() == 1
+
+
+def test_the_badge_and_the_notices_page(client, permit, center):
+    from supervision.notices import notify_red_cards
+
+    notify_red_cards(sweep(now=aware(2026, 10, 14)).review_red, now=aware(2026, 10, 14))
+    client.force_login(center.bob)
+    page = client.get("/reviews/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "1 new notice" in page
+    response = client.get("/supervision/notices/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "红牌" in response.content.decode()  # written in the center's language
+    client.post("/supervision/notices/")
+    assert "new notice" not in client.get("/reviews/", HTTP_ACCEPT_LANGUAGE="en").content.decode()

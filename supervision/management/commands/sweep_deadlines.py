@@ -1,14 +1,17 @@
 from django.core.management.base import BaseCommand
+from django.db import transaction
 from django.utils import timezone
 
-from supervision import sweep
+from supervision import notices, sweep
 
 
 class Command(BaseCommand):
     help = "Runs the deadline sweep once and prints the cards it wrote."
 
     def handle(self, *args, **options):
-        result = sweep.sweep(now=timezone.now())
+        with transaction.atomic():
+            result = sweep.sweep(now=timezone.now())
+            notices.queue_red_cards(result.review_red)
         self.stdout.write(
             f"reviews: {len(result.review_red)} red, {len(result.review_yellow)} yellow; "
             f"applications: {len(result.application_red)} red, "
