@@ -37,23 +37,33 @@ def figures(today: dt.date, calendar: WorkCalendar) -> dict:
     return counts
 
 
-def overdue(today: dt.date, *, department=None, limit: int = 50) -> QuerySet[Review]:
-    """Running reviews past their deadline, worst first."""
-    reviews = Review.objects.filter(state__in=RUNNING, deadline__lt=today)
+def _scope(reviews: QuerySet[Review], department, window) -> QuerySet[Review]:
     if department is not None:
         reviews = reviews.filter(department=department)
+    if window is not None:
+        reviews = reviews.filter(window=window)
+    return reviews
+
+
+def overdue(today: dt.date, *, department=None, window=None, limit: int = 50) -> QuerySet[Review]:
+    """Running reviews past their deadline, worst first."""
+    reviews = _scope(
+        Review.objects.filter(state__in=RUNNING, deadline__lt=today), department, window
+    )
     return reviews.select_related(
         "application__applicant", "item", "window", "department", "officer"
     ).order_by("deadline", "id")[:limit]
 
 
 def due_soon(
-    today: dt.date, calendar: WorkCalendar, *, department=None, limit: int = 50
+    today: dt.date, calendar: WorkCalendar, *, department=None, window=None, limit: int = 50
 ) -> QuerySet[Review]:
     soon = calendar.add_working_days(today, settings.SWEEP_WARNING_WORKING_DAYS).end
-    reviews = Review.objects.filter(state__in=RUNNING, deadline__gte=today, deadline__lte=soon)
-    if department is not None:
-        reviews = reviews.filter(department=department)
+    reviews = _scope(
+        Review.objects.filter(state__in=RUNNING, deadline__gte=today, deadline__lte=soon),
+        department,
+        window,
+    )
     return reviews.select_related(
         "application__applicant", "item", "window", "department", "officer"
     ).order_by("deadline", "id")[:limit]

@@ -5,5 +5,6 @@ from . import views
 app_name = "supervision"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("live/", views.live_fragment, name="live"),
     path("notices/", views.notices, name="notices"),
 ]

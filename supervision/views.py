@@ -13,6 +13,31 @@ from windows.workdays import WorkCalendar
 from . import live
 
 
+def _live_context(request: HttpRequest, today) -> dict:
+    """The live part of the dashboard, for the page and for its refresh."""
+    calendar = WorkCalendar.load()
+    department = Department.objects.filter(code=request.GET.get("department", "")).first()
+    window = Window.objects.filter(number=request.GET.get("window", "")).first()
+    late = list(live.overdue(today, department=department, window=window))
+    for review in late:
+        review.days_late = calendar.count_working_days(review.deadline, today).working_days
+    return {
+        "live": live.figures(today, calendar),
+        "late": late,
+        "soon": live.due_soon(today, calendar, department=department, window=window),
+        "department": department,
+        "window": window,
+    }
+
+
+@login_required
+def live_fragment(request: HttpRequest) -> HttpResponse:
+    """The dashboard's live figures and lists alone: the page fetches this every minute."""
+    if not request.user.has_role(Role.CENTER_MANAGER):
+        raise PermissionDenied
+    return render(request, "supervision/_live.html", _live_context(request, timezone.localdate()))
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Live deadline figures, the late and nearly late reviews, the center's own figures and
@@ -53,11 +78,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     for post in covered:
         post.b_away = post.holder_b_id in away_ids
-    calendar = WorkCalendar.load()
-    department = Department.objects.filter(code=request.GET.get("department", "")).first()
-    late = list(live.overdue(today, department=department))
-    for review in late:
-        review.days_late = calendar.count_working_days(review.deadline, today).working_days
     return render(
         request,
         "supervision/dashboard.html",
@@ -67,10 +87,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "away": away,
             "covered": covered,
             "today": today,
-            "live": live.figures(today, calendar),
-            "late": late,
-            "soon": live.due_soon(today, calendar, department=department),
-            "department": department,
+            "windows": Window.objects.filter(is_active=True, kind=Window.Kind.DEPARTMENT),
+            **_live_context(request, today),
         },
     )
 

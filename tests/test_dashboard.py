@@ -72,3 +72,17 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_data(
         response = client.get(url)
     assert len(response.context["late"]) == 8
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_live_part_refreshes_alone_and_filters_by_window(
+    client, center, accepted, time_machine
+):
+    time_machine.move_to(aware(2026, 10, 20), tick=False)
+    client.force_login(center.erin)
+    page = client.get(reverse("supervision:dashboard")).content.decode()
+    assert 'data-refresh="/supervision/live/?"' in page
+    response = client.get(reverse("supervision:live"), {"window": "A05"})
+    assert "<html" not in response.content.decode()
+    assert [r.item for r in response.context["late"]] == [center.permit]
+    client.force_login(center.dave)
+    assert client.get(reverse("supervision:live")).status_code == 403

@@ -46,6 +46,14 @@
       });
     });
   });
+  // Parts that refresh themselves: data-refresh="URL" data-interval="seconds".
+  document.querySelectorAll("[data-refresh]").forEach(function (part) {
+    setInterval(function () {
+      fetch(part.dataset.refresh, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) { if (html !== null) { part.innerHTML = html; } });
+    }, 1000 * Number(part.dataset.interval || 60));
+  });
   // Buttons that need a confirmation: data-confirm="question".
   document.querySelectorAll("[data-confirm]").forEach(function (button) {
     button.addEventListener("click", function (event) {
