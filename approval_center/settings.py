@@ -174,6 +174,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The deadline sweep: how often, and how many working days ahead a review turns yellow.
 SWEEP_PERIOD_SECONDS = envint("SWEEP_PERIOD_SECONDS", "300")
 SWEEP_WARNING_WORKING_DAYS = envint("SWEEP_WARNING_WORKING_DAYS", "2")
+# How far back past its last run the sweep looks for changed clocks: a change committed while
+# the last sweep ran is judged by the next one.
+SWEEP_LOOKBACK_SECONDS = envint("SWEEP_LOOKBACK_SECONDS", "900")
 CELERY_BEAT_SCHEDULE = {
     # Yellow and red cards for open reviews and applications (supervision/sweep.py).
     "sweep-deadlines": {
