@@ -60,11 +60,20 @@ def render_pdf(document: Document) -> bytes:
     fontconfig), so the fetcher allows data URIs only: nothing printed can make the server
     read a local file or call out to the network.
     """
-    html = render_html(document)
+    return html_to_pdf(render_html(document))
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Any printed page of the center as PDF, fetching nothing but data URIs."""
     fetcher = URLFetcher(allowed_protocols={"data"})
     return weasyprint.HTML(
         string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher
     ).write_pdf()
+
+
+def seal_uri(seal: Seal | None) -> str | None:
+    """A seal's image for a page printed outside this module."""
+    return _seal_uri(seal)
 
 
 def track_url(application: Application) -> str:
