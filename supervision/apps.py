@@ -21,6 +21,11 @@ class SupervisionConfig(AppConfig):
         },
     }
 
+    def seed_demo(self, *, today) -> list[str]:
+        from .demo import seed_demo_supervision
+
+        return seed_demo_supervision(today=today)
+
     # Hooks (approval_center/hooks.py): what supervision adds to the applications app's pages.
 
     def timeline_events(self, application) -> list:
