@@ -7,7 +7,7 @@ from django.utils.formats import date_format
 WIDTH, HEIGHT, GAP = 600, 90, 2
 
 
-def daily_bars(rows: list[dict], key: str) -> dict:
+def daily_bars(rows: list[dict], key: str, calendar=None) -> dict:
     """One bar per day for `key` of `last_days` rows, scaled to the largest value."""
     top = max((row[key] for row in rows), default=0) or 1
     step = WIDTH / max(len(rows), 1)
@@ -23,7 +23,11 @@ def daily_bars(rows: list[dict], key: str) -> dict:
                 "height": height,
                 "value": value,
                 "label": date_format(row["day"], "MONTH_DAY_FORMAT"),
-                "weekend": row["day"].weekday() >= 5,
+                "weekend": (
+                    not calendar.is_working_day(row["day"])
+                    if calendar is not None
+                    else row["day"].weekday() >= 5
+                ),
             }
         )
     return {

@@ -201,7 +201,7 @@ def on_time_by_department(today: dt.date, *, days: int = 30) -> list[dict]:
         )
         .order_by("department__sort_order", "department__code")
     )
-    return [
+    rates = [
         {
             "code": row["department__code"],
             "name": row["department__short_name"],
@@ -211,3 +211,5 @@ def on_time_by_department(today: dt.date, *, days: int = 30) -> list[dict]:
         }
         for row in rows
     ]
+    # Worst first: the departments a manager should look at lead the list.
+    return sorted(rates, key=lambda d: (d["rate"], -d["decided"]))

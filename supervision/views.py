@@ -75,10 +75,15 @@ def _live_context(request: HttpRequest, today: dt.date, scope: live.Scope) -> di
 
 def _charts(today: dt.date, scope: live.Scope) -> list[tuple[str, dict, str]]:
     rows = live.last_days(today, scope)
+    calendar = WorkCalendar.load()
     return [
-        ("received", charts.daily_bars(rows, "received"), _("Applications received")),
-        ("decided", charts.daily_bars(rows, "decided"), _("Reviews decided")),
-        ("overdue", charts.daily_bars(rows, "overdue"), _("Reviews that became overdue")),
+        ("received", charts.daily_bars(rows, "received", calendar), _("Applications received")),
+        ("decided", charts.daily_bars(rows, "decided", calendar), _("Reviews decided")),
+        (
+            "overdue",
+            charts.daily_bars(rows, "overdue", calendar),
+            _("Reviews that became overdue"),
+        ),
     ]
 
 
