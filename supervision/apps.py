@@ -7,6 +7,16 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("Supervision")
 
     role_permissions = {
-        "administrator": {"supervision.view_card"},
+        "administrator": {
+            "supervision.view_card",
+            # The efficiency assessment's weights and grade marks (supervision/assessment.py).
+            "supervision.view_assessmentweights",
+            "supervision.change_assessmentweights",
+        },
         "center_manager": {"supervision.view_card"},
     }
+
+    def seed_demo(self, *, today) -> list[str]:
+        from .assessment_demo import seed_assessment_demo
+
+        return seed_assessment_demo(today=today)
