@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -369,7 +369,7 @@ def assessment_csv(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     period, error = _period(request, today)
     if error:
-        raise Http404(error)
+        return HttpResponseBadRequest(error, content_type="text/plain; charset=utf-8")
     result = a.assess(period, scope, today=today)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="assessment-{period.key}.csv"'
@@ -407,7 +407,7 @@ def assessment_pdf(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     period, error = _period(request, today)
     if error:
-        raise Http404(error)
+        return HttpResponseBadRequest(error, content_type="text/plain; charset=utf-8")
     result = a.assess(period, scope, today=today)
     response = HttpResponse(
         render_pdf(result, printed_at=timezone.now()), content_type="application/pdf"

@@ -340,7 +340,10 @@ def test_a_bad_period_says_so_and_shows_this_month(client, center, time_machine)
     assert response.status_code == 200
     assert response.context["period"].key == "2026-11"
     assert "is not a period" in response.content.decode()
-    assert client.get(reverse("supervision:assessment_csv"), {"period": "x"}).status_code == 404
+    for name in ("supervision:assessment_csv", "supervision:assessment_pdf"):
+        response = client.get(reverse(name), {"period": "x"}, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 400
+        assert "is not a period" in response.content.decode()
 
 
 def test_who_sees_what(client, october, center, time_machine):
