@@ -451,6 +451,12 @@ class DepartmentReview(models.Model):
             # Reviews decided in a period: finished today and this month, the charts and the
             # on-time rates of the supervision pages.
             models.Index(fields=["decided_at"], name="review_decided_idx"),
+            # Documents back at the comprehensive window, waiting for the clerk's receipt.
+            models.Index(
+                fields=["returned_at"],
+                name="review_returned_idx",
+                condition=Q(state="returned"),
+            ),
         ]
 
     def __str__(self) -> str:

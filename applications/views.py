@@ -48,6 +48,8 @@ from .models import (
 WARNING_WORKING_DAYS = 2
 # Open reviews on one page of a window's queue, earliest deadline first.
 QUEUE_PAGE_SIZE = 100
+# Rows in each list of the intake desk (drafts, documents back, ready, ...).
+INTAKE_LIST_SIZE = 50
 
 
 def _clerk(request: HttpRequest) -> None:
@@ -85,7 +87,10 @@ def intake(request: HttpRequest) -> HttpResponse:
         .order_by("returned_at")
     )
     ready = base.filter(state=Application.State.READY).order_by("ready_at")
-    accepted_today = base.filter(accepted_at__date=today).order_by("-accepted_at")
+    midnight = timezone.make_aware(dt.datetime.combine(today, dt.time()))
+    accepted_today = base.filter(
+        accepted_at__gte=midnight, accepted_at__lt=midnight + dt.timedelta(days=1)
+    ).order_by("-accepted_at")
     # Materials promised under 容缺 and not yet supplied, earliest promise first.
     promised = (
         ApplicationMaterial.objects.filter(
@@ -95,15 +100,23 @@ def intake(request: HttpRequest) -> HttpResponse:
         .select_related("application__applicant", "material")
         .order_by("promised_by")
     )
+    lists = {
+        "drafts": drafts,
+        "returned": returned,
+        "ready": ready,
+        "accepted_today": accepted_today,
+        "promised": promised,
+    }
+    # Each list shows the most pressing screenful and says how many there are in all: a
+    # center holds thousands of results waiting for pickup, and the desk must still answer
+    # at once (the clerk finds any one of them by searching for the applicant).
     return render(
         request,
         "applications/intake.html",
         {
-            "drafts": drafts,
-            "returned": returned,
-            "ready": ready,
-            "accepted_today": accepted_today,
-            "promised": promised,
+            **{name: rows[:INTAKE_LIST_SIZE] for name, rows in lists.items()},
+            "counts": {name: rows.count() for name, rows in lists.items()},
+            "list_size": INTAKE_LIST_SIZE,
             "today": today,
         },
     )

@@ -61,9 +61,12 @@ def test_the_queue_shows_a_page_by_deadline_and_counts_the_whole_queue(
     counts = first.context["counts"]
     assert counts["total"] == open_reviews.count() == 2 * QUEUE_PAGE_SIZE + 10
     assert counts["stopped"] == open_reviews.filter(state="suspended").count()
-    assert counts["red"] == open_reviews.exclude(state="suspended").filter(
-        deadline__lt=dt.date(2026, 10, 20)
-    ).count()
+    assert (
+        counts["red"]
+        == open_reviews.exclude(state="suspended")
+        .filter(deadline__lt=dt.date(2026, 10, 20))
+        .count()
+    )
     page = first.content.decode()
     assert "210 open reviews" in page and "Page 1 of 3" in page
     last = client.get(url, {"page": "3"})
