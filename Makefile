@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup system-deps lint format messages clean
+.PHONY: run test setup system-deps lint format messages clean bench
 
 ## Install what is missing, make the venv, migrate, load the demo center, serve it with a worker and beat.
 run: setup
@@ -18,7 +18,16 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
+## Benchmarks at provincial scale on PostgreSQL, not part of the tests (benchmarks/README.md):
+## make bench [BENCH_ARGS="--applications 20000 --skip-load"]; writes docs/performance.md.
+bench: setup $(VENV)/.bench-installed
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
 setup: system-deps $(VENV)/.installed
+
+$(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	touch $@
 
 system-deps:
 	@scripts/system-deps
