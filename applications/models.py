@@ -234,6 +234,16 @@ class Application(models.Model):
             ),
             # Applications accepted in a period: the supervision charts' received per day.
             models.Index(fields=["accepted_at"], name="application_accepted_idx"),
+            # The intake desk's lists, most pressing first: waiting at the window by the
+            # one-time notice's due date, ready for pickup by the day they became ready.
+            models.Index(
+                fields=["notice_due"],
+                name="application_waiting_idx",
+                condition=Q(state__in=["draft", "awaiting_materials"]),
+            ),
+            models.Index(
+                fields=["ready_at"], name="application_ready_idx", condition=Q(state="ready")
+            ),
         ]
 
     def __str__(self) -> str:
