@@ -125,16 +125,18 @@ def _bare_statements(*, incremental: bool) -> list[str]:
                  WHERE a.state = 'in_review' AND a.due_date <= %(until)s AND {not_stopped}
                 ON CONFLICT DO NOTHING""",
         ]
-    crossed = (
-        "(deadline BETWEEN %(red_from)s AND %(yesterday)s"
-        " OR deadline BETWEEN %(yellow_from)s AND %(until)s)"
+    ranges = (
+        "deadline BETWEEN %(red_from)s AND %(yesterday)s",
+        "deadline BETWEEN %(yellow_from)s AND %(until)s",
     )
-    app_crossed = crossed.replace("deadline", "a.due_date")
     return [
-        f"""{insert} SELECT application_id, id, {level}, deadline, %(at)s
-              FROM applications_departmentreview
-             WHERE state IN {running} AND {crossed}
-            ON CONFLICT DO NOTHING""",
+        *(
+            f"""{insert} SELECT application_id, id, {level}, deadline, %(at)s
+                  FROM applications_departmentreview
+                 WHERE state IN {running} AND {crossed}
+                ON CONFLICT DO NOTHING"""
+            for crossed in ranges
+        ),
         f"""WITH changed AS MATERIALIZED (
                 SELECT DISTINCT review_id FROM applications_clockevent WHERE at > %(since)s)
             {insert} SELECT r.application_id, r.id, {level.replace("deadline", "r.deadline")},
@@ -142,10 +144,14 @@ def _bare_statements(*, incremental: bool) -> list[str]:
               FROM changed c JOIN applications_departmentreview r ON r.id = c.review_id
              WHERE r.state IN {running} AND r.deadline <= %(until)s
             ON CONFLICT DO NOTHING""",
-        f"""{insert} SELECT a.id, NULL, {app_level}, a.due_date, %(at)s
-              FROM applications_application a
-             WHERE a.state = 'in_review' AND {app_crossed} AND {not_stopped}
-            ON CONFLICT DO NOTHING""",
+        *(
+            f"""{insert} SELECT a.id, NULL, {app_level}, a.due_date, %(at)s
+                  FROM applications_application a
+                 WHERE a.state = 'in_review' AND {crossed.replace("deadline", "a.due_date")}
+                   AND {not_stopped}
+                ON CONFLICT DO NOTHING"""
+            for crossed in ranges
+        ),
         f"""WITH changed AS MATERIALIZED (
                 SELECT DISTINCT r.application_id FROM applications_clockevent e
                   JOIN applications_departmentreview r ON r.id = e.review_id
