@@ -7,6 +7,7 @@ is `settings.NOTIFICATION_SENDER`; the default writes to the log, the row itself
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.conf import settings
@@ -116,8 +117,8 @@ def _queue(pk: int) -> None:
 
     try:
         deliver_notification.delay(pk)
-    except Exception:  # the broker is down: the row stays unsent for the next sweep
-        log.exception("could not queue notification %s", pk)
+    except Exception:  # the broker is down: the row stays unsent for deliver_pending
+        log.warning("could not queue notification %s; it waits for the next run", pk, exc_info=True)
 
 
 def deliver(pk: int) -> bool:
@@ -134,3 +135,27 @@ def deliver(pk: int) -> bool:
         Notification.objects.filter(pk=pk).update(sent_at=None)
         raise
     return True
+
+
+# A row younger than this is left to the task queued after its commit.
+PENDING_GRACE = dt.timedelta(minutes=2)
+# Older than this, a message is news no longer: it stays unsent, visible on the application.
+PENDING_MAX_AGE = dt.timedelta(days=2)
+
+
+def deliver_pending(*, now: dt.datetime) -> int:
+    """Send what was written but never sent: its task could not be queued (the broker was down)
+    or gave up. Runs periodically; `deliver` claims each row, so a row is sent once even when
+    its own task turns up as well. Returns how many were sent."""
+    pending = Notification.objects.filter(
+        sent_at__isnull=True,
+        created_at__lte=now - PENDING_GRACE,
+        created_at__gte=now - PENDING_MAX_AGE,
+    ).order_by("created_at")
+    sent = 0
+    for pk in pending.values_list("pk", flat=True):
+        try:
+            sent += deliver(pk)
+        except Exception:  # one bad recipient or a sender hiccup holds up no other message
+            log.warning("notification %s not sent; tried again next run", pk, exc_info=True)
+    return sent
