@@ -62,7 +62,12 @@ def _beat(now: dt.datetime) -> Callable[[], dict]:
         limit = settings.HEALTHZ_BEAT_STALE_SECONDS
         last = Heartbeat.objects.filter(name=BEAT).values_list("at", flat=True).first()
         if last is None:
-            return {"ok": False, "error": "never ran", "seconds_since_last_run": None}
+            return {
+                "ok": False,
+                "error": "never ran",
+                "seconds_since_last_run": None,
+                "stale_after": limit,
+            }
         age = max(0, round((now - last).total_seconds()))
         result = {"seconds_since_last_run": age, "stale_after": limit}
         if age > limit:

@@ -44,6 +44,7 @@ def test_it_answers_503_before_beat_ever_ran(client, db):
         "ok": False,
         "error": "never ran",
         "seconds_since_last_run": None,
+        "stale_after": 300,
         "ms": response.json()["beat"]["ms"],
     }
 
