@@ -30,7 +30,7 @@ from supervision.models import Card
 from windows.models import Absence, Post
 from windows.roles import Role
 
-from .conftest import NOW
+from .conftest import NOW, PASSWORD
 
 TABLE = Path(__file__).resolve().parents[1] / "docs" / "access.md"
 PNG = (
@@ -169,6 +169,9 @@ def samples(center, accepted, private_media) -> dict[str, object]:
     Card.objects.create(
         application=accepted, level="red", deadline=dt.date(2026, 10, 16), issued_at=NOW
     )
+    # Sign-in records for the admin's pages of django-axes: a failure and a success.
+    Client().post(reverse("login"), {"username": "mallory", "password": "wrong"})
+    Client().post(reverse("login"), {"username": "alice", "password": PASSWORD})
     return {
         "application": accepted,
         "review": accepted.reviews.get(item=center.permit),
