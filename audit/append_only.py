@@ -19,8 +19,9 @@ END;
 $$ LANGUAGE plpgsql;
 """
 TRIGGER = "audit_append_only"
-# Tables that are audit records themselves, besides every django-simple-history table.
-EXTRA_TABLES = ("supervision_card",)
+# Tables that are records of events themselves (written once, never changed), besides every
+# django-simple-history table.
+EXTRA_TABLES = ("supervision_card", "applications_clockevent", "applications_document")
 
 
 def audited_tables() -> list[str]:
