@@ -65,6 +65,7 @@ def test_production_settings_pass_check_deploy(tmp_path):
         "VAR_DIR": str(tmp_path),
     }
     env.pop("DEBUG", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests, never in production
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
