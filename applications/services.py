@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from windows import authority
 from windows.models import Item, ItemMaterial, Seal, Staff
@@ -104,7 +105,7 @@ def application_create(
         application._history_date = now
         application.save()
         application.items.set(items)
-        _sync_checklist(application)
+        _sync_checklist(application, by=by, at=now)
     return application
 
 
@@ -117,20 +118,29 @@ def application_set_items(*, application: Application, items: Iterable[Item], by
             application, Application.State.DRAFT, Application.State.AWAITING_MATERIALS
         )
         application.items.set(items)
-        _sync_checklist(application)
+        _sync_checklist(application, by=by, at=timezone.now())
 
 
-def _sync_checklist(application: Application) -> None:
-    """One line per material any chosen item requires (shared materials once)."""
+def _sync_checklist(application: Application, *, by: Staff, at: dt.datetime) -> None:
+    """One line per material any chosen item requires (shared materials once); each line added
+    or removed writes its history row with who and when, like every other change."""
     needed = set(
         ItemMaterial.objects.filter(item__in=application.items.all()).values_list(
             "material_id", flat=True
         )
     )
     have = set(application.materials.values_list("material_id", flat=True))
-    application.materials.filter(material_id__in=have - needed).delete()
-    ApplicationMaterial.objects.bulk_create(
-        [ApplicationMaterial(application=application, material_id=m) for m in sorted(needed - have)]
+    for line in application.materials.filter(material_id__in=have - needed):
+        line._history_user, line._history_date = by, at
+        line.delete()
+    bulk_create_with_history(
+        [
+            ApplicationMaterial(application=application, material_id=m)
+            for m in sorted(needed - have)
+        ],
+        ApplicationMaterial,
+        default_user=by,
+        default_date=at,
     )
 
 

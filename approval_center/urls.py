@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("windows.urls")),
     path("", include("applications.urls")),
     path("supervision/", include("supervision.urls")),
+    path("audit/", include("audit.urls")),
 ]

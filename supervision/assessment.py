@@ -369,12 +369,12 @@ class Scope:
 
 def scope_for(user: Staff) -> Scope | None:
     """Center managers and administrators: every unit; a department leader: the department
-    and its windows; a window head: the window. Anyone else: None."""
+    and its windows; a window head or stationed deputy head: the window. Anyone else: None."""
     if user.has_role(Role.CENTER_MANAGER, Role.ADMINISTRATOR):
         return Scope(everything=True)
     if user.has_role(Role.DEPARTMENT_LEADER) and user.department_id:
         return Scope(everything=False, department_ids=frozenset({user.department_id}))
-    if user.has_role(Role.WINDOW_HEAD) and user.window_id:
+    if user.has_role(Role.WINDOW_HEAD, Role.STATIONED_DEPUTY) and user.window_id:
         return Scope(everything=False, window_ids=frozenset({user.window_id}))
     return None
 
