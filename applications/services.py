@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from windows import authority
 from windows.models import Item, ItemMaterial, Seal, Staff
@@ -104,7 +105,7 @@ def application_create(
         application._history_date = now
         application.save()
         application.items.set(items)
-        _sync_checklist(application)
+        _sync_checklist(application, by=by, at=now)
     return application
 
 
@@ -117,20 +118,29 @@ def application_set_items(*, application: Application, items: Iterable[Item], by
             application, Application.State.DRAFT, Application.State.AWAITING_MATERIALS
         )
         application.items.set(items)
-        _sync_checklist(application)
+        _sync_checklist(application, by=by, at=timezone.now())
 
 
-def _sync_checklist(application: Application) -> None:
-    """One line per material any chosen item requires (shared materials once)."""
+def _sync_checklist(application: Application, *, by: Staff, at: dt.datetime) -> None:
+    """One line per material any chosen item requires (shared materials once); each line added
+    or removed writes its history row with who and when, like every other change."""
     needed = set(
         ItemMaterial.objects.filter(item__in=application.items.all()).values_list(
             "material_id", flat=True
         )
     )
     have = set(application.materials.values_list("material_id", flat=True))
-    application.materials.filter(material_id__in=have - needed).delete()
-    ApplicationMaterial.objects.bulk_create(
-        [ApplicationMaterial(application=application, material_id=m) for m in sorted(needed - have)]
+    for line in application.materials.filter(material_id__in=have - needed):
+        line._history_user, line._history_date = by, at
+        line.delete()
+    bulk_create_with_history(
+        [
+            ApplicationMaterial(application=application, material_id=m)
+            for m in sorted(needed - have)
+        ],
+        ApplicationMaterial,
+        default_user=by,
+        default_date=at,
     )
 
 
@@ -272,7 +282,7 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
                 review=review, kind=ClockEvent.Kind.START, at=now, on=today, by=by
             )
         latest = max(reviews, key=lambda r: (r.deadline, r.promised_days))
-        application.promised_date = latest.deadline
+        application.promised_date = application.due_date = latest.deadline
         application.promised_provisional = any(r.deadline_provisional for r in reviews)
         application.promised_reason = promised_reason(latest, calendar)
         application.state = Application.State.IN_REVIEW
@@ -285,6 +295,7 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
                 "accepted_by",
                 "with_gaps",
                 "promised_date",
+                "due_date",
                 "promised_provisional",
                 "promised_reason",
                 "state",
@@ -492,6 +503,16 @@ def _recompute(review: DepartmentReview, today: dt.date) -> None:
     review.deadline_provisional = due.provisional
 
 
+def _move_due_date(review: DepartmentReview, by: Staff, now: dt.datetime, reason: str) -> None:
+    """An extension or stopped time that moves a review past the application's due date moves
+    the application's due date with it (the slip's printed promise stays as printed)."""
+    application = Application.objects.select_for_update().get(pk=review.application_id)
+    if application.due_date is None or review.deadline <= application.due_date:
+        return
+    application.due_date = review.deadline
+    _save(application, ["due_date"], by, reason, at=now)
+
+
 def review_claim(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> DepartmentReview:
     with transaction.atomic():
         review = _lock_review(review, DepartmentReview.State.QUEUED)
@@ -576,6 +597,7 @@ def review_resume(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> D
         _save(
             review, ["state", "deadline", "statutory_deadline", "deadline_provisional"], by, at=now
         )
+        _move_due_date(review, by, now, _("Clock resumed"))
     return review
 
 
@@ -627,6 +649,7 @@ def review_extend(
         _save(
             review, ["deadline", "statutory_deadline", "deadline_provisional"], by, reason, at=now
         )
+        _move_due_date(review, by, now, reason)
         document = _issue(
             Document.Kind.EXTENSION,
             application=review.application,

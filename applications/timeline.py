@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from approval_center import hooks
+
 from .models import Application, ClockEvent, DepartmentReview, Document
 
 
@@ -150,5 +152,6 @@ def events(application: Application) -> list[Event]:
                 rank=1,
             )
         )
+    result.extend(hooks.collect("timeline_events", application))
     result.sort(key=lambda e: (e.at, e.rank))
     return result

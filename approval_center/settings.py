@@ -5,6 +5,7 @@ broker on its own SQLite file, DEBUG on. Production sets APP_ENV=production and 
 listed in README.md.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -51,23 +52,29 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "simple_history",
+    "axes",
+    "csp",
     "windows",
     "applications",
     "supervision",
+    "audit",
     "operations",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "audit.sessions.IdleSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "approval_center.urls"
@@ -126,6 +133,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "windows.Staff"
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username and address
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -142,8 +150,24 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-SESSION_COOKIE_AGE = envint("SESSION_IDLE_SECONDS", "1800")
-SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle timeout, not a fixed lifetime
+
+# --- Sign-in and sessions (docs/access.md) ---------------------------------------------------
+# A session ends after SESSION_IDLE_SECONDS without a request of the person's own: the cookie's
+# age is renewed on every request, and audit.sessions.IdleSessionMiddleware signs out on the
+# first request after the limit (a page refreshing itself does not count as activity).
+SESSION_IDLE_SECONDS = envint("SESSION_IDLE_SECONDS", "1800")
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+SESSION_SAVE_EVERY_REQUEST = True
+# Failed sign-ins are throttled per username and address (django-axes): after
+# LOGIN_FAILURE_LIMIT failures that pair waits LOGIN_COOLOFF_MINUTES; a success clears the count.
+# Every attempt is also kept in axes' tables and logged by audit.logins (never the password).
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = dt.timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", "15"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "audit.logins.locked_out"  # a translated page, status 429
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False  # audit.logins writes one line per event
 
 # Language and time
 LANGUAGE_CODE = "zh-hans"
@@ -208,6 +232,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The deadline sweep: how often, and how many working days ahead a review turns yellow.
 SWEEP_PERIOD_SECONDS = envint("SWEEP_PERIOD_SECONDS", "300")
 SWEEP_WARNING_WORKING_DAYS = envint("SWEEP_WARNING_WORKING_DAYS", "2")
+# How far back past its last run the sweep looks for changed clocks: a change committed while
+# the last sweep ran is judged by the next one.
+SWEEP_LOOKBACK_SECONDS = envint("SWEEP_LOOKBACK_SECONDS", "900")
 # How often beat leaves its heartbeat, and how old it may be before /healthz answers 503.
 HEARTBEAT_SECONDS = envint("HEARTBEAT_SECONDS", "60")
 HEALTHZ_BEAT_STALE_SECONDS = envint("HEALTHZ_BEAT_STALE_SECONDS", str(5 * HEARTBEAT_SECONDS))
@@ -269,7 +296,33 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
+    # WeasyPrint tells every step of every document at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
+
+# --- Response headers ----------------------------------------------------------------------
+# A Content Security Policy without inline script or style: every script and stylesheet is a
+# file under static/ (behaviour wired by data- attributes in static/js/app.js). Images may be
+# data: addresses (seal images and QR codes in previews). Django's own headers: nosniff,
+# X-Frame-Options DENY, a same-origin referrer policy and opener policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 if IS_PRODUCTION:
     SESSION_COOKIE_SECURE = True
@@ -277,10 +330,7 @@ if IS_PRODUCTION:
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "true")
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    # Preloading asks browser makers to hard-code the host: for public hosts only, by choice.
-    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "false")
-    if not SECURE_HSTS_PRELOAD:
-        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "true")
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # Load balancers and container healthchecks ask over plain HTTP inside the network.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("windows.urls")),
     path("", include("applications.urls")),
     path("supervision/", include("supervision.urls")),
+    path("audit/", include("audit.urls")),
 ]
