@@ -380,6 +380,7 @@ class Generator:
             "promised_date": None,
             "promised_provisional": False,
             "promised_reason": "",
+            "due_date": None,
             "refusal_reasons": "",
             "ready_at": None,
             "delivered_at": None,
@@ -456,7 +457,7 @@ class Generator:
         for item in items:
             reviews.append(self.review(app, item, at, withdrawn_on, force_open))
         latest = max(reviews, key=lambda r: (r["promised"], r["row"]["promised_days"]))
-        app["promised_date"] = latest["promised"]
+        app["promised_date"] = app["due_date"] = latest["promised"]
         app["promised_provisional"] = any(r["row"]["deadline_provisional"] for r in reviews)
         app["promised_reason"] = (
             f"{latest['item'].name}（{latest['item'].department.short_name}）用时最长："
@@ -466,6 +467,8 @@ class Generator:
         slip = f"临审承〔{year}〕{app['receipt_number'][4:]}号"
         self.document(slip, "commitment", app["id"], None, at, clerk)
         self.notify(app, "accepted", at)
+        # Its due date moves with the extensions and stops its reviews met on the way.
+        app["due_date"] = max(r["row"]["deadline"] for r in reviews)
         # The application's own ending: withdrawn, or ready when the last review came back.
         if withdrawn_on is not None and withdrawn_on.date() <= today:
             app["state"], app["withdrawn_at"] = "withdrawn", withdrawn_on
@@ -777,9 +780,10 @@ def finish() -> None:
             )
     log("ANALYZE")
     connection.cursor().execute("ANALYZE")
+    # The rows were written behind the incremental sweep's back: judge everything once.
     started = time.monotonic()
-    result = sweep.sweep(now=timezone.now())
-    log(f"first sweep: {result.written:,} cards in {time.monotonic() - started:.1f} s")
+    result = sweep.sweep(now=timezone.now(), full=True)
+    log(f"first (full) sweep: {result.written:,} cards in {time.monotonic() - started:.1f} s")
 
 
 def main() -> None:

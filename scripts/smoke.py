@@ -8,9 +8,10 @@
 3. Waits for /healthz to report the database, the broker and a fresh heartbeat.
 4. Over HTTP, as the clerk: registers an applicant, applies for one item, checks the materials
    and accepts; the worker sends the acceptance notice.
-5. Moves the review's deadline into the past (the only step not over HTTP) and waits for beat's
-   sweep to write a red card and the worker to tell the window's head, then reads the head's
-   notices and the manager's dashboard over HTTP.
+5. Moves the review's deadline into the past and clears the sweep's mark so that the next sweep
+   is a full one (the only steps not over HTTP), waits for beat's sweep to write a red card and
+   the worker to tell the window's head, then reads the head's notices and the manager's
+   dashboard over HTTP.
    Before the intake, every database connection the servers hold is cut, as a PostgreSQL
    restart would: the pages and tasks after it must work without restarting anything.
 6. Stops the three processes with SIGTERM and checks that they end cleanly, with JSON logs.
@@ -344,6 +345,9 @@ def main() -> None:
             "UPDATE applications_departmentreview SET deadline = %s WHERE application_id = %s",
             (past, application_id),
         )
+        # A deadline moved behind the incremental sweep's back is seen by a full sweep only:
+        # without its mark, the next sweep reads everything.
+        database("DELETE FROM supervision_sweepmark")
         wait_for(
             "a red card and the head's notice",
             lambda: (
