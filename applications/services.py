@@ -300,7 +300,7 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
             number=f"{DOCUMENT_PREFIX[Document.Kind.COMMITMENT_SLIP]}〔{year}〕"
             f"{application.receipt_number[4:]}号",
         )
-        notifications.applicant_event(application, "accepted", at=now)
+        notifications.applicant_event(application, notifications.Event.ACCEPTED, at=now)
     return application
 
 
@@ -406,6 +406,8 @@ def application_deliver(*, application: Application, by: Staff, now: dt.datetime
         application.state = Application.State.DELIVERED
         application.delivered_at, application.delivered_by = now, by
         _save(application, ["state", "delivered_at", "delivered_by"], by, at=now)
+        # Thanks, and the invitation to rate the service on the status page.
+        notifications.applicant_event(application, notifications.Event.DELIVERED, at=now)
     return application
 
 
@@ -560,7 +562,15 @@ def review_stop(
             now=now,
             text=reason,
         )
-        notifications.applicant_event(review.application, "stopped", review=review, at=now)
+        notifications.applicant_event(
+            review.application,
+            notifications.Event.SUPPLEMENTS
+            if cause == ClockEvent.Cause.SUPPLEMENTS
+            else notifications.Event.STOPPED,
+            review=review,
+            clock_event=event,
+            at=now,
+        )
     return document
 
 
@@ -636,7 +646,13 @@ def review_extend(
             now=now,
             text=reason,
         )
-        notifications.applicant_event(review.application, "extended", review=review, at=now)
+        notifications.applicant_event(
+            review.application,
+            notifications.Event.EXTENDED,
+            review=review,
+            clock_event=event,
+            at=now,
+        )
     return document
 
 
@@ -715,6 +731,10 @@ def review_decide(
             number=review.decision_number,
             text=reasons,
         )
+        if review.state == DepartmentReview.State.DECIDED:  # else once countersigned
+            notifications.applicant_event(
+                review.application, notifications.Event.DECIDED, review=review, at=now
+            )
     return document
 
 
@@ -730,6 +750,9 @@ def review_countersign(*, review: DepartmentReview, by: Staff, now: dt.datetime)
         review.countersigned_by, review.countersigned_at = by, now
         review.state = DepartmentReview.State.DECIDED
         _save(review, ["countersigned_by", "countersigned_at", "state"], by, at=now)
+        notifications.applicant_event(
+            review.application, notifications.Event.DECIDED, review=review, at=now
+        )
 
 
 def review_return(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> None:
@@ -759,7 +782,7 @@ def review_receive(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> 
             application.state = Application.State.READY
             application.ready_at = now
             _save(application, ["state", "ready_at"], by, at=now)
-            notifications.applicant_event(application, "ready", at=now)
+            notifications.applicant_event(application, notifications.Event.READY, at=now)
     return application
 
 
