@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import logging
 import re
+import threading
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +23,7 @@ import weasyprint
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from windows.models import Seal, Window
@@ -61,11 +63,32 @@ def render_pdf(document: Document) -> bytes:
     fontconfig), so the fetcher allows data URIs only: nothing printed can make the server
     read a local file or call out to the network.
     """
-    html = render_html(document)
+    return html_to_pdf(render_html(document))
+
+
+_local = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    """One font configuration per thread, kept between documents: building it again for every
+    document costs a good part of a slip's time."""
+    config = getattr(_local, "font_config", None)
+    if config is None:
+        config = _local.font_config = FontConfiguration()
+    return config
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Any printed page of the center as PDF, fetching nothing but data URIs."""
     fetcher = URLFetcher(allowed_protocols={"data"})
     return weasyprint.HTML(
         string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher
-    ).write_pdf()
+    ).write_pdf(font_config=_font_config())
+
+
+def seal_uri(seal: Seal | None) -> str | None:
+    """A seal's image for a page printed outside this module."""
+    return _seal_uri(seal)
 
 
 def track_url(application: Application) -> str:

@@ -201,6 +201,14 @@ class Application(models.Model):
     promised_date = models.DateField(_("promised date"), null=True, blank=True)
     promised_provisional = models.BooleanField(_("promised date provisional"), default=False)
     promised_reason = models.TextField(_("why the promised date is what it is"), blank=True)
+    # The promise printed on the slip stays as printed; the date the application is due moves
+    # with lawful extensions and stopped time, and is what the deadline sweep judges.
+    due_date = models.DateField(
+        _("due date"),
+        null=True,
+        blank=True,
+        help_text=_("The promised date moved by lawful extensions and stopped time."),
+    )
     refusal_reasons = models.TextField(_("reasons for not accepting"), blank=True)
     ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
@@ -224,6 +232,13 @@ class Application(models.Model):
         ordering = ["-received_at"]
         indexes = [
             models.Index(fields=["state", "-received_at"], name="application_state_idx"),
+            # The deadline sweep (supervision/sweep.py) reads applications under review by the
+            # date they are due.
+            models.Index(
+                fields=["due_date"],
+                name="application_due_idx",
+                condition=Q(state="in_review"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -491,6 +506,11 @@ class ClockEvent(models.Model):
         verbose_name = _("clock event")
         verbose_name_plural = _("clock ledger")
         ordering = ["at", "id"]
+        indexes = [
+            # The deadline sweep (supervision/sweep.py) looks at the clocks that changed since
+            # its last run: started, stopped, resumed or extended.
+            models.Index(fields=["at"], name="clock_event_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.on}"

@@ -272,7 +272,7 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
                 review=review, kind=ClockEvent.Kind.START, at=now, on=today, by=by
             )
         latest = max(reviews, key=lambda r: (r.deadline, r.promised_days))
-        application.promised_date = latest.deadline
+        application.promised_date = application.due_date = latest.deadline
         application.promised_provisional = any(r.deadline_provisional for r in reviews)
         application.promised_reason = promised_reason(latest, calendar)
         application.state = Application.State.IN_REVIEW
@@ -285,6 +285,7 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
                 "accepted_by",
                 "with_gaps",
                 "promised_date",
+                "due_date",
                 "promised_provisional",
                 "promised_reason",
                 "state",
@@ -494,6 +495,16 @@ def _recompute(review: DepartmentReview, today: dt.date) -> None:
     review.deadline_provisional = due.provisional
 
 
+def _move_due_date(review: DepartmentReview, by: Staff, now: dt.datetime, reason: str) -> None:
+    """An extension or stopped time that moves a review past the application's due date moves
+    the application's due date with it (the slip's printed promise stays as printed)."""
+    application = Application.objects.select_for_update().get(pk=review.application_id)
+    if application.due_date is None or review.deadline <= application.due_date:
+        return
+    application.due_date = review.deadline
+    _save(application, ["due_date"], by, reason, at=now)
+
+
 def review_claim(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> DepartmentReview:
     with transaction.atomic():
         review = _lock_review(review, DepartmentReview.State.QUEUED)
@@ -586,6 +597,7 @@ def review_resume(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> D
         _save(
             review, ["state", "deadline", "statutory_deadline", "deadline_provisional"], by, at=now
         )
+        _move_due_date(review, by, now, _("Clock resumed"))
     return review
 
 
@@ -637,6 +649,7 @@ def review_extend(
         _save(
             review, ["deadline", "statutory_deadline", "deadline_provisional"], by, reason, at=now
         )
+        _move_due_date(review, by, now, reason)
         document = _issue(
             Document.Kind.EXTENSION,
             application=review.application,

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from approval_center import hooks
+
 from .models import Application, ClockEvent, DepartmentReview, Document, Rating
 
 
@@ -182,5 +184,6 @@ def events(application: Application) -> list[Event]:
                     followup.note,
                 )
             )
+    result.extend(hooks.collect("timeline_events", application))
     result.sort(key=lambda e: (e.at, e.rank))
     return result

@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from approval_center import hooks
 from windows import authority
 from windows.models import Absence, Post, Staff
 from windows.roles import WINDOW_ROLES, Role
@@ -399,6 +400,7 @@ def application_timeline(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "application": application,
             "events": timeline.events(application),
+            "actions": hooks.collect("application_actions", application, request.user),
         },
     )
 
@@ -467,6 +469,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "reviews": reviews,
             "finished": finished,
             "covering_for": covering_for.values(),
+            "notices": hooks.collect("queue_notices", user),
             "today": today,
             "counts": {
                 "red": sum(r.light == "red" for r in reviews),

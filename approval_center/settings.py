@@ -174,6 +174,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The deadline sweep: how often, and how many working days ahead a review turns yellow.
 SWEEP_PERIOD_SECONDS = envint("SWEEP_PERIOD_SECONDS", "300")
 SWEEP_WARNING_WORKING_DAYS = envint("SWEEP_WARNING_WORKING_DAYS", "2")
+# How far back past its last run the sweep looks for changed clocks: a change committed while
+# the last sweep ran is judged by the next one.
+SWEEP_LOOKBACK_SECONDS = envint("SWEEP_LOOKBACK_SECONDS", "900")
 CELERY_BEAT_SCHEDULE = {
     # Yellow and red cards for open reviews and applications (supervision/sweep.py).
     "sweep-deadlines": {
@@ -196,9 +199,7 @@ CELERY_BEAT_SCHEDULE = {
 # Who tells applicants (SMS and e-mail): a class with send(notification). The default sends
 # e-mail through EMAIL_BACKEND and SMS through SMS_GATEWAY (a class with send_sms(phone, text,
 # reference=...); the default writes to the log). applications/notifications.py explains.
-NOTIFICATION_SENDER = os.getenv(
-    "NOTIFICATION_SENDER", "applications.notifications.ChannelSender"
-)
+NOTIFICATION_SENDER = os.getenv("NOTIFICATION_SENDER", "applications.notifications.ChannelSender")
 SMS_GATEWAY = os.getenv("SMS_GATEWAY", "applications.notifications.LogSmsGateway")
 # A message not sent this long after it was written is queued again, up to this many attempts.
 NOTIFICATION_RETRY_AFTER_SECONDS = envint("NOTIFICATION_RETRY_AFTER_SECONDS", "300")

@@ -7,6 +7,38 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("Supervision")
 
     role_permissions = {
-        "administrator": {"supervision.view_card"},
-        "center_manager": {"supervision.view_card"},
+        "administrator": {
+            "supervision.view_card",
+            "supervision.view_urgenotice",
+            "supervision.view_meeting",
+            "supervision.view_helpnote",
+        },
+        "center_manager": {
+            "supervision.view_card",
+            "supervision.view_urgenotice",
+            "supervision.view_meeting",
+            "supervision.view_helpnote",
+        },
     }
+
+    def seed_demo(self, *, today) -> list[str]:
+        from .demo import seed_demo_supervision
+
+        return seed_demo_supervision(today=today)
+
+    # Hooks (approval_center/hooks.py): what supervision adds to the applications app's pages.
+
+    def timeline_events(self, application) -> list:
+        from .acting import timeline_events
+
+        return timeline_events(application)
+
+    def application_actions(self, application, user) -> list:
+        from .acting import application_actions
+
+        return application_actions(application, user)
+
+    def queue_notices(self, user) -> list:
+        from .acting import queue_notices
+
+        return queue_notices(user)

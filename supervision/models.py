@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from applications.models import Application, DepartmentReview
 
@@ -94,3 +95,189 @@ class StaffNotice(models.Model):
     @property
     def recipient(self) -> str:
         return self.staff.phone or self.staff.username
+
+
+class SweepMark(models.Model):
+    """Where the last sweep stopped: the next one reads only the deadlines that crossed a line
+    since then and the clocks that changed since then, so its cost follows the cards it may
+    write, not the number of open reviews (see sweep.py). One row."""
+
+    swept_at = models.DateTimeField(_("swept at"))
+    day = models.DateField(_("day"))
+    until = models.DateField(_("warning reaches"))
+    margin = models.PositiveSmallIntegerField(_("warning margin in working days"))
+
+    class Meta:
+        verbose_name = _("sweep mark")
+        verbose_name_plural = _("sweep marks")
+
+    def __str__(self) -> str:
+        return f"{self.swept_at:%Y-%m-%d %H:%M}"
+
+
+class UrgeNotice(models.Model):
+    """督办单: the center urges a window and its officer about a review, and expects a written
+    reply by a date. Shown on the window's queue until answered."""
+
+    number = models.CharField(_("number"), max_length=40, unique=True)
+    review = models.ForeignKey(
+        DepartmentReview, verbose_name=_("review"), on_delete=models.PROTECT, related_name="urges"
+    )
+    window = models.ForeignKey(
+        "windows.Window", verbose_name=_("window"), on_delete=models.PROTECT, related_name="urges"
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("officer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="urges_received",
+    )
+    text = models.TextField(_("what the center asks"))
+    reply_due = models.DateField(_("reply expected by"))
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        on_delete=models.PROTECT,
+        related_name="urges_issued",
+    )
+    reply = models.TextField(_("reply"), blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("replied by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("urge notice")
+        verbose_name_plural = _("urge notices")
+        ordering = ["-issued_at", "-id"]
+        indexes = [
+            # The queue's banner: a window's notices still waiting for a reply.
+            models.Index(
+                fields=["window", "reply_due"],
+                name="urge_open_idx",
+                condition=Q(replied_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_answered(self) -> bool:
+        return self.replied_at is not None
+
+
+class HelpNote(models.Model):
+    """A note of help the center gave on an application: who helped, how. Shown on the
+    timeline; written once."""
+
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.PROTECT,
+        related_name="help_notes",
+    )
+    review = models.ForeignKey(
+        DepartmentReview,
+        verbose_name=_("review"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="help_notes",
+    )
+    text = models.TextField(_("help given"))
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("note of help")
+        verbose_name_plural = _("notes of help")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class Meeting(models.Model):
+    """并联审批协调会: the departments an application waits on meet to settle it."""
+
+    number = models.CharField(_("number"), max_length=40, unique=True)
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.PROTECT,
+        related_name="meetings",
+    )
+    held_at = models.DateTimeField(_("date and time"))
+    place = models.CharField(_("place"), max_length=100)
+    departments = models.ManyToManyField(
+        "windows.Department", verbose_name=_("departments invited"), related_name="+"
+    )
+    agenda = models.TextField(_("agenda"))
+    minutes = models.TextField(_("minutes"), blank=True)
+    decisions = models.TextField(_("decisions"), blank=True)
+    convened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("convened by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    convened_at = models.DateTimeField(_("convened at"))
+    history = HistoricalRecords(m2m_fields=[departments])
+
+    class Meta:
+        verbose_name = _("coordination meeting")
+        verbose_name_plural = _("coordination meetings")
+        ordering = ["-held_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class FollowUp(models.Model):
+    """A decision of a coordination meeting that a department must carry out by a date."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    department = models.ForeignKey(
+        "windows.Department",
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(_("what is to be done"), max_length=300)
+    due = models.DateField(_("due"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["due", "id"]
+
+    def __str__(self) -> str:
+        return self.action[:40]

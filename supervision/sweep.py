@@ -4,10 +4,24 @@ applications, in four set-based statements.
 - red: the deadline has passed (deadlines are at the close of their day, so a review due
   today is red from tomorrow); yellow: due within the warning margin of working days;
 - only reviews whose clock runs get cards: stopped (suspended) reviews get none while stopped,
-  and an application gets none while one of its reviews is stopped;
+  and an application gets none while one of its reviews is stopped; an application is judged
+  on its due date (the promise moved by lawful extensions and stopped time);
 - a card is written once per (review or application, level, deadline): the unique constraints
   and INSERT ... ON CONFLICT DO NOTHING make a second sweep, or two at once, write nothing
   new, while a deadline moved by an extension or a resumed clock earns a card of its own.
+
+Its cost follows the cards it may write, not the open reviews. The sweep keeps a mark of where
+it stopped (`SweepMark`: the day, and how far the warning reached); the next one reads only
+
+- the deadlines that crossed a line since: due before today but not before the last sweep's
+  day (red), due within the warning margin but beyond the last sweep's reach (yellow), read
+  through the partial indexes on running reviews and applications under review;
+- the clocks that changed since the last sweep (started, stopped, resumed, extended: the
+  `ClockEvent` ledger, by its index on `at`), looking back `SWEEP_LOOKBACK_SECONDS` more so a
+  change committed while the last sweep ran is not missed.
+
+With no mark, a mark from a later time (a clock set back), or a changed margin, it reads
+everything once (`full=True` forces that).
 """
 
 from __future__ import annotations
@@ -19,16 +33,17 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from applications.models import Application, DepartmentReview
+from applications.models import Application, ClockEvent, DepartmentReview
 from windows.workdays import WorkCalendar
 
-from .models import Card
+from .models import Card, SweepMark
 
 RUNNING = (
     DepartmentReview.State.QUEUED,
     DepartmentReview.State.IN_PROGRESS,
     DepartmentReview.State.AWAITING_COUNTERSIGN,
 )
+EVERYTHING = dt.date(1, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -37,6 +52,7 @@ class SweepResult:
     review_yellow: list[int]
     application_red: list[int]
     application_yellow: list[int]
+    full: bool = False
 
     @property
     def written(self) -> int:
@@ -53,62 +69,110 @@ class SweepResult:
         )
 
 
-def _insert(sql: str, params: list) -> list[int]:
+def _insert(sql: str, params: dict) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
 
 
-def sweep(*, now: dt.datetime, margin: int | None = None) -> SweepResult:
-    """Write the cards due at `now`; return the ids of the cards written."""
-    margin = settings.SWEEP_WARNING_WORKING_DAYS if margin is None else margin
-    today = timezone.localdate(now)
-    soon = WorkCalendar.load().add_working_days(today, margin).end
-    ops = connection.ops
-    at, day, until = (
-        ops.adapt_datetimefield_value(now),
-        ops.adapt_datefield_value(today),
-        ops.adapt_datefield_value(soon),
-    )
-    card, review, application = (
+def _statements() -> tuple[str, str]:
+    card, review, application, event = (
         Card._meta.db_table,
         DepartmentReview._meta.db_table,
         Application._meta.db_table,
+        ClockEvent._meta.db_table,
     )
-    running = ", ".join(["%s"] * len(RUNNING))
-    # Table names come from the models and the values go as parameters: nothing from a user.
+    running = ", ".join(f"%(state{i})s" for i in range(len(RUNNING)))
+    # Each statement is the union of the rows whose deadline crossed a line since the last
+    # sweep and the rows whose clock changed since then; the outer WHERE lets SQLite parse
+    # ON CONFLICT after a SELECT. Table names come from the models and every value goes as a
+    # parameter: nothing from a user.
     review_sql = f"""
         INSERT INTO {card} (application_id, review_id, level, deadline, issued_at)
-        SELECT r.application_id, r.id, %s, r.deadline, %s
-          FROM {review} r
-         WHERE r.state IN ({running}) AND {{window}}
+        SELECT application_id, id, %(level)s, deadline, %(at)s FROM (
+            SELECT r.application_id, r.id, r.deadline
+              FROM {review} r
+             WHERE r.state IN ({running}) AND r.deadline BETWEEN %(low)s AND %(high)s
+               AND r.deadline >= %(crossed)s
+            UNION
+            SELECT r.application_id, r.id, r.deadline
+              FROM {review} r
+             WHERE r.state IN ({running}) AND r.deadline BETWEEN %(low)s AND %(high)s
+               AND r.id IN (SELECT e.review_id FROM {event} e WHERE e.at > %(since)s)
+        ) AS due WHERE 1 = 1
         ON CONFLICT DO NOTHING
         RETURNING id"""  # noqa: S608
     application_sql = f"""
         INSERT INTO {card} (application_id, review_id, level, deadline, issued_at)
-        SELECT a.id, NULL, %s, a.promised_date, %s
-          FROM {application} a
-         WHERE a.state = %s AND {{window}}
-           AND NOT EXISTS (SELECT 1 FROM {review} s WHERE s.application_id = a.id AND s.state = %s)
+        SELECT id, NULL, %(level)s, due_date, %(at)s FROM (
+            SELECT a.id, a.due_date
+              FROM {application} a
+             WHERE a.state = %(in_review)s AND a.due_date BETWEEN %(low)s AND %(high)s
+               AND a.due_date >= %(crossed)s
+            UNION
+            SELECT a.id, a.due_date
+              FROM {application} a
+             WHERE a.state = %(in_review)s AND a.due_date BETWEEN %(low)s AND %(high)s
+               AND a.id IN (
+                   SELECT r.application_id FROM {event} e JOIN {review} r ON r.id = e.review_id
+                    WHERE e.at > %(since)s)
+        ) AS due
+         WHERE NOT EXISTS (
+            SELECT 1 FROM {review} s WHERE s.application_id = due.id AND s.state = %(stopped)s)
         ON CONFLICT DO NOTHING
         RETURNING id"""  # noqa: S608
-    in_review, stopped = Application.State.IN_REVIEW, DepartmentReview.State.SUSPENDED
-    red, yellow = Card.Level.RED, Card.Level.YELLOW
+    return review_sql, application_sql
+
+
+def sweep(*, now: dt.datetime, margin: int | None = None, full: bool = False) -> SweepResult:
+    """Write the cards due at `now`; return the ids of the cards written."""
+    margin = settings.SWEEP_WARNING_WORKING_DAYS if margin is None else margin
+    today = timezone.localdate(now)
+    until = WorkCalendar.load().add_working_days(today, margin).end
+    ops = connection.ops
+    date = ops.adapt_datefield_value
+    review_sql, application_sql = _statements()
     with transaction.atomic():
-        return SweepResult(
-            review_red=_insert(
-                review_sql.format(window="r.deadline < %s"), [red, at, *RUNNING, day]
-            ),
-            review_yellow=_insert(
-                review_sql.format(window="r.deadline BETWEEN %s AND %s"),
-                [yellow, at, *RUNNING, day, until],
-            ),
-            application_red=_insert(
-                application_sql.format(window="a.promised_date < %s"),
-                [red, at, in_review, day, stopped],
-            ),
-            application_yellow=_insert(
-                application_sql.format(window="a.promised_date BETWEEN %s AND %s"),
-                [yellow, at, in_review, day, until, stopped],
-            ),
+        # The mark's row lock makes a second sweep wait for the first, then find little to do.
+        mark = SweepMark.objects.select_for_update().first()
+        full = full or mark is None or mark.swept_at > now or mark.margin != margin
+        if full:
+            crossed_red = crossed_yellow = EVERYTHING
+            since = now
+        else:
+            crossed_red = mark.day
+            crossed_yellow = max(mark.until + dt.timedelta(days=1), today)
+            since = mark.swept_at - dt.timedelta(seconds=settings.SWEEP_LOOKBACK_SECONDS)
+        common = {
+            "at": ops.adapt_datetimefield_value(now),
+            "since": ops.adapt_datetimefield_value(since),
+            "in_review": Application.State.IN_REVIEW,
+            "stopped": DepartmentReview.State.SUSPENDED,
+            **{f"state{i}": state for i, state in enumerate(RUNNING)},
+        }
+        red = {
+            **common,
+            "level": Card.Level.RED,
+            "low": date(EVERYTHING),
+            "high": date(today - dt.timedelta(days=1)),
+            "crossed": date(crossed_red),
+        }
+        yellow = {
+            **common,
+            "level": Card.Level.YELLOW,
+            "low": date(today),
+            "high": date(until),
+            "crossed": date(crossed_yellow),
+        }
+        result = SweepResult(
+            review_red=_insert(review_sql, red),
+            review_yellow=_insert(review_sql, yellow),
+            application_red=_insert(application_sql, red),
+            application_yellow=_insert(application_sql, yellow),
+            full=full,
         )
+        SweepMark.objects.update_or_create(
+            pk=mark.pk if mark else None,
+            defaults={"swept_at": now, "day": today, "until": until, "margin": margin},
+        )
+    return result

@@ -1,10 +1,26 @@
 from django.urls import path
 
-from . import views
+from . import action_views, views
 
 app_name = "supervision"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("live/", views.live_fragment, name="live"),
     path("notices/", views.notices, name="notices"),
+    path("departments/<slug:code>/", views.department_page, name="department"),
+    path("windows/<str:number>/", views.window_page, name="window"),
+    # Acting on lateness.
+    path("reviews/<int:pk>/urge/", action_views.urge_new, name="urge_new"),
+    path("urges/", action_views.urge_list, name="urges"),
+    path("urges/<int:pk>/", action_views.urge_detail, name="urge"),
+    path("urges/<int:pk>.pdf", action_views.urge_pdf, name="urge_pdf"),
+    path("applications/<int:pk>/help/", action_views.help_new, name="help_new"),
+    path("applications/<int:pk>/meetings/new/", action_views.meeting_new, name="meeting_new"),
+    path("meetings/", action_views.meeting_list, name="meetings"),
+    path("meetings/<int:pk>/", action_views.meeting_detail, name="meeting"),
+    path(
+        "meetings/<int:pk>/follow-ups/<int:follow_up>/done/",
+        action_views.follow_up_done,
+        name="follow_up_done",
+    ),
 ]

@@ -1,50 +1,128 @@
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from windows.models import Absence, Department, Item, Post, Staff, StationedDeputy, Window
-from windows.roles import Role
+from windows.roles import WINDOW_ROLES, Role
 from windows.workdays import WorkCalendar
 
-from . import live
+from . import charts, live
+from .acting import acts
+from .models import Card, UrgeNotice
 
 
-def _live_context(request: HttpRequest, today) -> dict:
-    """The live part of the dashboard, for the page and for its refresh."""
+def _day(request: HttpRequest, today: dt.date) -> dt.date | None:
+    """The past day asked for by the date picker, or None for live figures."""
+    try:
+        day = dt.date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        return None
+    return day if day < today else None
+
+
+def _scope(request: HttpRequest, today: dt.date, **fixed) -> live.Scope:
+    department = (
+        fixed.get("department")
+        or Department.objects.filter(code=request.GET.get("department", "")).first()
+    )
+    window = (
+        fixed.get("window") or Window.objects.filter(number=request.GET.get("window", "")).first()
+    )
+    since = live.period_start(request.GET.get("period", ""), today)
+    return live.Scope(department=department, window=window, since=since)
+
+
+def _live_context(request: HttpRequest, today: dt.date, scope: live.Scope) -> dict:
+    """The live part of a supervision page, for the page and for its refresh."""
     calendar = WorkCalendar.load()
-    department = Department.objects.filter(code=request.GET.get("department", "")).first()
-    window = Window.objects.filter(number=request.GET.get("window", "")).first()
-    late = list(live.overdue(today, department=department, window=window))
+    day = _day(request, today)
+    context = {
+        "department": scope.department,
+        "window": scope.window,
+        "period": request.GET.get("period", ""),
+        "day": day,
+        "acts": acts(request.user),
+    }
+    if day is not None:
+        cards = list(live.standing_cards(day, scope))
+        for card in cards:
+            card.days_late = (
+                calendar.count_working_days(card.deadline, day).working_days
+                if card.level == Card.Level.RED
+                else 0
+            )
+        context["cards"] = cards
+        return context
+    late = list(live.overdue(today, scope))
     for review in late:
         review.days_late = calendar.count_working_days(review.deadline, today).working_days
-    return {
-        "live": live.figures(today, calendar),
-        "late": late,
-        "soon": live.due_soon(today, calendar, department=department, window=window),
-        "department": department,
-        "window": window,
-    }
+    context.update(
+        {
+            "live": live.figures(today, calendar, scope),
+            "late": late,
+            "soon": live.due_soon(today, calendar, scope),
+        }
+    )
+    return context
+
+
+def _charts(today: dt.date, scope: live.Scope) -> list[tuple[str, dict, str]]:
+    rows = live.last_days(today, scope)
+    calendar = WorkCalendar.load()
+    return [
+        ("received", charts.daily_bars(rows, "received", calendar), _("Applications received")),
+        ("decided", charts.daily_bars(rows, "decided", calendar), _("Reviews decided")),
+        (
+            "overdue",
+            charts.daily_bars(rows, "overdue", calendar),
+            _("Reviews that became overdue"),
+        ),
+    ]
+
+
+def _manager(request: HttpRequest) -> None:
+    if not request.user.has_role(Role.CENTER_MANAGER):
+        raise PermissionDenied
+
+
+def _may_see(user, scope: live.Scope) -> bool:
+    """Managers see the center; a department leader their department; window staff their
+    window."""
+    if user.has_role(Role.CENTER_MANAGER):
+        return True
+    if scope.window is not None and user.has_role(*WINDOW_ROLES):
+        return user.window_id == scope.window.pk
+    unit = scope.department or (scope.window.department if scope.window else None)
+    return (
+        unit is not None and user.has_role(Role.DEPARTMENT_LEADER) and user.department_id == unit.pk
+    )
 
 
 @login_required
 def live_fragment(request: HttpRequest) -> HttpResponse:
-    """The dashboard's live figures and lists alone: the page fetches this every minute."""
-    if not request.user.has_role(Role.CENTER_MANAGER):
+    """The live figures and lists of a supervision page alone: the page fetches this every
+    minute."""
+    today = timezone.localdate()
+    scope = _scope(request, today)
+    if not _may_see(request.user, scope):
         raise PermissionDenied
-    return render(request, "supervision/_live.html", _live_context(request, timezone.localdate()))
+    return render(request, "supervision/_live.html", _live_context(request, today, scope))
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Live deadline figures, the late and nearly late reviews, the center's own figures and
     today's A/B cover."""
-    if not request.user.has_role(Role.CENTER_MANAGER):
-        raise PermissionDenied
+    _manager(request)
     today = timezone.localdate()
+    scope = _scope(request, today)
     items = Item.objects.active().aggregate(
         approvals=Count("id", filter=Q(kind=Item.Kind.APPROVAL)),
         services=Count("id", filter=Q(kind=Item.Kind.SERVICE)),
@@ -88,9 +166,59 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "covered": covered,
             "today": today,
             "windows": Window.objects.filter(is_active=True, kind=Window.Kind.DEPARTMENT),
-            **_live_context(request, today),
+            "chart_list": _charts(today, scope),
+            "on_time": live.on_time_by_department(today),
+            "open_urges": UrgeNotice.objects.filter(replied_at__isnull=True).count(),
+            **_live_context(request, today, scope),
         },
     )
+
+
+def _unit_page(request: HttpRequest, today: dt.date, scope: live.Scope, title: str) -> dict:
+    return {
+        "today": today,
+        "title": title,
+        "chart_list": _charts(today, scope),
+        "urges": UrgeNotice.objects.filter(replied_at__isnull=True)
+        .filter(
+            **(
+                {"window": scope.window}
+                if scope.window is not None
+                else {"window__department": scope.department}
+            )
+        )
+        .select_related("review__item", "review__application__applicant", "window", "officer")
+        .order_by("reply_due", "id")[:50],
+        **_live_context(request, today, scope),
+    }
+
+
+@login_required
+def department_page(request: HttpRequest, code: str) -> HttpResponse:
+    """One department's deadlines: for managers, and for the department's own leader."""
+    department = get_object_or_404(Department, code=code)
+    today = timezone.localdate()
+    scope = live.Scope(
+        department=department, since=live.period_start(request.GET.get("period", ""), today)
+    )
+    if not _may_see(request.user, scope):
+        raise PermissionDenied
+    context = _unit_page(request, today, scope, department.name)
+    context["windows"] = department.windows.filter(is_active=True)
+    return render(request, "supervision/unit.html", context)
+
+
+@login_required
+def window_page(request: HttpRequest, number: str) -> HttpResponse:
+    """One window's deadlines and cards: for managers, and for the window's own staff."""
+    window = get_object_or_404(Window.objects.select_related("department"), number=number)
+    today = timezone.localdate()
+    scope = live.Scope(window=window, since=live.period_start(request.GET.get("period", ""), today))
+    if not _may_see(request.user, scope):
+        raise PermissionDenied
+    context = _unit_page(request, today, scope, f"{window.number} {window.name}")
+    context["unit_window"] = window
+    return render(request, "supervision/unit.html", context)
 
 
 @login_required

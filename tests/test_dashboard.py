@@ -1,5 +1,6 @@
 import datetime as dt
 
+import pytest
 from django.urls import reverse
 
 from applications import services
@@ -86,3 +87,177 @@ def test_the_live_part_refreshes_alone_and_filters_by_window(
     assert [r.item for r in response.context["late"]] == [center.permit]
     client.force_login(center.dave)
     assert client.get(reverse("supervision:live")).status_code == 403
+
+
+# --- a past day, charts, department and window pages, and cost at scale ---------------------
+
+
+def test_the_date_picker_shows_the_cards_as_they_stood(client, center, accepted, time_machine):
+    from supervision.sweep import sweep
+
+    permit = accepted.reviews.get(item=center.permit)
+    sweep(now=aware(2026, 10, 12, 9))  # yellow for the permit (due 13 October)
+    sweep(now=aware(2026, 10, 14, 9))  # red
+    services.review_decide(
+        review=permit, by=center.bob, now=aware(2026, 10, 16, 9), outcome="granted", reasons=""
+    )
+    time_machine.move_to(aware(2026, 10, 20), tick=False)
+    client.force_login(center.erin)
+    url = reverse("supervision:dashboard")
+
+    def standing(day):
+        cards = client.get(url, {"day": day}).context["cards"]
+        return [(c.review.item.name, c.level) for c in cards]
+
+    assert standing("2026-10-12") == [("建筑工程施工许可证核发", "yellow")]
+    assert standing("2026-10-14") == [
+        ("建筑工程施工许可证核发", "red"),
+        ("企业投资项目核准", "yellow"),
+    ]
+    # Decided on the 16th: from that day on the permit's card no longer stands.
+    assert ("建筑工程施工许可证核发", "red") not in standing("2026-10-16")
+    # The same past day reads the same whatever happened after.
+    page = client.get(url, {"day": "2026-10-14"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "as they stood at the close of" in page and "data-refresh" not in page
+    # Today or a bad date: live figures.
+    assert "live" in client.get(url, {"day": "2026-10-20"}).context
+    assert "live" in client.get(url, {"day": "yesterday"}).context
+
+
+def test_an_extension_takes_the_card_down_that_day(client, center, accepted, time_machine):
+    from supervision.sweep import sweep
+
+    permit = accepted.reviews.get(item=center.permit)
+    sweep(now=aware(2026, 10, 12, 9))
+    services.review_extend(
+        review=permit,
+        by=center.alice,
+        approved_by=center.bob,
+        now=aware(2026, 10, 12, 15),
+        days=5,
+        reason="需现场核查",
+    )
+    time_machine.move_to(aware(2026, 10, 20), tick=False)
+    client.force_login(center.erin)
+    cards = client.get(reverse("supervision:dashboard"), {"day": "2026-10-12"}).context["cards"]
+    assert [c.review_id for c in cards] == []
+
+
+def test_thirty_days_of_charts_and_the_on_time_rate(client, center, accepted, time_machine):
+    from supervision.sweep import sweep
+
+    permit = accepted.reviews.get(item=center.permit)
+    planning = accepted.reviews.get(item=center.planning_item)
+    sweep(now=aware(2026, 10, 14, 9))
+    services.review_decide(
+        review=permit, by=center.bob, now=aware(2026, 10, 15, 9), outcome="granted", reasons=""
+    )
+    services.review_decide(
+        review=planning, by=center.carol, now=aware(2026, 10, 15, 10), outcome="granted", reasons=""
+    )
+    time_machine.move_to(aware(2026, 10, 20), tick=False)
+    client.force_login(center.erin)
+    response = client.get(reverse("supervision:dashboard"), HTTP_ACCEPT_LANGUAGE="en")
+    charts = {key: chart for key, chart, _label in response.context["chart_list"]}
+    assert charts["received"]["total"] == 1  # accepted 28 September, inside the 30 days
+    assert charts["decided"]["total"] == 2
+    assert charts["overdue"]["total"] == 1  # the permit's red card on 14 October
+    bar = next(b for b in charts["overdue"]["bars"] if b["value"])
+    assert bar["height"] == 90 and bar["y"] == 0
+    rates = {d["code"]: d["rate"] for d in response.context["on_time"]}
+    assert rates == {"jsj": 0, "fgj": 100}
+    page = response.content.decode()
+    assert "<svg" in page and "Reviews that became overdue" in page
+
+
+def test_department_and_window_pages(client, center, accepted, time_machine):
+    time_machine.move_to(aware(2026, 10, 20), tick=False)
+    window = reverse("supervision:window", args=["A05"])
+    department = reverse("supervision:department", args=["fgj"])
+    client.force_login(center.erin)
+    assert [r.item for r in client.get(window).context["late"]] == [center.permit]
+    assert [r.item for r in client.get(department).context["late"]] == [center.planning_item]
+    # The window's head and officer see their own window, not another.
+    client.force_login(center.bob)
+    assert client.get(window).status_code == 200
+    assert client.get(reverse("supervision:window", args=["A02"])).status_code == 403
+    assert client.get(reverse("supervision:live"), {"window": "A05"}).status_code == 200
+    assert client.get(reverse("supervision:live"), {"window": "A02"}).status_code == 403
+    assert client.get(reverse("supervision:live")).status_code == 403
+    # The leader sees the department, not another.
+    client.force_login(center.frank)
+    assert client.get(department).status_code == 200
+    assert client.get(reverse("supervision:department", args=["jsj"])).status_code == 403
+    client.force_login(center.dave)
+    assert client.get(window).status_code == 403
+
+
+def bulk_reviews(accepted, center, count: int, *, start: int = 0) -> None:
+    """`count` more open applications with one overdue review each, written in bulk."""
+    from applications.models import Application, DepartmentReview
+
+    applications = Application.objects.bulk_create(
+        Application(
+            applicant=accepted.applicant,
+            state="in_review",
+            received_at=NOW,
+            received_by=center.dave,
+            notice_due=accepted.notice_due,
+            receipt_number=f"2026{900000 + start + i}",
+            accepted_at=NOW,
+            promised_date=dt.date(2026, 10, 13),
+            due_date=dt.date(2026, 10, 13),
+        )
+        for i in range(count)
+    )
+    DepartmentReview.objects.bulk_create(
+        DepartmentReview(
+            application=application,
+            item=center.permit,
+            department=center.construction,
+            window=center.construction_window,
+            state="in_progress",
+            officer=center.alice,
+            started_on=dt.date(2026, 9, 28),
+            promised_days=7,
+            statutory_days=20,
+            deadline=dt.date(2026, 10, 13) + dt.timedelta(days=i % 9),
+            statutory_deadline=dt.date(2026, 11, 2),
+        )
+        for i, application in enumerate(applications)
+    )
+
+
+@pytest.mark.parametrize("page", ["supervision:dashboard", "supervision:live"])
+def test_query_count_is_the_same_with_ten_and_a_thousand_reviews(
+    client, center, accepted, time_machine, page
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from supervision.sweep import sweep
+
+    time_machine.move_to(aware(2026, 10, 20), tick=False)
+    client.force_login(center.erin)
+    url = reverse(page)
+    bulk_reviews(accepted, center, 8)  # 10 reviews in all
+    sweep(now=aware(2026, 10, 20))
+    client.get(url)  # warm the session and the calendar
+    with CaptureQueriesContext(connection) as ten:
+        small = client.get(url)
+    bulk_reviews(accepted, center, 990, start=8)
+    sweep(now=aware(2026, 10, 20, 13))
+    assert accepted.reviews.model.objects.count() == 1000
+    with CaptureQueriesContext(connection) as thousand:
+        large = client.get(url)
+    assert small.context["live"]["open"] == 10 and large.context["live"]["open"] == 1000
+    assert len(large.context["late"]) == 50
+    assert len(thousand.captured_queries) == len(ten.captured_queries)
+    # The same for a past day's cards.
+    with CaptureQueriesContext(connection) as replay:
+        client.get(url, {"day": "2026-10-19"})
+    bulk_reviews(accepted, center, 10, start=5000)
+    sweep(now=aware(2026, 10, 20, 14))
+    with CaptureQueriesContext(connection) as replay_more:
+        client.get(url, {"day": "2026-10-19"})
+    assert len(replay.captured_queries) == len(replay_more.captured_queries)

@@ -174,3 +174,88 @@ def test_the_badge_and_the_notices_page(client, permit, center):
     assert "红牌" in response.content.decode()  # written in the center's language
     client.post("/supervision/notices/")
     assert "new notice" not in client.get("/reviews/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+# --- the sweep reads only what crossed a line or changed since its last run ----------------
+
+
+def test_a_later_sweep_reads_only_what_changed(permit):
+    assert sweep(now=aware(2026, 10, 9, 9)).full  # the first sweep reads everything
+    later = sweep(now=aware(2026, 10, 10, 9))
+    assert not later.full
+    assert cards(review=permit) == [("yellow", dt.date(2026, 10, 13))]
+
+
+def test_days_without_a_sweep_are_caught_up(permit):
+    sweep(now=aware(2026, 10, 2))
+    # No sweep ran from 2 to 20 October: the yellow line and the red line were both crossed.
+    result = sweep(now=aware(2026, 10, 20))
+    assert not result.full
+    assert ("red", dt.date(2026, 10, 13)) in cards(review=permit)
+
+
+def test_a_resumed_clock_is_judged_by_the_next_sweep(permit, center):
+    # Stopped on Monday 12 October with one working day left (13 October).
+    services.review_stop(
+        review=permit,
+        by=center.alice,
+        now=aware(2026, 10, 12, 9),
+        cause="supplements",
+        days_needed=5,
+        reason="补正",
+    )
+    sweep(now=aware(2026, 10, 12, 10))
+    sweep(now=aware(2026, 10, 16, 9))  # the warning now reaches Tuesday 20 October
+    assert cards(review=permit) == []  # stopped: no card though the old deadline passed
+    services.review_resume(review=permit, by=center.alice, now=aware(2026, 10, 19, 9))
+    permit.refresh_from_db()
+    assert permit.deadline == dt.date(2026, 10, 20)
+    # 20 October lies inside what the last sweep had already reached: only the changed
+    # clock brings the review back to the sweep.
+    result = sweep(now=aware(2026, 10, 19, 10))
+    assert not result.full
+    assert cards(review=permit) == [("yellow", dt.date(2026, 10, 20))]
+
+
+def test_a_change_committed_during_the_last_sweep_is_not_missed(permit, center):
+    sweep(now=aware(2026, 10, 9, 10))
+    # An extension stamped just before that sweep, committed after it had read the ledger.
+    services.review_extend(
+        review=permit,
+        by=center.alice,
+        approved_by=center.bob,
+        now=aware(2026, 10, 9, 9),
+        days=1,
+        reason="补充核查",
+    )
+    permit.refresh_from_db()
+    assert permit.deadline == dt.date(2026, 10, 14)
+    assert not sweep(now=aware(2026, 10, 9, 10) + dt.timedelta(minutes=5)).full
+    # 14 October is beyond two working days of Friday 9th: no card yet, but the clock was read.
+    sweep(now=aware(2026, 10, 12, 9))
+    assert cards(review=permit) == [("yellow", dt.date(2026, 10, 14))]
+
+
+def test_an_extension_moves_the_application_due_date_not_the_printed_promise(
+    permit, accepted, center
+):
+    services.review_extend(
+        review=permit,
+        by=center.alice,
+        approved_by=center.bob,
+        now=aware(2026, 10, 12, 9),
+        days=10,
+        reason="需现场核查",
+    )
+    accepted.refresh_from_db()
+    assert accepted.promised_date == dt.date(2026, 10, 16)
+    assert accepted.due_date == dt.date(2026, 10, 27)
+    sweep(now=aware(2026, 10, 20))
+    assert cards(application=accepted, review=None) == []
+    sweep(now=aware(2026, 10, 28))
+    assert cards(application=accepted, review=None) == [("red", dt.date(2026, 10, 27))]
+
+
+def test_a_clock_set_back_makes_a_full_sweep(permit):
+    sweep(now=aware(2026, 10, 20))
+    assert sweep(now=aware(2026, 10, 14)).full

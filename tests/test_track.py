@@ -313,3 +313,16 @@ def test_the_page_costs_the_same_queries_however_much_happened(client, accepted,
         page = client.get(TRACK).content.decode()
     assert page.count("专家论证") == 2
     assert len(after) == len(before)
+
+
+def test_a_moved_due_date_is_shown_beside_the_promise(client, accepted, center, clock):
+    planning = accepted.reviews.get(item=center.planning_item)
+    services.review_extend(
+        review=planning, by=center.carol, approved_by=center.carol, now=NOW, days=3, reason="核查"
+    )
+    accepted.refresh_from_db()
+    assert accepted.due_date > accepted.promised_date
+    lookup(client, accepted.receipt_number, accepted.access_code)
+    page = client.get(TRACK, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Oct. 16, 2026" in page  # as printed on the slip
+    assert "Now due by" in page and "Oct. 21, 2026" in page

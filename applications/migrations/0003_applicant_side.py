@@ -23,7 +23,7 @@ def create_cache_table(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0001_initial'),
+        ('applications', '0002_due_date_and_sweep_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

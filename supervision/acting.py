@@ -1,0 +1,172 @@
+"""Who sees which urge notice and meeting, and what supervision shows on the applications
+app's pages (through the hooks of approval_center/hooks.py)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from applications.models import Application
+from applications.timeline import Event
+from windows.models import Staff
+from windows.roles import WINDOW_ROLES, Role
+
+from .models import HelpNote, Meeting, UrgeNotice
+
+CENTER_WIDE = (Role.CENTER_MANAGER, Role.ADMINISTRATOR)
+
+
+def acts(user: Staff) -> bool:
+    """Urges, notes help and convenes meetings: the center's managers."""
+    return user.has_role(Role.CENTER_MANAGER)
+
+
+def urges_for(user: Staff) -> QuerySet[UrgeNotice]:
+    """Managers see every urge notice; a department its own; a window its own."""
+    urges = UrgeNotice.objects.all()
+    if user.has_role(*CENTER_WIDE):
+        return urges
+    if user.has_role(Role.DEPARTMENT_LEADER) and user.department_id:
+        return urges.filter(window__department_id=user.department_id)
+    if user.has_role(*WINDOW_ROLES) and user.window_id:
+        return urges.filter(Q(window_id=user.window_id) | Q(officer=user))
+    return urges.none()
+
+
+def meetings_for(user: Staff) -> QuerySet[Meeting]:
+    meetings = Meeting.objects.all()
+    if user.has_role(*CENTER_WIDE):
+        return meetings
+    if user.department_id:
+        return meetings.filter(departments=user.department_id)
+    return meetings.none()
+
+
+def get_urge(user: Staff, pk: int) -> UrgeNotice:
+    return get_object_or_404(
+        urges_for(user).select_related(
+            "review__application__applicant",
+            "review__item",
+            "review__department",
+            "window",
+            "officer",
+            "issued_by",
+            "replied_by",
+        ),
+        pk=pk,
+    )
+
+
+def get_meeting(user: Staff, pk: int) -> Meeting:
+    return get_object_or_404(
+        meetings_for(user).select_related("application__applicant", "convened_by"), pk=pk
+    )
+
+
+def timeline_events(application: Application) -> list[Event]:
+    events: list[Event] = []
+    for urge in UrgeNotice.objects.filter(review__application=application).select_related(
+        "issued_by", "replied_by", "review__item", "window"
+    ):
+        events.append(
+            Event(
+                urge.issued_at,
+                urge.issued_by,
+                _("Urge notice %(number)s to window %(window)s about %(item)s")
+                % {
+                    "number": urge.number,
+                    "window": urge.window.number,
+                    "item": urge.review.item.name,
+                },
+                _("Reply expected by %(date)s: %(text)s")
+                % {"date": date_format(urge.reply_due, "DATE_FORMAT"), "text": urge.text},
+                kind="supervision",
+            )
+        )
+        if urge.replied_at:
+            events.append(
+                Event(
+                    urge.replied_at,
+                    urge.replied_by,
+                    _("Window %(window)s replied to %(number)s")
+                    % {"window": urge.window.number, "number": urge.number},
+                    urge.reply,
+                    kind="supervision",
+                )
+            )
+    for note in HelpNote.objects.filter(application=application).select_related(
+        "by", "review__item"
+    ):
+        what = (
+            _("Help given on %(item)s") % {"item": note.review.item.name}
+            if note.review_id
+            else _("Help given")
+        )
+        events.append(Event(note.at, note.by, what, note.text, kind="supervision"))
+    for meeting in Meeting.objects.filter(application=application).select_related("convened_by"):
+        events.append(
+            Event(
+                meeting.convened_at,
+                meeting.convened_by,
+                _("Coordination meeting %(number)s convened for %(when)s")
+                % {
+                    "number": meeting.number,
+                    "when": date_format(
+                        timezone.localtime(meeting.held_at), "SHORT_DATETIME_FORMAT"
+                    ),
+                },
+                meeting.agenda,
+                kind="supervision",
+            )
+        )
+    return events
+
+
+def application_actions(application: Application, user: Staff) -> list[tuple[str, str]]:
+    if not acts(user):
+        return []
+    actions = [
+        (_("Note help given"), reverse("supervision:help_new", args=[application.pk])),
+    ]
+    if application.is_open:
+        actions.append(
+            (
+                _("Convene a coordination meeting"),
+                reverse("supervision:meeting_new", args=[application.pk]),
+            )
+        )
+        for review in application.reviews.open().select_related("item"):
+            actions.append(
+                (
+                    _("Urge: %(item)s") % {"item": review.item.name},
+                    reverse("supervision:urge_new", args=[review.pk]),
+                )
+            )
+    return actions
+
+
+def queue_notices(user: Staff) -> list[dict]:
+    """Urge notices to the user's window still waiting for a reply."""
+    if user.window_id is None:
+        return []
+    today = timezone.localdate()
+    return [
+        {
+            "text": _("Urge notice %(number)s: %(item)s, %(applicant)s")
+            % {
+                "number": urge.number,
+                "item": urge.review.item.name,
+                "applicant": urge.review.application.applicant.name,
+            },
+            "url": reverse("supervision:urge", args=[urge.pk]),
+            "due": urge.reply_due,
+            "late": urge.reply_due < today,
+        }
+        for urge in UrgeNotice.objects.filter(window_id=user.window_id, replied_at__isnull=True)
+        .select_related("review__item", "review__application__applicant")
+        .order_by("reply_due", "id")
+    ]
