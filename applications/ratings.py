@@ -4,7 +4,7 @@ After delivery the applicant rates the application once on the status page: five
 optional comment. The two lowest levels (差评) open a follow-up that a center manager must close,
 with a note of what was done, within 15 working days. `open_followups()` is what the
 supervision dashboard lists (through `templates/applications/_followups.html`);
-`department_ratings()` is what the efficiency assessment counts.
+`department_ratings()` and `window_ratings()` are what the efficiency assessment counts.
 """
 
 from __future__ import annotations
@@ -103,25 +103,34 @@ def department_ratings(start: dt.date, end: dt.date) -> dict[int, dict[str, floa
     An application's rating counts for every department that handled one of its items: the
     applicant rates the whole service, and each department had its part in it.
     """
-    # One row per (department, rated application), so an application with two items of one
-    # department counts once for it.
+    return _ratings_by("department_id", start, end)
+
+
+def window_ratings(start: dt.date, end: dt.date) -> dict[int, dict[str, float | int]]:
+    """The same per window: every window that handled an item of the rated application."""
+    return _ratings_by("window_id", start, end)
+
+
+def _ratings_by(unit: str, start: dt.date, end: dt.date) -> dict[int, dict[str, float | int]]:
+    # One query; one row per (unit, rated application), so an application with two items at
+    # one unit counts once for it.
     rows = (
         DepartmentReview.objects.filter(
             application__rating__rated_at__date__gte=start,
             application__rating__rated_at__date__lte=end,
         )
         .exclude(state=DepartmentReview.State.WITHDRAWN)
-        .values_list("department_id", "application_id", "application__rating__level")
+        .values_list(unit, "application_id", "application__rating__level")
         .distinct()
     )
     levels: dict[int, list[int]] = {}
-    for department_id, _application_id, level in rows:
-        levels.setdefault(department_id, []).append(level)
+    for unit_id, _application_id, level in rows:
+        levels.setdefault(unit_id, []).append(level)
     return {
-        department_id: {
+        unit_id: {
             "count": len(found),
             "average": round(sum(found) / len(found), 2),
             "poor": sum(level <= Rating.POOR for level in found),
         }
-        for department_id, found in levels.items()
+        for unit_id, found in levels.items()
     }

@@ -12,6 +12,9 @@ class SupervisionConfig(AppConfig):
             "supervision.view_urgenotice",
             "supervision.view_meeting",
             "supervision.view_helpnote",
+            # The efficiency assessment's weights and grade marks (supervision/assessment.py).
+            "supervision.view_assessmentweights",
+            "supervision.change_assessmentweights",
         },
         "center_manager": {
             "supervision.view_card",
@@ -22,9 +25,10 @@ class SupervisionConfig(AppConfig):
     }
 
     def seed_demo(self, *, today) -> list[str]:
+        from .assessment_demo import seed_assessment_demo
         from .demo import seed_demo_supervision
 
-        return seed_demo_supervision(today=today)
+        return seed_demo_supervision(today=today) + seed_assessment_demo(today=today)
 
     # Hooks (approval_center/hooks.py): what supervision adds to the applications app's pages.
 

@@ -4,6 +4,7 @@ dashboard can be shown as it stood on any past day."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -281,3 +282,104 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return self.action[:40]
+
+
+class AssessmentWeights(models.Model):
+    """How the efficiency assessment (效能考核) turns a unit's figures into a score out of 100,
+    and where the grades begin. An administrator sets them in the admin; the latest row is in
+    force (`current()`), and supervision/assessment.py applies them."""
+
+    on_time = models.PositiveSmallIntegerField(
+        _("weight of the on-time rate"),
+        default=40,
+        help_text=_("Share of the items decided in the period that were decided by the deadline."),
+    )
+    lateness = models.PositiveSmallIntegerField(
+        _("weight of lateness"),
+        default=20,
+        help_text=_("Working days late, measured against the working days promised."),
+    )
+    urges = models.PositiveSmallIntegerField(
+        _("weight of urge notices"),
+        default=15,
+        help_text=_("Urge notices received, per item decided."),
+    )
+    ratings = models.PositiveSmallIntegerField(
+        _("weight of applicants' ratings"),
+        default=15,
+        help_text=_(
+            "Left out, and the other weights scaled up to 100, while a unit has no ratings."
+        ),
+    )
+    procedure = models.PositiveSmallIntegerField(
+        _("weight of extensions and stops"),
+        default=10,
+        help_text=_("Extensions granted and clocks stopped, per item decided."),
+    )
+    excellent_from = models.PositiveSmallIntegerField(_("grade Excellent from"), default=90)
+    good_from = models.PositiveSmallIntegerField(_("grade Good from"), default=80)
+    pass_from = models.PositiveSmallIntegerField(
+        _("grade Pass from"), default=60, help_text=_("Below this score the grade is Fail.")
+    )
+    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
+    history = HistoricalRecords()
+
+    WEIGHTS = ("on_time", "lateness", "urges", "ratings", "procedure")
+
+    class Meta:
+        verbose_name = _("assessment weights")
+        verbose_name_plural = _("assessment weights")
+        constraints = [
+            models.CheckConstraint(
+                name="assessment_weights_in_range",
+                condition=Q(on_time__lte=100)
+                & Q(lateness__lte=100)
+                & Q(urges__lte=100)
+                & Q(ratings__lte=100)
+                & Q(procedure__lte=100)
+                & (
+                    Q(on_time__gt=0)
+                    | Q(lateness__gt=0)
+                    | Q(urges__gt=0)
+                    | Q(ratings__gt=0)
+                    | Q(procedure__gt=0)
+                ),
+                violation_error_message=_(
+                    "Each weight is 0 to 100 and at least one is above zero."
+                ),
+            ),
+            models.CheckConstraint(
+                name="assessment_grades_in_order",
+                condition=Q(excellent_from__lte=100)
+                & Q(good_from__lt=models.F("excellent_from"))
+                & Q(pass_from__lt=models.F("good_from")),
+                violation_error_message=_(
+                    "The grades must rise in order: Pass below Good, Good below Excellent, "
+                    "Excellent at most 100."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Assessment weights"))
+
+    def clean(self) -> None:
+        errors = {}
+        for name in (*self.WEIGHTS, "excellent_from", "good_from", "pass_from"):
+            value = getattr(self, name)
+            if value is not None and value > 100:
+                errors[name] = _("At most 100.")
+        if not errors and not any(getattr(self, name) for name in self.WEIGHTS):
+            errors["on_time"] = _("At least one weight must be above zero.")
+        marks = (self.pass_from, self.good_from, self.excellent_from)
+        if None not in marks and not errors and not marks[0] < marks[1] < marks[2]:
+            errors["good_from"] = _(
+                "The grades must rise in order: Pass below Good, Good below Excellent."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def current(cls) -> AssessmentWeights:
+        """The weights in force: the latest row, or the defaults while none was saved."""
+        return cls.objects.order_by("-pk").first() or cls()

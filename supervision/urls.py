@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import action_views, views
+from . import action_views, assessment_views, views
 
 app_name = "supervision"
 urlpatterns = [
@@ -22,5 +22,22 @@ urlpatterns = [
         "meetings/<int:pk>/follow-ups/<int:follow_up>/done/",
         action_views.follow_up_done,
         name="follow_up_done",
+    ),
+]
+
+# --- Efficiency assessment (效能考核): supervision/assessment.py, assessment_views.py ---------
+urlpatterns += [
+    path("assessment/", assessment_views.assessment, name="assessment"),
+    path("assessment/export.csv", assessment_views.assessment_csv, name="assessment_csv"),
+    path("assessment/print.pdf", assessment_views.assessment_pdf, name="assessment_pdf"),
+    path(
+        "assessment/<str:kind>/<str:key>/",
+        assessment_views.assessment_unit,
+        name="assessment_unit",
+    ),
+    path(
+        "assessment/<str:kind>/<str:key>/<str:figure>/",
+        assessment_views.assessment_unit,
+        name="assessment_events",
     ),
 ]

@@ -178,6 +178,10 @@ def test_ratings_count_for_every_department_of_the_application(delivered, center
         center.planning.pk: {"count": 1, "average": 2.0, "poor": 1},
     }
     assert ratings.department_ratings(dt.date(2026, 10, 1), dt.date(2026, 10, 31)) == {}
+    assert ratings.window_ratings(dt.date(2026, 9, 28), dt.date(2026, 9, 28)) == {
+        center.construction_window.pk: {"count": 1, "average": 2.0, "poor": 1},
+        center.planning_window.pk: {"count": 1, "average": 2.0, "poor": 1},
+    }
 
 
 def test_staff_see_the_rating_on_the_application_and_its_timeline(delivered, center, client):

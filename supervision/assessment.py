@@ -1,0 +1,683 @@
+"""The efficiency assessment (效能考核, DESIGN.md section 5): per window and per department, for
+a month, a quarter or a year, the figures of the period, a score out of 100 from the weights an
+administrator sets, a grade, and the 5 points of the department's annual assessment.
+
+What each figure counts (days are the center's days, Asia/Shanghai):
+- handled: reviews decided in the period; on time: decided on or before their deadline (the
+  deadline the clock ledger left, extensions and stopped time included); late: the others;
+- working days late: for a late review, the working days after its deadline up to the decision;
+- working days used: from the clock's start to the decision, less the working days stopped;
+  set against the working days promised (the item's promise when the application was accepted);
+- stops: clocks stopped in the period, and the working days clocks stood still inside it (a stop
+  counts from the day after it to the day of the resume, as the clock itself counts them);
+- extensions granted in the period; urge notices issued in the period;
+- A/B cover: working days of the period, up to today, on which a post's A holder was away and
+  its B holder was not (and those on which both were away: uncovered);
+- applicants' ratings: `ratings_for`.
+
+A window's figures are its reviews'; a department's are those of its reviews at any window.
+
+Cost: a fixed number of queries whatever the data. Working days between two dates are summed
+without walking each review: with W(d) the working days from a fixed origin to d, the working
+days in (a, b] are W(b) − W(a), so a sum over many reviews is Σ n(d)·W(d) over the days, and the
+database only has to count reviews per unit and day (rows bounded by units × days, not reviews).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+
+from django.db import models
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from applications.models import ClockEvent, DepartmentReview
+from windows.models import Absence, Department, Post, Staff, Window
+from windows.roles import Role
+from windows.workdays import WorkCalendar
+
+from .models import AssessmentWeights, UrgeNotice
+
+Review = DepartmentReview
+
+# The share of the department's annual performance assessment that the window's efficiency
+# score carries (DESIGN.md section 1).
+ANNUAL_POINTS = 5
+
+WINDOW, DEPARTMENT = "window", "department"
+
+
+# --- Periods -------------------------------------------------------------------------------
+
+PERIOD_PATTERN = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>\d{1,2})|[Qq](?P<quarter>[1-4])))?$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A month (`2026-10`), a quarter (`2026-Q4`) or a year (`2026`)."""
+
+    kind: str  # "month", "quarter" or "year"
+    year: int
+    number: int = 0  # the month or the quarter; 0 for a year
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        match = PERIOD_PATTERN.match(text.strip())
+        if not match:
+            raise ValueError(text)
+        year = int(match["year"])
+        if not 2000 <= year <= 2100:
+            raise ValueError(text)
+        if match["month"]:
+            month = int(match["month"])
+            if not 1 <= month <= 12:
+                raise ValueError(text)
+            return cls("month", year, month)
+        if match["quarter"]:
+            return cls("quarter", year, int(match["quarter"]))
+        return cls("year", year)
+
+    @classmethod
+    def of(cls, day: dt.date, kind: str = "month") -> Period:
+        if kind == "year":
+            return cls("year", day.year)
+        if kind == "quarter":
+            return cls("quarter", day.year, (day.month - 1) // 3 + 1)
+        return cls("month", day.year, day.month)
+
+    @property
+    def key(self) -> str:
+        if self.kind == "month":
+            return f"{self.year}-{self.number:02d}"
+        if self.kind == "quarter":
+            return f"{self.year}-Q{self.number}"
+        return str(self.year)
+
+    @property
+    def start(self) -> dt.date:
+        if self.kind == "month":
+            return dt.date(self.year, self.number, 1)
+        if self.kind == "quarter":
+            return dt.date(self.year, 3 * self.number - 2, 1)
+        return dt.date(self.year, 1, 1)
+
+    @property
+    def end(self) -> dt.date:
+        return self.next().start - dt.timedelta(days=1)
+
+    @property
+    def label(self) -> str:
+        """In the active language: 2026年10月 / October 2026, 2026年第4季度 / Q4 2026."""
+        if self.kind == "month":
+            return date_format(self.start, "YEAR_MONTH_FORMAT")
+        if self.kind == "quarter":
+            return _("Q%(quarter)d %(year)d") % {"quarter": self.number, "year": self.year}
+        return _("Year %(year)d") % {"year": self.year}
+
+    def next(self) -> Period:
+        if self.kind == "month":
+            year, month = divmod(self.year * 12 + self.number, 12)
+            return Period("month", year, month + 1)
+        if self.kind == "quarter":
+            year, quarter = divmod(self.year * 4 + self.number, 4)
+            return Period("quarter", year, quarter + 1)
+        return Period("year", self.year + 1)
+
+    def previous(self) -> Period:
+        if self.kind == "month":
+            year, month = divmod(self.year * 12 + self.number - 2, 12)
+            return Period("month", year, month + 1)
+        if self.kind == "quarter":
+            year, quarter = divmod(self.year * 4 + self.number - 2, 4)
+            return Period("quarter", year, quarter + 1)
+        return Period("year", self.year - 1)
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """The period as [first moment, first moment after it) in the center's time zone."""
+        zone = timezone.get_default_timezone()
+        return (
+            dt.datetime.combine(self.start, dt.time.min, tzinfo=zone),
+            dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=zone),
+        )
+
+
+PERIOD_KINDS = {
+    "month": gettext_lazy("Months"),
+    "quarter": gettext_lazy("Quarters"),
+    "year": gettext_lazy("Years"),
+}
+
+
+def recent_periods(today: dt.date, selected: Period) -> list[tuple[str, list[Period]]]:
+    """What the period picker offers: the last 24 months, 8 quarters and 5 years, and the
+    period shown if it is older or later."""
+    months, quarters = [Period.of(today)], [Period.of(today, "quarter")]
+    for _n in range(23):
+        months.append(months[-1].previous())
+    for _n in range(7):
+        quarters.append(quarters[-1].previous())
+    offered = {
+        "month": months,
+        "quarter": quarters,
+        "year": [Period("year", today.year - n) for n in range(5)],
+    }
+    if selected not in offered[selected.kind]:
+        offered[selected.kind] = sorted([*offered[selected.kind], selected], key=_newest_first)
+    return [(str(PERIOD_KINDS[kind]), periods) for kind, periods in offered.items()]
+
+
+def _newest_first(period: Period) -> tuple[int, int]:
+    return (-period.year, -period.number)
+
+
+# --- Figures, scores, grades ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ratings:
+    count: int
+    average: float  # 1 to 5
+
+
+@dataclass
+class Figures:
+    handled: int = 0
+    on_time: int = 0
+    late: int = 0
+    days_late: int = 0
+    days_used: int = 0
+    days_promised: int = 0
+    stops: int = 0
+    stopped_days: int = 0
+    extensions: int = 0
+    extension_days: int = 0
+    urges: int = 0
+    cover_days: int = 0
+    uncovered_days: int = 0
+    ratings: Ratings | None = None
+
+    def add(self, other: Figures) -> None:
+        for f in fields(self):
+            if f.name != "ratings":
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return 100 * self.on_time / self.handled if self.handled else None
+
+    @property
+    def average_used(self) -> float | None:
+        return self.days_used / self.handled if self.handled else None
+
+    @property
+    def average_promised(self) -> float | None:
+        return self.days_promised / self.handled if self.handled else None
+
+
+class Grade(models.TextChoices):
+    EXCELLENT = "excellent", pgettext_lazy("assessment grade", "Excellent")
+    GOOD = "good", pgettext_lazy("assessment grade", "Good")
+    QUALIFIED = "qualified", pgettext_lazy("assessment grade", "Pass")
+    FAIL = "fail", pgettext_lazy("assessment grade", "Fail")
+
+
+# The components of the score, each normalised to 0–100, in the order the page explains them.
+COMPONENTS = {
+    "on_time": gettext_lazy("On-time rate"),
+    "lateness": gettext_lazy("Lateness"),
+    "urges": gettext_lazy("Urge notices"),
+    "ratings": gettext_lazy("Applicants' ratings"),
+    "procedure": gettext_lazy("Extensions and stops"),
+}
+
+
+@dataclass(frozen=True)
+class Component:
+    code: str
+    weight: int
+    value: float | None  # 0–100, None when it cannot be measured (then left out)
+
+    @property
+    def label(self) -> str:
+        return str(COMPONENTS[self.code])
+
+
+@dataclass(frozen=True)
+class Result:
+    components: tuple[Component, ...]
+    score: float | None
+    grade: str | None
+
+    @property
+    def share(self) -> float | None:
+        """The score's part of the department's annual assessment, out of 5 points."""
+        return None if self.score is None else self.score / 100 * ANNUAL_POINTS
+
+    @property
+    def breakdown(self) -> list[tuple[Component, float | None]]:
+        """Each component with the points it adds to the score (None when left out)."""
+        total = sum(c.weight for c in self.components if c.value is not None)
+        return [
+            (c, c.weight * c.value / total if c.value is not None and total else None)
+            for c in self.components
+        ]
+
+    @property
+    def grade_label(self) -> str:
+        return str(Grade(self.grade).label) if self.grade else ""
+
+
+def _ratio_left(part: float, whole: float) -> float:
+    """100 × (1 − part / whole), not below 0."""
+    return 100 * max(0.0, 1 - part / whole)
+
+
+def score(figures: Figures, weights: AssessmentWeights) -> Result:
+    """The score out of 100: the weighted mean of the components that can be measured.
+
+    1. Nothing decided in the period: nothing to judge, no score.
+    2. Each component is 0–100: on-time rate = on time / handled; lateness = 100 × (1 − working
+       days late / working days promised); urge notices = 100 × (1 − notices / handled);
+       extensions and stops = 100 × (1 − (extensions + stops) / handled); ratings =
+       (average − 1) / 4 × 100. The last three are floored at 0.
+    3. Score = Σ weight × component / Σ weight, over the components measured (ratings are left
+       out while there are none, so the other weights count for more); the grade follows the
+       marks in the weights.
+    """
+    f = figures
+    values: dict[str, float | None] = dict.fromkeys(COMPONENTS)
+    if f.handled:
+        values["on_time"] = 100 * f.on_time / f.handled
+        values["lateness"] = _ratio_left(f.days_late, f.days_promised) if f.days_promised else 100.0
+        values["urges"] = _ratio_left(f.urges, f.handled)
+        values["procedure"] = _ratio_left(f.extensions + f.stops, f.handled)
+        if f.ratings is not None and f.ratings.count:
+            values["ratings"] = (f.ratings.average - 1) / 4 * 100
+    components = tuple(Component(code, getattr(weights, code), values[code]) for code in COMPONENTS)
+    measured = [c for c in components if c.value is not None and c.weight]
+    total = sum(c.weight for c in measured)
+    if not f.handled or not total:
+        return Result(components, None, None)
+    points = round(sum(c.weight * c.value for c in measured) / total, 1)
+    if points >= weights.excellent_from:
+        grade = Grade.EXCELLENT
+    elif points >= weights.good_from:
+        grade = Grade.GOOD
+    elif points >= weights.pass_from:
+        grade = Grade.QUALIFIED
+    else:
+        grade = Grade.FAIL
+    return Result(components, points, grade)
+
+
+# --- Units and who sees them ---------------------------------------------------------------
+
+
+@dataclass
+class Unit:
+    kind: str  # WINDOW or DEPARTMENT
+    pk: int
+    key: str  # the window's number or the department's code
+    name: str
+    department_id: int | None = None
+    department_name: str = ""
+    figures: Figures = field(default_factory=Figures)
+    result: Result | None = None
+    rank: int | None = None
+
+    @property
+    def title(self) -> str:
+        return f"{self.key} {self.name}" if self.kind == WINDOW else self.name
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The units a person may assess: everything, a department and its windows, or a window."""
+
+    everything: bool
+    department_ids: frozenset[int] = frozenset()
+    window_ids: frozenset[int] = frozenset()
+
+    def reviews(self, prefix: str = "") -> Q:
+        """The reviews in scope, as a filter on `prefix` + review fields."""
+        if self.everything:
+            return Q()
+        return Q(**{f"{prefix}department_id__in": self.department_ids}) | Q(
+            **{f"{prefix}window_id__in": self.window_ids}
+        )
+
+    def windows(self) -> QuerySet[Window]:
+        qs = Window.objects.filter(kind=Window.Kind.DEPARTMENT)
+        if not self.everything:
+            qs = qs.filter(Q(department_id__in=self.department_ids) | Q(pk__in=self.window_ids))
+        return qs.select_related("department").order_by("number")
+
+    def departments(self) -> QuerySet[Department]:
+        qs = Department.objects.filter(windows__kind=Window.Kind.DEPARTMENT).distinct()
+        if not self.everything:
+            qs = qs.filter(pk__in=self.department_ids)
+        return qs.order_by("sort_order", "code")
+
+
+def scope_for(user: Staff) -> Scope | None:
+    """Center managers and administrators: every unit; a department leader: the department
+    and its windows; a window head: the window. Anyone else: None."""
+    if user.has_role(Role.CENTER_MANAGER, Role.ADMINISTRATOR):
+        return Scope(everything=True)
+    if user.has_role(Role.DEPARTMENT_LEADER) and user.department_id:
+        return Scope(everything=False, department_ids=frozenset({user.department_id}))
+    if user.has_role(Role.WINDOW_HEAD) and user.window_id:
+        return Scope(everything=False, window_ids=frozenset({user.window_id}))
+    return None
+
+
+def ratings_for(period: Period, units: list[Unit]) -> dict[tuple[str, int], Ratings]:
+    """Applicants' ratings (好差评) of each unit in the period, by (kind, pk).
+
+    Ratings are not recorded yet (DESIGN.md section 7, another issue): until they are, no unit
+    has any, the page shows "—" and the score leaves the component out. When they exist, count
+    and average them here for all the units at once (one query grouped by unit, like the
+    figures), so the page's query count stays fixed.
+    """
+    return {}
+
+
+# --- The computation -----------------------------------------------------------------------
+
+
+class WorkingDayIndex:
+    """W(d), the working days from the earliest day given to d: the working days in (a, b]
+    are W(b) − W(a). Built by walking the calendar once over the days it is asked about."""
+
+    def __init__(self, calendar: WorkCalendar, days: Iterable[dt.date]) -> None:
+        self._w: dict[dt.date, int] = {}
+        total, previous = 0, None
+        for day in sorted(set(days)):
+            if previous is not None:
+                total += calendar.count_working_days(previous, day).working_days
+            self._w[day] = total
+            previous = day
+
+    def __call__(self, day: dt.date) -> int:
+        return self._w[day]
+
+    def between(self, after: dt.date, until: dt.date) -> int:
+        """Working days in (after, until], 0 when until is not later."""
+        return max(0, self._w[until] - self._w[after])
+
+
+def resumed_on() -> Subquery:
+    """For a stop in the clock ledger: the day of the resume that ended it (None while stopped)."""
+    return Subquery(
+        ClockEvent.objects.filter(review=OuterRef("review"), kind=ClockEvent.Kind.RESUME)
+        .filter(Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk")))
+        .order_by("at", "pk")
+        .values("on")[:1]
+    )
+
+
+def decided_in(period: Period, scope: Scope) -> QuerySet[Review]:
+    start, end = period.bounds()
+    return Review.objects.filter(scope.reviews(), decided_at__gte=start, decided_at__lt=end)
+
+
+LATE = Q(decided_at__date__gt=F("deadline"))
+
+
+def stops_in(period: Period, scope: Scope, today: dt.date) -> QuerySet[ClockEvent]:
+    """Stops whose stopped time touches the period: stopped before its end, not resumed
+    before it began."""
+    return (
+        ClockEvent.objects.filter(scope.reviews("review__"), kind=ClockEvent.Kind.STOP)
+        .filter(on__lte=min(period.end, today))
+        .annotate(resumed=resumed_on())
+        .filter(Q(resumed__isnull=True) | Q(resumed__gte=period.start))
+    )
+
+
+def stopped_inside(
+    period: Period, today: dt.date, on: dt.date, resumed: dt.date | None
+) -> tuple[dt.date, dt.date]:
+    """The stretch (after, until] of a stop's stopped days that lies inside the period."""
+    cut = min(period.end, today)
+    after = max(on, period.start - dt.timedelta(days=1))
+    until = min(resumed or cut, cut)
+    return after, max(after, until)
+
+
+def extensions_in(period: Period, scope: Scope) -> QuerySet[ClockEvent]:
+    return ClockEvent.objects.filter(
+        scope.reviews("review__"),
+        kind=ClockEvent.Kind.EXTEND,
+        on__gte=period.start,
+        on__lte=period.end,
+    )
+
+
+def urges_in(period: Period, scope: Scope) -> QuerySet[UrgeNotice]:
+    start, end = period.bounds()
+    where = (
+        Q()
+        if scope.everything
+        else (Q(window_id__in=scope.window_ids) | Q(review__department_id__in=scope.department_ids))
+    )
+    return UrgeNotice.objects.filter(where, issued_at__gte=start, issued_at__lt=end)
+
+
+@dataclass(frozen=True)
+class CoverLine:
+    """One post with its A holder away on some working days of the period."""
+
+    post_id: int
+    window_id: int
+    department_id: int | None
+    holder_a_id: int
+    holder_b_id: int
+    covered: tuple[dt.date, ...]
+    uncovered: tuple[dt.date, ...]
+
+
+def cover_lines(
+    period: Period, scope: Scope, today: dt.date, calendar: WorkCalendar
+) -> list[CoverLine]:
+    """Working days of the period (up to today) on which a post's A holder was away: covered
+    when its B holder was not away too. Two queries: the posts, and the absences of the
+    period."""
+    cut = min(period.end, today)
+    if cut < period.start:
+        return []
+    posts = Post.objects.all()
+    if not scope.everything:
+        posts = posts.filter(
+            Q(window__department_id__in=scope.department_ids) | Q(window_id__in=scope.window_ids)
+        )
+    posts = list(
+        posts.values_list("pk", "window_id", "window__department_id", "holder_a_id", "holder_b_id")
+    )
+    away: dict[int, set[dt.date]] = defaultdict(set)
+    for staff_id, starts, ends in Absence.objects.filter(
+        starts_on__lte=cut, ends_on__gte=period.start
+    ).values_list("staff_id", "starts_on", "ends_on"):
+        day = max(starts, period.start)
+        while day <= min(ends, cut):
+            if calendar.is_working_day(day):
+                away[staff_id].add(day)
+            day += dt.timedelta(days=1)
+    lines = []
+    for pk, window_id, department_id, a, b in posts:
+        if not away.get(a):
+            continue
+        days = sorted(away[a])
+        lines.append(
+            CoverLine(
+                pk,
+                window_id,
+                department_id,
+                a,
+                b,
+                covered=tuple(d for d in days if d not in away.get(b, ())),
+                uncovered=tuple(d for d in days if d in away.get(b, ())),
+            )
+        )
+    return lines
+
+
+@dataclass
+class Assessment:
+    period: Period
+    today: dt.date
+    weights: AssessmentWeights
+    windows: list[Unit]
+    departments: list[Unit]
+    total: Unit
+
+    def find(self, kind: str, key: str) -> Unit | None:
+        for unit in self.windows if kind == WINDOW else self.departments:
+            if unit.key == key:
+                return unit
+        return None
+
+
+def assess(
+    period: Period,
+    scope: Scope,
+    *,
+    today: dt.date,
+    calendar: WorkCalendar | None = None,
+    weights: AssessmentWeights | None = None,
+) -> Assessment:
+    """Every unit's figures, score and grade for the period, in a fixed number of queries.
+
+    1. Count the reviews decided in the period per (window, department) and day: decided,
+       late, promised days; and per start day and per deadline, for the working-day sums.
+    2. The stops of those reviews (days used leave stopped time out), the stops touching the
+       period, the extensions and urge notices of the period, and the A/B cover.
+    3. Turn days into working days with one walk of the calendar (WorkingDayIndex), add the
+       rows up per window and per department, and score each unit.
+    """
+    calendar = calendar or WorkCalendar.load()
+    weights = weights or AssessmentWeights.current()
+    per: dict[tuple[int, int], Figures] = defaultdict(Figures)
+    day_counts: list[tuple[tuple[int, int], dt.date, int, str]] = []  # key, day, n, sign
+
+    # 1. Reviews decided in the period.
+    handled = decided_in(period, scope)
+    for row in handled.values("window", "department", day=TruncDate("decided_at")).annotate(
+        n=Count("id"), late=Count("id", filter=LATE), promised=Sum("promised_days")
+    ):
+        key = (row["window"], row["department"])
+        f = per[key]
+        f.handled += row["n"]
+        f.late += row["late"]
+        f.on_time += row["n"] - row["late"]
+        f.days_promised += row["promised"]
+        day_counts.append((key, row["day"], row["n"], "used+"))
+        day_counts.append((key, row["day"], row["late"], "late+"))
+    # Working days late = W(decision day) − W(deadline); days used = W(decision day) − W(start)
+    # less the days stopped: the decision days are counted above, deadlines and starts here.
+    for row in (
+        handled.filter(LATE).values("window", "department", "deadline").annotate(n=Count("id"))
+    ):
+        day_counts.append(((row["window"], row["department"]), row["deadline"], row["n"], "late-"))
+    for row in handled.values("window", "department", "started_on").annotate(n=Count("id")):
+        day_counts.append(
+            ((row["window"], row["department"]), row["started_on"], row["n"], "used-")
+        )
+
+    # 2. Stops of the reviews decided (all resumed: a decision needs a running clock).
+    handled_stops = list(
+        ClockEvent.objects.filter(kind=ClockEvent.Kind.STOP, review__in=handled.values("pk"))
+        .annotate(resumed=resumed_on())
+        .values("review__window", "review__department", "on", "resumed")
+        .annotate(n=Count("id"))
+    )
+    period_stops = list(
+        stops_in(period, scope, today)
+        .values("review__window", "review__department", "on", "resumed")
+        .annotate(n=Count("id"))
+    )
+    stretches = []
+    for row in period_stops:
+        key = (row["review__window"], row["review__department"])
+        if period.start <= row["on"] <= period.end:
+            per[key].stops += row["n"]
+        stretches.append((key, *stopped_inside(period, today, row["on"], row["resumed"]), row["n"]))
+    for row in (
+        extensions_in(period, scope)
+        .values("review__window", "review__department")
+        .annotate(n=Count("id"), days=Sum("days"))
+    ):
+        f = per[(row["review__window"], row["review__department"])]
+        f.extensions += row["n"]
+        f.extension_days += row["days"] or 0
+    for row in (
+        urges_in(period, scope).values("window", "review__department").annotate(n=Count("id"))
+    ):
+        per[(row["window"], row["review__department"])].urges += row["n"]
+    for line in cover_lines(period, scope, today, calendar):
+        f = per[(line.window_id, line.department_id)]
+        f.cover_days += len(line.covered)
+        f.uncovered_days += len(line.uncovered)
+
+    # 3. Working days, then units.
+    index = WorkingDayIndex(
+        calendar,
+        [day for _k, day, _n, _s in day_counts]
+        + [day for row in handled_stops for day in (row["on"], row["resumed"]) if day]
+        + [day for _k, after, until, _n in stretches for day in (after, until)],
+    )
+    for key, day, n, sign in day_counts:
+        f = per[key]
+        w = n * index(day)
+        if sign == "used+":
+            f.days_used += w
+        elif sign == "used-":
+            f.days_used -= w
+        elif sign == "late+":
+            f.days_late += w
+        else:
+            f.days_late -= w
+    for row in handled_stops:
+        if row["resumed"]:
+            key = (row["review__window"], row["review__department"])
+            per[key].days_used -= row["n"] * index.between(row["on"], row["resumed"])
+    for key, after, until, n in stretches:
+        per[key].stopped_days += n * index.between(after, until)
+
+    windows = [
+        Unit(WINDOW, w.pk, w.number, w.name, w.department_id, w.department.short_name)
+        for w in scope.windows()
+    ]
+    departments = [Unit(DEPARTMENT, d.pk, d.code, d.short_name) for d in scope.departments()]
+    by_window = {u.pk: u for u in windows}
+    by_department = {u.pk: u for u in departments}
+    total = Unit(DEPARTMENT, 0, "", _("All units"))
+    for (window_id, department_id), f in per.items():
+        if window_id in by_window:
+            by_window[window_id].figures.add(f)
+        if department_id in by_department:
+            by_department[department_id].figures.add(f)
+        if window_id in by_window or department_id in by_department:
+            total.figures.add(f)
+    ratings = ratings_for(period, windows + departments)
+    for unit in (*windows, *departments):
+        unit.figures.ratings = ratings.get((unit.kind, unit.pk))
+        unit.result = score(unit.figures, weights)
+    total.result = score(total.figures, weights)
+    for units in (windows, departments):
+        ranked = sorted((u for u in units if u.result.score is not None), key=_rank_key)
+        for place, unit in enumerate(ranked, start=1):
+            unit.rank = place
+    return Assessment(period, today, weights, windows, departments, total)
+
+
+def _rank_key(unit: Unit) -> tuple:
+    return (-unit.result.score, -unit.figures.handled, unit.key)

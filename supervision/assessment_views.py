@@ -1,0 +1,416 @@
+"""Pages of the efficiency assessment: the table of units for a period, each unit's figures
+with the events behind them, a CSV export and a printable PDF (always in Chinese, like the
+other documents: applications/documents.py)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from functools import partial
+from typing import Any
+
+import weasyprint
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from weasyprint.urls import URLFetcher
+
+from applications.models import ClockEvent, DepartmentReview
+from windows.models import Absence, Department, Post, Window
+from windows.workdays import WorkCalendar
+
+from . import assessment as a
+
+PAGE_SIZE = 100
+
+# What each drill-down lists, in the order of the unit page.
+FIGURES = {
+    "handled": gettext_lazy("Handled"),
+    "on_time": gettext_lazy("On time"),
+    "late": gettext_lazy("Late"),
+    "stops": gettext_lazy("Clock stops"),
+    "extensions": gettext_lazy("Extensions"),
+    "urges": gettext_lazy("Urge notices"),
+    "cover": gettext_lazy("A/B cover"),
+    "ratings": gettext_lazy("Applicants' ratings"),
+}
+
+
+def _scope(request: HttpRequest) -> a.Scope:
+    scope = a.scope_for(request.user)
+    if scope is None:
+        raise PermissionDenied
+    return scope
+
+
+def _period(request: HttpRequest, today: dt.date) -> tuple[a.Period, str | None]:
+    """The period asked for, or this month with a message saying why not."""
+    text = request.GET.get("period", "")
+    if not text:
+        return a.Period.of(today), None
+    try:
+        return a.Period.parse(text), None
+    except ValueError:
+        return a.Period.of(today), _(
+            "“%(text)s” is not a period: use a month such as 2026-10, a quarter such as "
+            "2026-Q4, or a year such as 2026. Showing this month instead."
+        ) % {"text": text[:20]}
+
+
+def _unit_scope(scope: a.Scope, kind: str, key: str) -> tuple[a.Scope, Window | Department]:
+    """The one unit as a scope of its own, if the person may see it; a 404 otherwise."""
+    if kind == a.WINDOW:
+        window = get_object_or_404(Window, number=key, kind=Window.Kind.DEPARTMENT)
+        if not (
+            scope.everything
+            or window.pk in scope.window_ids
+            or window.department_id in scope.department_ids
+        ):
+            raise Http404
+        return a.Scope(everything=False, window_ids=frozenset({window.pk})), window
+    if kind == a.DEPARTMENT:
+        department = get_object_or_404(Department, code=key)
+        if not (scope.everything or department.pk in scope.department_ids):
+            raise Http404
+        return a.Scope(everything=False, department_ids=frozenset({department.pk})), department
+    raise Http404
+
+
+@login_required
+def assessment(request: HttpRequest) -> HttpResponse:
+    """Every unit the person may assess, for a month, quarter or year."""
+    scope = _scope(request)
+    today = timezone.localdate()
+    period, error = _period(request, today)
+    result = a.assess(period, scope, today=today)
+    return render(
+        request,
+        "supervision/assessment.html",
+        {
+            "result": result,
+            "period": period,
+            "error": error,
+            "periods": a.recent_periods(today, period),
+            "several": len(result.departments) + len(result.windows) > 1,
+            "weights": result.weights,
+            "points": a.ANNUAL_POINTS,
+        },
+    )
+
+
+@login_required
+def assessment_unit(
+    request: HttpRequest, kind: str, key: str, figure: str = "handled"
+) -> HttpResponse:
+    """One unit's figures and score, and the events behind the figure chosen."""
+    if figure not in FIGURES:
+        raise Http404
+    unit_scope, obj = _unit_scope(_scope(request), kind, key)
+    today = timezone.localdate()
+    period, error = _period(request, today)
+    calendar = WorkCalendar.load()
+    result = a.assess(period, unit_scope, today=today, calendar=calendar)
+    unit = result.find(kind, key)
+    if unit is None:  # a department with no window in the center
+        raise Http404
+    where = {"window_id": obj.pk} if kind == a.WINDOW else {"department_id": obj.pk}
+    events = EVENTS[figure](period, unit_scope, where, today, calendar)
+    page = Paginator(events["rows"], PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    if "annotate" in events:
+        events["annotate"](page.object_list, calendar)
+    f = unit.figures
+    counts = {
+        "handled": f.handled,
+        "on_time": f.on_time,
+        "late": f.late,
+        "stops": f.stops,
+        "extensions": f.extensions,
+        "urges": f.urges,
+        "cover": f.cover_days,
+        "ratings": f.ratings.count if f.ratings else 0,
+    }
+    return render(
+        request,
+        "supervision/assessment_unit.html",
+        {
+            "result": result,
+            "unit": unit,
+            "period": period,
+            "error": error,
+            "figure": figure,
+            "tabs": [(code, label, counts[code]) for code, label in FIGURES.items()],
+            "events": events,
+            "page": page,
+            "query": f"period={period.key}",
+            "weights": result.weights,
+            "points": a.ANNUAL_POINTS,
+        },
+    )
+
+
+# --- Drill-downs: the events behind each figure ---------------------------------------------
+
+
+def _on(prefix: str, where: dict[str, int]) -> dict[str, int]:
+    return {prefix + name: value for name, value in where.items()}
+
+
+def _reviews(period, scope, where, today, calendar, *, only: str = "") -> dict[str, Any]:
+    reviews = a.decided_in(period, scope).filter(**where)
+    if only == "late":
+        reviews = reviews.filter(a.LATE)
+    elif only == "on_time":
+        reviews = reviews.exclude(a.LATE)
+    reviews = reviews.select_related(
+        "application__applicant", "item", "window", "department", "officer", "signed_by"
+    ).order_by("decided_at", "pk")
+    return {"kind": "reviews", "rows": reviews, "annotate": _annotate_reviews}
+
+
+def _annotate_reviews(reviews: list[DepartmentReview], calendar: WorkCalendar) -> None:
+    """Days late and days used for one page of reviews: one query for their stops."""
+    stops = list(
+        ClockEvent.objects.filter(kind=ClockEvent.Kind.STOP, review__in=[r.pk for r in reviews])
+        .annotate(resumed=a.resumed_on())
+        .values_list("review_id", "on", "resumed")
+    )
+    days = [d for _r, on, resumed in stops for d in (on, resumed) if d]
+    for review in reviews:
+        review.decided_on = timezone.localdate(review.decided_at)
+        days += [review.decided_on, review.deadline, review.started_on]
+    index = a.WorkingDayIndex(calendar, days)
+    stopped: dict[int, int] = {}
+    for review_id, on, resumed in stops:
+        if resumed:
+            stopped[review_id] = stopped.get(review_id, 0) + index.between(on, resumed)
+    for review in reviews:
+        review.is_late = review.decided_on > review.deadline
+        review.days_late = index.between(review.deadline, review.decided_on)
+        review.days_stopped = stopped.get(review.pk, 0)
+        review.days_used = index.between(review.started_on, review.decided_on) - review.days_stopped
+
+
+def _stops(period, scope, where, today, calendar) -> dict[str, Any]:
+    stops = (
+        a.stops_in(period, scope, today)
+        .filter(**_on("review__", where))
+        .select_related("review__application__applicant", "review__item", "review__window", "by")
+        .order_by("on", "pk")
+    )
+
+    def annotate(rows: list[ClockEvent], calendar: WorkCalendar) -> None:
+        stretches = [a.stopped_inside(period, today, s.on, s.resumed) for s in rows]
+        index = a.WorkingDayIndex(calendar, [d for pair in stretches for d in pair])
+        for stop, (after, until) in zip(rows, stretches, strict=True):
+            stop.begun_in_period = period.start <= stop.on <= period.end
+            stop.days_inside = index.between(after, until)
+
+    return {"kind": "stops", "rows": stops, "annotate": annotate}
+
+
+def _extensions(period, scope, where, today, calendar) -> dict[str, Any]:
+    rows = (
+        a.extensions_in(period, scope)
+        .filter(**_on("review__", where))
+        .select_related(
+            "review__application__applicant", "review__item", "review__window", "approved_by"
+        )
+        .order_by("at", "pk")
+    )
+    return {"kind": "extensions", "rows": rows}
+
+
+def _urges(period, scope, where, today, calendar) -> dict[str, Any]:
+    if "window_id" in where:
+        filters = where
+    else:
+        filters = {"review__department_id": where["department_id"]}
+    rows = (
+        a.urges_in(period, scope)
+        .filter(**filters)
+        .select_related(
+            "review__application__applicant", "review__item", "window", "officer", "issued_by"
+        )
+        .order_by("issued_at", "pk")
+    )
+    return {"kind": "urges", "rows": rows}
+
+
+def _cover(period, scope, where, today, calendar) -> dict[str, Any]:
+    lines = a.cover_lines(period, scope, today, calendar)
+    if "window_id" in where:
+        lines = [line for line in lines if line.window_id == where["window_id"]]
+    else:
+        lines = [line for line in lines if line.department_id == where["department_id"]]
+    posts = Post.objects.select_related("window", "holder_a", "holder_b").in_bulk(
+        [line.post_id for line in lines]
+    )
+    cut = min(period.end, today)
+    absences = Absence.objects.filter(
+        staff_id__in={line.holder_a_id for line in lines},
+        starts_on__lte=cut,
+        ends_on__gte=period.start,
+    ).order_by("starts_on")
+    rows = []
+    for line in lines:
+        rows.append(
+            {
+                "post": posts[line.post_id],
+                "covered": line.covered,
+                "uncovered": line.uncovered,
+                "absences": [x for x in absences if x.staff_id == line.holder_a_id],
+            }
+        )
+    return {"kind": "cover", "rows": rows}
+
+
+def _ratings(period, scope, where, today, calendar) -> dict[str, Any]:
+    return {"kind": "ratings", "rows": []}
+
+
+EVENTS = {
+    "handled": _reviews,
+    "on_time": partial(_reviews, only="on_time"),
+    "late": partial(_reviews, only="late"),
+    "stops": _stops,
+    "extensions": _extensions,
+    "urges": _urges,
+    "cover": _cover,
+    "ratings": _ratings,
+}
+
+
+# --- Export and print -----------------------------------------------------------------------
+
+
+def _cell(value: Any) -> Any:
+    """Text as Excel should show it: a leading = + - @ would start a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def csv_rows(result: a.Assessment) -> list[list[Any]]:
+    """The table of units as rows, in the active language."""
+    header = [
+        _("Unit"),
+        _("Code"),
+        _("Name"),
+        _("Department"),
+        _("Handled"),
+        _("On time"),
+        _("Late"),
+        _("On-time rate (%)"),
+        _("Working days late"),
+        _("Average working days used"),
+        _("Average working days promised"),
+        _("Clock stops"),
+        _("Working days stopped"),
+        _("Extensions"),
+        _("Working days of extension"),
+        _("Urge notices"),
+        _("A/B cover (working days)"),
+        _("Uncovered (working days)"),
+        _("Ratings"),
+        _("Average rating"),
+        _("Score"),
+        _("Grade"),
+        _("Share of the annual assessment (of %(points)d points)") % {"points": a.ANNUAL_POINTS},
+    ]
+    rows = [header]
+    for unit in (*result.departments, *result.windows):
+        f, r = unit.figures, unit.result
+        rows.append(
+            [
+                _("Department") if unit.kind == a.DEPARTMENT else _("Window"),
+                unit.key,
+                unit.name,
+                unit.department_name if unit.kind == a.WINDOW else unit.name,
+                f.handled,
+                f.on_time,
+                f.late,
+                _number(f.on_time_rate),
+                f.days_late,
+                _number(f.average_used),
+                _number(f.average_promised),
+                f.stops,
+                f.stopped_days,
+                f.extensions,
+                f.extension_days,
+                f.urges,
+                f.cover_days,
+                f.uncovered_days,
+                f.ratings.count if f.ratings else "",
+                _number(f.ratings.average) if f.ratings else "",
+                _number(r.score),
+                r.grade_label,
+                _number(r.share),
+            ]
+        )
+    return [[_cell(value) for value in row] for row in rows]
+
+
+@login_required
+def assessment_csv(request: HttpRequest) -> HttpResponse:
+    """The table as CSV, UTF-8 with a byte-order mark so that Excel reads the Chinese."""
+    scope = _scope(request)
+    today = timezone.localdate()
+    period, error = _period(request, today)
+    if error:
+        return HttpResponseBadRequest(error, content_type="text/plain; charset=utf-8")
+    result = a.assess(period, scope, today=today)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="assessment-{period.key}.csv"'
+    response.write("\ufeff")
+    csv.writer(response).writerows(csv_rows(result))
+    return response
+
+
+def render_pdf(result: a.Assessment, *, printed_at: dt.datetime) -> bytes:
+    """The assessment as an A4 landscape PDF, in Chinese; WeasyPrint may fetch nothing but
+    data URIs (fonts come through fontconfig)."""
+    with translation.override("zh-hans"):
+        html = render_to_string(
+            "supervision/documents/assessment.html",
+            {
+                "result": result,
+                "period": result.period,
+                "weights": result.weights,
+                "center_name": settings.CENTER_NAME,
+                "printed_at": printed_at,
+                "points": a.ANNUAL_POINTS,
+                "several": len(result.departments) + len(result.windows) > 1,
+                "tables": [("部门", result.departments), ("窗口", result.windows)],
+            },
+        )
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    return weasyprint.HTML(
+        string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher
+    ).write_pdf()
+
+
+@login_required
+def assessment_pdf(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    today = timezone.localdate()
+    period, error = _period(request, today)
+    if error:
+        return HttpResponseBadRequest(error, content_type="text/plain; charset=utf-8")
+    result = a.assess(period, scope, today=today)
+    response = HttpResponse(
+        render_pdf(result, printed_at=timezone.now()), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="assessment-{period.key}.pdf"'
+    return response
