@@ -28,7 +28,9 @@ class SupervisionConfig(AppConfig):
         from .assessment_demo import seed_assessment_demo
         from .demo import seed_demo_supervision
 
-        return seed_demo_supervision(today=today) + seed_assessment_demo(today=today)
+        # The assessment's past month first, so the cards of the past cover it too.
+        assessment = seed_assessment_demo(today=today)
+        return assessment + seed_demo_supervision(today=today)
 
     # Hooks (approval_center/hooks.py): what supervision adds to the applications app's pages.
 

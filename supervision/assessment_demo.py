@@ -25,7 +25,7 @@ from windows.models import Absence, Item, Post, Staff, Window
 from windows.roles import Role
 from windows.workdays import WorkCalendar
 
-from .models import UrgeNotice
+from . import actions
 
 COMPANIES = [
     "杭州昌北建材有限公司",
@@ -192,26 +192,18 @@ class Story:
         issued = self.at(day, 9)
         if issued is None or (before is not None and issued >= before):
             return
-        year = timezone.localdate(issued).year
-        notice = UrgeNotice(
-            number=f"临审督字〔{year}〕第{services.next_number('urge', year)}号",
+        notice = actions.urge_issue(
             review=review,
-            window=review.window,
-            officer=officer,
+            by=self.manager,
+            now=issued,
             text="该事项已超过承诺时限，请抓紧办理并书面说明原因。",
             reply_due=self.later(day, 2),
-            issued_at=issued,
-            issued_by=self.manager,
         )
         replied = self.at(self.later(day, 1), 16)
         if replied is not None and (before is None or replied < before):
-            notice.reply, notice.replied_at, notice.replied_by = (
-                "材料需现场核实，已加快办理。",
-                replied,
-                officer,
+            actions.urge_reply(
+                urge=notice, by=officer, now=replied, reply="材料需现场核实，已加快办理。"
             )
-        notice._history_user, notice._history_date = self.manager, issued
-        notice.save()
         self.urged += 1
 
     def close(self, review, officer, decided_on) -> None:

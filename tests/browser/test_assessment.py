@@ -18,7 +18,7 @@ def test_a_manager_reads_the_assessment_and_drills_down(
     october,  # noqa: F811  (the fixture imported above)
 ):
     sign_in(page, live_server, "erin")
-    page.get_by_role("link", name="效能考核").click()
+    page.get_by_role("main").get_by_role("link", name="效能考核").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("效能考核")
     page.get_by_label("考核期间").select_option("2026-10")
     page.get_by_role("button", name="查看").click()
