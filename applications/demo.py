@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.db.models import F
 from django.utils import timezone
 
 from windows import authority
@@ -14,7 +15,14 @@ from windows.models import Item, Staff
 from windows.roles import Role
 
 from . import services
-from .models import Applicant, Application, ApplicationMaterial, DepartmentReview, Project
+from .models import (
+    Applicant,
+    Application,
+    ApplicationMaterial,
+    DepartmentReview,
+    Notification,
+    Project,
+)
 from .validators import id_check_char, uscc_check_char
 
 COMPANIES = [
@@ -106,6 +114,9 @@ def seed_demo_applications(*, today: dt.date) -> list[str]:
         _progress(application, rng, received, now, clerk, signers, officers, leaders)
         application.refresh_from_db()
         made[application.state] = made.get(application.state, 0) + 1
+    # The demo's past happened in the past: its messages count as sent when they were written,
+    # so the worker that `make run` starts does not send (or print) hundreds of old messages.
+    Notification.objects.filter(sent_at__isnull=True).update(sent_at=F("created_at"))
     reviews = DepartmentReview.objects.all()
     late = reviews.open().filter(deadline__lt=today).count()
     states = ", ".join(f"{k}: {v}" for k, v in sorted(made.items()))
