@@ -25,7 +25,8 @@ from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from applications import services
-from applications.models import Application, DepartmentReview, Document, Scan
+from applications.models import Application, DepartmentReview, Document, Rating, Scan
+from applications.models import FollowUp as RatingFollowUp
 from supervision import actions
 from supervision.models import Card
 from windows.models import Absence, Post
@@ -197,7 +198,14 @@ def samples(center, accepted, private_media) -> dict[str, object]:
         action="发证",
         due=dt.date(2026, 10, 9),
     )
+    # A rating and its follow-up, for the admin's pages and the managers' follow-up page (the
+    # rating service wants a delivered application; the pages only need the rows).
+    rating = Rating(application=accepted, level=1, comment="太慢", rated_at=NOW)
+    rating.save()
+    rating_followup = RatingFollowUp(rating=rating, opened_at=NOW, due=dt.date(2026, 10, 26))
+    rating_followup.save()
     return {
+        "rating_followup": rating_followup,
         "urge": urge,
         "meeting": meeting,
         "follow_up": follow_up,
