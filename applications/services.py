@@ -311,7 +311,7 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
             number=f"{DOCUMENT_PREFIX[Document.Kind.COMMITMENT_SLIP]}〔{year}〕"
             f"{application.receipt_number[4:]}号",
         )
-        notifications.applicant_event(application, "accepted", at=now)
+        notifications.applicant_event(application, notifications.Event.ACCEPTED, at=now)
     return application
 
 
@@ -417,6 +417,8 @@ def application_deliver(*, application: Application, by: Staff, now: dt.datetime
         application.state = Application.State.DELIVERED
         application.delivered_at, application.delivered_by = now, by
         _save(application, ["state", "delivered_at", "delivered_by"], by, at=now)
+        # Thanks, and the invitation to rate the service on the status page.
+        notifications.applicant_event(application, notifications.Event.DELIVERED, at=now)
     return application
 
 
@@ -581,7 +583,15 @@ def review_stop(
             now=now,
             text=reason,
         )
-        notifications.applicant_event(review.application, "stopped", review=review, at=now)
+        notifications.applicant_event(
+            review.application,
+            notifications.Event.SUPPLEMENTS
+            if cause == ClockEvent.Cause.SUPPLEMENTS
+            else notifications.Event.STOPPED,
+            review=review,
+            clock_event=event,
+            at=now,
+        )
     return document
 
 
@@ -659,7 +669,13 @@ def review_extend(
             now=now,
             text=reason,
         )
-        notifications.applicant_event(review.application, "extended", review=review, at=now)
+        notifications.applicant_event(
+            review.application,
+            notifications.Event.EXTENDED,
+            review=review,
+            clock_event=event,
+            at=now,
+        )
     return document
 
 
@@ -738,6 +754,10 @@ def review_decide(
             number=review.decision_number,
             text=reasons,
         )
+        if review.state == DepartmentReview.State.DECIDED:  # else once countersigned
+            notifications.applicant_event(
+                review.application, notifications.Event.DECIDED, review=review, at=now
+            )
     return document
 
 
@@ -753,6 +773,9 @@ def review_countersign(*, review: DepartmentReview, by: Staff, now: dt.datetime)
         review.countersigned_by, review.countersigned_at = by, now
         review.state = DepartmentReview.State.DECIDED
         _save(review, ["countersigned_by", "countersigned_at", "state"], by, at=now)
+        notifications.applicant_event(
+            review.application, notifications.Event.DECIDED, review=review, at=now
+        )
 
 
 def review_return(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> None:
@@ -782,7 +805,7 @@ def review_receive(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> 
             application.state = Application.State.READY
             application.ready_at = now
             _save(application, ["state", "ready_at"], by, at=now)
-            notifications.applicant_event(application, "ready", at=now)
+            notifications.applicant_event(application, notifications.Event.READY, at=now)
     return application
 
 

@@ -251,11 +251,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.tasks.sweep_deadlines",
         "schedule": SWEEP_PERIOD_SECONDS,
     },
-    # Messages to applicants whose task never reached the broker (it was down at the time):
-    # sent on the same period as the sweep (applications/notifications.py).
-    "deliver-pending-notifications": {
-        "task": "applications.tasks.deliver_pending_notifications",
-        "schedule": SWEEP_PERIOD_SECONDS,
+    # Messages to applicants that could not be queued (broker down) or whose retries ran out.
+    "queue-pending-notifications": {
+        "task": "applications.tasks.queue_pending_notifications",
+        "schedule": 300,
     },
     # Letters of authorization and deputy postings start and end on dates: grant and withdraw the
     # signing permissions they carry shortly after midnight, center time.
@@ -265,8 +264,14 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Who tells applicants (SMS and e-mail): a class with send(notification).
-NOTIFICATION_SENDER = os.getenv("NOTIFICATION_SENDER", "applications.notifications.LogSender")
+# Who tells applicants (SMS and e-mail): a class with send(notification). The default sends
+# e-mail through EMAIL_BACKEND and SMS through SMS_GATEWAY (a class with send_sms(phone, text,
+# reference=...); the default writes to the log). applications/notifications.py explains.
+NOTIFICATION_SENDER = os.getenv("NOTIFICATION_SENDER", "applications.notifications.ChannelSender")
+SMS_GATEWAY = os.getenv("SMS_GATEWAY", "applications.notifications.LogSmsGateway")
+# A message not sent this long after it was written is queued again, up to this many attempts.
+NOTIFICATION_RETRY_AFTER_SECONDS = envint("NOTIFICATION_RETRY_AFTER_SECONDS", "300")
+NOTIFICATION_MAX_ATTEMPTS = envint("NOTIFICATION_MAX_ATTEMPTS", "10")
 # Largest scan a clerk may upload (PDF, JPEG or PNG, checked by content).
 SCAN_MAX_BYTES = envint("SCAN_MAX_BYTES", str(10 * 1024 * 1024))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -275,7 +280,45 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Where the status page is reached from outside, for the QR code on the slip.
 PUBLIC_BASE_URL = os.getenv("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
+# E-mail to applicants: the console by default; django.core.mail.backends.smtp.EmailBackend with
+# the EMAIL_* variables in production.
 EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.getenv("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", "25")
+EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "false")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "false")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "20")  # a stuck mail server must not hold a worker
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "noreply@localhost")
+
+# The shared cache (the status page's rate limit): Redis when REDIS_URL is set, otherwise a
+# table in the database (made by the applications migrations), so every process of the
+# embedded run and every web process in production counts the same attempts.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "approval",
+            # A Redis that does not answer must not hold a page: the rate limit then lets the
+            # lookup through (applications/track.py).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+        }
+    }
+
+# The public status page: lookups allowed per client address in a window of seconds; how many
+# proxies in front of the app append to X-Forwarded-For (0: use the connection's address).
+TRACK_RATE_LIMIT = envint("TRACK_RATE_LIMIT", "10")
+TRACK_RATE_WINDOW_SECONDS = envint("TRACK_RATE_WINDOW_SECONDS", "900")
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
 
 # What the center prints on its documents and shows in its header.
 CENTER_NAME = os.getenv("CENTER_NAME", "临安市行政审批中心")

@@ -23,6 +23,9 @@ on_postgresql = pytest.mark.skipif(
 # PostgreSQL, held to it by the same trigger): they need no history of their own. Counter is the
 # locked row that numbers receipts and documents; the numbers are in the history of their rows.
 EVENT_ROWS = {"ClockEvent", "Document", "Notification", "Counter", "Card", "StaffNotice"}
+# The sweep's own bookmark (where the last deadline sweep stopped): machinery, not a record of
+# the center's work; every card it leads to is an event row above.
+BOOKKEEPING = {"SweepMark"}
 
 
 def test_every_business_model_keeps_history_or_is_an_event_row():
@@ -34,7 +37,7 @@ def test_every_business_model_keeps_history_or_is_an_event_row():
         if not model.__name__.startswith("Historical")
         and not model.__name__.endswith("ObjectPermission")
         and not hasattr(model, "history")
-        and model.__name__ not in EVENT_ROWS
+        and model.__name__ not in EVENT_ROWS | BOOKKEEPING
     ]
     assert without == []
 

@@ -7,12 +7,13 @@ import threading
 import time
 
 import pytest
+from django.conf import settings
 from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Application, Notification
-from applications.notifications import deliver_pending
+from applications.notifications import deliver, queue_pending
 
 from .conftest import receive_all
 from .servers import RedisServer
@@ -65,7 +66,7 @@ def test_with_redis_down_the_page_answers_fast_and_commits(
 ):
     real_broker(redis_server.url)
     # The pool holds a live connection from before the outage, as a running server's would.
-    from approval_center.celery import app
+    from approval_center.celery import app, breaker
 
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1)
@@ -84,24 +85,19 @@ def test_with_redis_down_the_page_answers_fast_and_commits(
     assert unsent.count() == 2
     assert "could not queue notification" in caplog.text
 
-    # Redis comes back; the next periodic run sends what the page could not queue, once.
+    # Redis comes back; beat's next run queues what the page could not, and a worker sends it.
     if outage == "hanging":
         redis_server.resume()
     else:
         redis_server.start()
-    later = timezone.now() + dt.timedelta(minutes=5)
-    assert deliver_pending(now=later) == 2
-    assert deliver_pending(now=later) == 0
-    assert not unsent.exists()
-
-
-def test_the_periodic_run_leaves_fresh_and_old_rows_alone(accepted):
-    rows = Notification.objects.filter(application=accepted)
-    assert rows.count() == 2
-    rows.update(sent_at=None, created_at=timezone.now())
-    assert deliver_pending(now=timezone.now()) == 0  # its own task may still be on the way
-    assert deliver_pending(now=timezone.now() + dt.timedelta(days=3)) == 0  # news no longer
-    assert deliver_pending(now=timezone.now() + dt.timedelta(minutes=3)) == 2
+    breaker.reset()  # what BROKER_DOWN_SECONDS of waiting would do
+    later = timezone.now() + dt.timedelta(seconds=settings.NOTIFICATION_RETRY_AFTER_SECONDS + 60)
+    assert queue_pending(now=later) == 2
+    assert redis_server.llen("celery") == 2
+    for pk in unsent.values_list("pk", flat=True):
+        assert deliver(pk)
+    assert not Notification.objects.filter(application=ready_draft, sent_at__isnull=True).exists()
+    assert queue_pending(now=later) == 0
 
 
 def test_the_configured_broker_takes_a_task(settings, real_broker):
