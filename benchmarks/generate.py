@@ -316,6 +316,7 @@ class Generator:
             "mobile": f"139{pk:08d}"[-11:],
             "email": f"a{pk}@example.com" if self.rng.random() < 0.5 else "",
             "address": "临安区" + "".join(self.rng.choices(PLACES, k=2)) + "街道",
+            "language": "zh-hans",
             "created_at": at,
         }
         table.add(row)
@@ -691,12 +692,17 @@ class Generator:
                     "id": self.t["notification"].new_id(),
                     "application_id": app["id"],
                     "event": event,
+                    "key": event,
                     "channel": channel,
                     "recipient": recipient,
+                    "language": "zh-hans",
                     "subject": "",
                     "text": f"【临安市行政审批中心】受理编号{app['receipt_number']}：{event}",
                     "created_at": at,
+                    "claimed_at": at + dt.timedelta(seconds=1),
                     "sent_at": at + dt.timedelta(seconds=2),
+                    "attempts": 1,
+                    "last_error": "",
                 }
             )
 
