@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup system-deps lint format messages clean
+.PHONY: run test setup system-deps lint format messages clean smoke compose-check bench
 
 ## Install what is missing, make the venv, migrate, load the demo center, serve it with a worker and beat.
 run: setup
@@ -17,6 +17,21 @@ test: setup
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+## The production shape, as CI checks it: the compose files, then gunicorn, a worker and beat on the
+## machine's PostgreSQL and Redis taking one application from intake to a red card.
+compose-check:
+	scripts/check-compose
+
+smoke: setup
+	$(BIN)/python scripts/smoke.py
+
+## Benchmarks at provincial scale, not part of the tests: fills its own PostgreSQL database
+## (BENCH_DATABASE_URL, default approval_bench), measures, writes docs/performance.md.
+## BENCH_ARGS="--open-reviews 1000000" adds open reviews for the sweep.
+bench: setup
+	$(BIN)/python benchmarks/generate.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/report.py
 
 setup: system-deps $(VENV)/.installed
 

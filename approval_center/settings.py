@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "applications",
     "supervision",
     "audit",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -102,8 +103,19 @@ TEMPLATES = [
 # PostgreSQL through DATABASE_URL.
 DATABASE_URL = os.getenv("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Persistent connections, checked before each request and task reuses them, so web and
+    # workers carry on after PostgreSQL restarts; a down server fails in seconds, not minutes.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=envint("DATABASE_CONN_MAX_AGE", "60"),
+            conn_health_checks=True,
+        )
+    }
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = envint(
+            "DATABASE_CONNECT_TIMEOUT", "5"
+        )
 else:
     DATABASES = {
         "default": {
@@ -189,10 +201,32 @@ STORAGES = {
 REDIS_URL = os.getenv("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
 CELERY_TASK_IGNORE_RESULT = True
+# Lose nothing: a message is acknowledged when its task has finished, and one whose worker died
+# (killed, out of memory) goes back to the queue. Every task is idempotent, so running one twice
+# has the effect of once (README: "Celery").
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Workers wait for the broker as long as it takes, at start and after losing it.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_CONNECTION_TIMEOUT = 5
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Senders do not wait: a page publishes once, bounded by these timeouts (a Redis that hangs costs
+# one socket timeout, one that is down a refused connection), and then stops trying for
+# BROKER_DOWN_SECONDS (approval_center/celery.py). redis-py reconnects a pooled connection that
+# Redis closed by itself, so kombu's own retries would only add waiting when Redis is down.
+REDIS_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": envint("BROKER_SOCKET_TIMEOUT", "1"),
+    "socket_keepalive": True,
+}
+# The SQLite broker takes none of these (they would go to SQLAlchemy's create_engine).
+CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_TRANSPORT_OPTIONS if REDIS_URL else {}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
+BROKER_DOWN_SECONDS = envint("BROKER_DOWN_SECONDS", "30")
+# Production logs are JSON lines from Django's LOGGING below, the worker's included.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The deadline sweep: how often, and how many working days ahead a review turns yellow.
@@ -201,7 +235,17 @@ SWEEP_WARNING_WORKING_DAYS = envint("SWEEP_WARNING_WORKING_DAYS", "2")
 # How far back past its last run the sweep looks for changed clocks: a change committed while
 # the last sweep ran is judged by the next one.
 SWEEP_LOOKBACK_SECONDS = envint("SWEEP_LOOKBACK_SECONDS", "900")
+# How often beat leaves its heartbeat, and how old it may be before /healthz answers 503.
+HEARTBEAT_SECONDS = envint("HEARTBEAT_SECONDS", "60")
+HEALTHZ_BEAT_STALE_SECONDS = envint("HEALTHZ_BEAT_STALE_SECONDS", str(5 * HEARTBEAT_SECONDS))
 CELERY_BEAT_SCHEDULE = {
+    # Proof of life for /healthz: beat sent it and a worker ran it. A heartbeat nobody ran
+    # within its period is dropped, not replayed.
+    "beat-heartbeat": {
+        "task": "operations.tasks.beat_heartbeat",
+        "schedule": HEARTBEAT_SECONDS,
+        "options": {"expires": HEARTBEAT_SECONDS},
+    },
     # Yellow and red cards for open reviews and applications (supervision/sweep.py).
     "sweep-deadlines": {
         "task": "supervision.tasks.sweep_deadlines",
@@ -283,11 +327,17 @@ CENTER_COMPLAINT_PHONE = os.getenv("CENTER_COMPLAINT_PHONE", "0571-63700000")
 # on the supervision dashboard.
 CITY_APPROVAL_ITEMS = envint("CITY_APPROVAL_ITEMS", "169")
 
+# Logs go to standard error: plain lines for a person at a terminal, JSON lines (one object per
+# record, operations/logs.py) for the collector in production.
+LOG_FORMAT = os.getenv("LOG_FORMAT", "json" if IS_PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "operations.logs.JsonLinesFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
     # WeasyPrint tells every step of every document at INFO.
     "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
@@ -325,3 +375,5 @@ if IS_PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "true")
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Load balancers and container healthchecks ask over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
