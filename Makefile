@@ -26,14 +26,16 @@ compose-check:
 smoke: setup
 	$(BIN)/python scripts/smoke.py
 
-## Benchmarks at provincial scale, not part of the tests: fills its own PostgreSQL database
-## (BENCH_DATABASE_URL, default approval_bench), measures, writes docs/performance.md.
-## BENCH_ARGS="--open-reviews 1000000" adds open reviews for the sweep.
-bench: setup
-	$(BIN)/python benchmarks/generate.py $(BENCH_ARGS)
-	$(BIN)/python benchmarks/report.py
+## Benchmarks at provincial scale on PostgreSQL, not part of the tests (benchmarks/README.md):
+## make bench [BENCH_ARGS="--applications 20000 --skip-load"]; writes docs/performance.md.
+bench: setup $(VENV)/.bench-installed
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 setup: system-deps $(VENV)/.installed
+
+$(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	touch $@
 
 system-deps:
 	@scripts/system-deps

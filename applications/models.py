@@ -239,6 +239,18 @@ class Application(models.Model):
                 name="application_due_idx",
                 condition=Q(state="in_review"),
             ),
+            # Applications accepted in a period: the supervision charts' received per day.
+            models.Index(fields=["accepted_at"], name="application_accepted_idx"),
+            # The intake desk's lists, most pressing first: waiting at the window by the
+            # one-time notice's due date, ready for pickup by the day they became ready.
+            models.Index(
+                fields=["notice_due"],
+                name="application_waiting_idx",
+                condition=Q(state__in=["draft", "awaiting_materials"]),
+            ),
+            models.Index(
+                fields=["ready_at"], name="application_ready_idx", condition=Q(state="ready")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -444,6 +456,23 @@ class DepartmentReview(models.Model):
                 fields=["deadline"],
                 name="review_running_deadline_idx",
                 condition=Q(state__in=["queued", "in_progress", "countersign"]),
+            ),
+            # Open reviews only (a few percent of all, once the years pile up): a window's
+            # queue in deadline order, read a page at a time, and the open and stopped counts
+            # of the queue and the supervision pages.
+            models.Index(
+                fields=["window", "deadline", "id"],
+                name="review_open_idx",
+                condition=Q(state__in=["queued", "in_progress", "suspended", "countersign"]),
+            ),
+            # Reviews decided in a period: finished today and this month, the charts and the
+            # on-time rates of the supervision pages.
+            models.Index(fields=["decided_at"], name="review_decided_idx"),
+            # Documents back at the comprehensive window, waiting for the clerk's receipt.
+            models.Index(
+                fields=["returned_at"],
+                name="review_returned_idx",
+                condition=Q(state="returned"),
             ),
         ]
 

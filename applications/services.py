@@ -12,7 +12,7 @@ import datetime as dt
 import secrets
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -70,11 +70,22 @@ def _save(
 
 
 def next_number(series: str, year: int) -> int:
-    """The next number of a series in a year: unique and gapless. Call inside a transaction."""
-    counter, _created = Counter.objects.select_for_update().get_or_create(series=series, year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
+    """The next number of a series in a year: unique and gapless. Call inside a transaction.
+
+    One UPDATE ... RETURNING takes the number: it locks the counter's row until the
+    transaction ends, so a concurrent caller waits and then gets the next one. The year's
+    first number creates the row first (the unique constraint settles a race to create it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Counter._meta.db_table} SET last = last + 1"  # noqa: S608
+            " WHERE series = %s AND year = %s RETURNING last",
+            [series, year],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0]
+    Counter.objects.get_or_create(series=series, year=year)
+    return next_number(series, year)
 
 
 # --- intake -------------------------------------------------------------------------------
@@ -236,12 +247,13 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
                 )
                 % {"list": "、".join(str(line.material) for line in missing)}
             )
-        shortest = min(item.promised_days for item in items)
-        problems = _follow_problems(
-            application, lines, calendar.add_working_days(today, shortest).end
-        )
-        if problems:
-            raise TransitionError(" ".join(problems))
+        if any(line.status == ApplicationMaterial.Status.TO_FOLLOW for line in lines):
+            shortest = min(item.promised_days for item in items)
+            problems = _follow_problems(
+                application, lines, calendar.add_working_days(today, shortest).end
+            )
+            if problems:
+                raise TransitionError(" ".join(problems))
 
         year = today.year
         application.receipt_number = f"{year}{next_number('receipt', year):06d}"
@@ -274,13 +286,12 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
                     statutory_deadline=due.statutory_deadline,
                 )
             )
-        for review in reviews:
-            review._history_user = by
-            review._history_date = now
-            review.save()
-            ClockEvent.objects.create(
-                review=review, kind=ClockEvent.Kind.START, at=now, on=today, by=by
-            )
+        # One INSERT for the reviews, one for their history rows, one for their clocks.
+        bulk_create_with_history(reviews, DepartmentReview, default_user=by, default_date=now)
+        ClockEvent.objects.bulk_create(
+            ClockEvent(review=review, kind=ClockEvent.Kind.START, at=now, on=today, by=by)
+            for review in reviews
+        )
         latest = max(reviews, key=lambda r: (r.deadline, r.promised_days))
         application.promised_date = application.due_date = latest.deadline
         application.promised_provisional = any(r.deadline_provisional for r in reviews)
@@ -305,7 +316,7 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
         )
         _issue(
             Document.Kind.COMMITMENT_SLIP,
-            application=application,
+            application_id=application.pk,
             by=by,
             now=now,
             number=f"{DOCUMENT_PREFIX[Document.Kind.COMMITMENT_SLIP]}〔{year}〕"
@@ -363,7 +374,11 @@ def application_notify_missing(
         if note:
             text += "\n" + note
         return _issue(
-            Document.Kind.MISSING_MATERIALS, application=application, by=by, now=now, text=text
+            Document.Kind.MISSING_MATERIALS,
+            application_id=application.pk,
+            by=by,
+            now=now,
+            text=text,
         )
 
 
@@ -389,7 +404,11 @@ def application_refuse(
         application.refusal_reasons = reasons
         _save(application, ["state", "refusal_reasons"], by, at=now)
         return _issue(
-            Document.Kind.NOT_ACCEPTED, application=application, by=by, now=now, text=reasons
+            Document.Kind.NOT_ACCEPTED,
+            application_id=application.pk,
+            by=by,
+            now=now,
+            text=reasons,
         )
 
 
@@ -576,7 +595,7 @@ def review_stop(
         )
         document = _issue(
             kind,
-            application=review.application,
+            application_id=review.application_id,
             review=review,
             event=event,
             by=by,
@@ -662,7 +681,7 @@ def review_extend(
         _move_due_date(review, by, now, reason)
         document = _issue(
             Document.Kind.EXTENSION,
-            application=review.application,
+            application_id=review.application_id,
             review=review,
             event=event,
             by=by,
@@ -747,7 +766,7 @@ def review_decide(
         )
         document = _issue(
             kind,
-            application=review.application,
+            application_id=review.application_id,
             review=review,
             by=by,
             now=now,
@@ -812,7 +831,7 @@ def review_receive(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> 
 def _issue(
     kind: str,
     *,
-    application: Application,
+    application_id: int,
     by: Staff,
     now: dt.datetime,
     number: str = "",
@@ -826,7 +845,7 @@ def _issue(
     return Document.objects.create(
         number=number,
         kind=kind,
-        application=application,
+        application_id=application_id,
         review=review,
         clock_event=event,
         issued_at=now,

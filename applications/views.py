@@ -6,6 +6,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -48,6 +49,10 @@ from .models import (
 
 # A review within this many working days of its deadline shows yellow (the sweep's margin).
 WARNING_WORKING_DAYS = 2
+# Open reviews on one page of a window's queue, earliest deadline first.
+QUEUE_PAGE_SIZE = 50
+# Rows in each list of the intake desk (drafts, documents back, ready, ...).
+INTAKE_LIST_SIZE = 25
 
 
 def _clerk(request: HttpRequest) -> None:
@@ -85,7 +90,10 @@ def intake(request: HttpRequest) -> HttpResponse:
         .order_by("returned_at")
     )
     ready = base.filter(state=Application.State.READY).order_by("ready_at")
-    accepted_today = base.filter(accepted_at__date=today).order_by("-accepted_at")
+    midnight = timezone.make_aware(dt.datetime.combine(today, dt.time()))
+    accepted_today = base.filter(
+        accepted_at__gte=midnight, accepted_at__lt=midnight + dt.timedelta(days=1)
+    ).order_by("-accepted_at")
     # Materials promised under 容缺 and not yet supplied, earliest promise first.
     promised = (
         ApplicationMaterial.objects.filter(
@@ -95,15 +103,23 @@ def intake(request: HttpRequest) -> HttpResponse:
         .select_related("application__applicant", "material")
         .order_by("promised_by")
     )
+    lists = {
+        "drafts": drafts,
+        "returned": returned,
+        "ready": ready,
+        "accepted_today": accepted_today,
+        "promised": promised,
+    }
+    # Each list shows the most pressing screenful and says how many there are in all: a
+    # center holds thousands of results waiting for pickup, and the desk must still answer
+    # at once (the clerk finds any one of them by searching for the applicant).
     return render(
         request,
         "applications/intake.html",
         {
-            "drafts": drafts,
-            "returned": returned,
-            "ready": ready,
-            "accepted_today": accepted_today,
-            "promised": promised,
+            **{name: rows[:INTAKE_LIST_SIZE] for name, rows in lists.items()},
+            "counts": {name: rows.count() for name, rows in lists.items()},
+            "list_size": INTAKE_LIST_SIZE,
             "today": today,
         },
     )
@@ -434,17 +450,34 @@ def _traffic_light(reviews, today: dt.date, calendar: WorkCalendar) -> None:
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    """A window's open reviews, due dates first; work of an away A holder is marked for B."""
+    """A window's open reviews, due dates first, a page at a time; work of an away A holder
+    is marked for B. The counts cover the whole queue in one query, so the page costs the
+    same whether the window has twenty open reviews or two thousand."""
     user = request.user
     if not user.has_role(*WINDOW_ROLES) or user.window_id is None:
         raise PermissionDenied
     today = timezone.localdate()
-    reviews = list(
-        DepartmentReview.objects.open()
-        .for_window(user.window)
-        .select_related("application__applicant", "application__project", "item", "officer")
-        .order_by("deadline", "id")
+    calendar = WorkCalendar.load()
+    open_reviews = DepartmentReview.objects.open().for_window(user.window)
+    running = ~Q(state=DepartmentReview.State.SUSPENDED)
+    soon = calendar.add_working_days(today, WARNING_WORKING_DAYS).end
+    counts = open_reviews.aggregate(
+        total=Count("id"),
+        red=Count("id", filter=running & Q(deadline__lt=today)),
+        yellow=Count("id", filter=running & Q(deadline__gte=today, deadline__lte=soon)),
+        stopped=Count("id", filter=~running),
     )
+    # The items (a few per window) come in a query of their own: joined, each row would
+    # bring its own copy, and the join would cost more to plan than the page to read.
+    paginator = Paginator(
+        open_reviews.select_related("application__applicant", "application__project", "officer")
+        .prefetch_related("item")
+        .order_by("deadline", "id"),
+        QUEUE_PAGE_SIZE,
+    )
+    paginator.count = counts["total"]  # counted above with the lights: no second COUNT
+    page = paginator.get_page(request.GET.get("page"))
+    reviews = list(page.object_list)
     away = set(Absence.objects.covering(today).values_list("staff_id", flat=True))
     covering_for = {
         post.holder_a_id: post.holder_a
@@ -452,7 +485,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "holder_a"
         )
     }
-    _traffic_light(reviews, today, WorkCalendar.load())
+    _traffic_light(reviews, today, calendar)
     for review in reviews:
         review.covering = review.officer_id in covering_for
     finished = (
@@ -471,11 +504,8 @@ def queue(request: HttpRequest) -> HttpResponse:
             "covering_for": covering_for.values(),
             "notices": hooks.collect("queue_notices", user),
             "today": today,
-            "counts": {
-                "red": sum(r.light == "red" for r in reviews),
-                "yellow": sum(r.light == "yellow" for r in reviews),
-                "stopped": sum(r.light == "stopped" for r in reviews),
-            },
+            "counts": counts,
+            "page": page,
         },
     )
 

@@ -87,7 +87,16 @@ def _statements() -> tuple[str, str]:
     # sweep and the rows whose clock changed since then; the outer WHERE lets SQLite parse
     # ON CONFLICT after a SELECT. Table names come from the models and every value goes as a
     # parameter: nothing from a user.
+    # The changed clocks are read first, by the ledger's index on `at`, and only then their
+    # reviews and applications by primary key; the lines are checked after that (MATERIALIZED
+    # keeps the planner to this order). Left to itself, PostgreSQL underestimates the running
+    # reviews due within the margin and reads all of them to probe the ledger for each: a cost
+    # that follows the open reviews, not what changed.
     review_sql = f"""
+        WITH changed AS MATERIALIZED (
+            SELECT DISTINCT r.application_id, r.id, r.deadline, r.state
+              FROM {event} e JOIN {review} r ON r.id = e.review_id
+             WHERE e.at > %(since)s)
         INSERT INTO {card} (application_id, review_id, level, deadline, issued_at)
         SELECT application_id, id, %(level)s, deadline, %(at)s FROM (
             SELECT r.application_id, r.id, r.deadline
@@ -95,14 +104,19 @@ def _statements() -> tuple[str, str]:
              WHERE r.state IN ({running}) AND r.deadline BETWEEN %(low)s AND %(high)s
                AND r.deadline >= %(crossed)s
             UNION
-            SELECT r.application_id, r.id, r.deadline
-              FROM {review} r
-             WHERE r.state IN ({running}) AND r.deadline BETWEEN %(low)s AND %(high)s
-               AND r.id IN (SELECT e.review_id FROM {event} e WHERE e.at > %(since)s)
+            SELECT c.application_id, c.id, c.deadline
+              FROM changed c
+             WHERE c.state IN ({running}) AND c.deadline BETWEEN %(low)s AND %(high)s
         ) AS due WHERE 1 = 1
         ON CONFLICT DO NOTHING
         RETURNING id"""  # noqa: S608
     application_sql = f"""
+        WITH changed AS MATERIALIZED (
+            SELECT DISTINCT a.id, a.due_date, a.state
+              FROM {event} e
+              JOIN {review} r ON r.id = e.review_id
+              JOIN {application} a ON a.id = r.application_id
+             WHERE e.at > %(since)s)
         INSERT INTO {card} (application_id, review_id, level, deadline, issued_at)
         SELECT id, NULL, %(level)s, due_date, %(at)s FROM (
             SELECT a.id, a.due_date
@@ -110,12 +124,9 @@ def _statements() -> tuple[str, str]:
              WHERE a.state = %(in_review)s AND a.due_date BETWEEN %(low)s AND %(high)s
                AND a.due_date >= %(crossed)s
             UNION
-            SELECT a.id, a.due_date
-              FROM {application} a
-             WHERE a.state = %(in_review)s AND a.due_date BETWEEN %(low)s AND %(high)s
-               AND a.id IN (
-                   SELECT r.application_id FROM {event} e JOIN {review} r ON r.id = e.review_id
-                    WHERE e.at > %(since)s)
+            SELECT c.id, c.due_date
+              FROM changed c
+             WHERE c.state = %(in_review)s AND c.due_date BETWEEN %(low)s AND %(high)s
         ) AS due
          WHERE NOT EXISTS (
             SELECT 1 FROM {review} s WHERE s.application_id = due.id AND s.state = %(stopped)s)

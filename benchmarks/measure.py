@@ -1,0 +1,622 @@
+"""The measurements, run in one process against one database.
+
+Every figure is the median and the 95th percentile (nearest rank) of repeated runs after a
+warm-up run. Whatever writes runs inside a transaction that is rolled back, so the data set is
+the same for every run and after the benchmark; what a run needs set up (a draft to accept,
+deadlines moved to cross the line) is done inside that transaction, outside the timing.
+
+    python -m benchmarks.measure --db bench --sections sweep,pages,accept,core --out FILE
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import statistics
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import env
+
+SECTIONS = ("pages", "core", "accept", "sweep")
+NEW_CARDS = 10_000
+
+
+def stats(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    return {
+        "median_ms": round(statistics.median(ordered), 2),
+        "p95_ms": round(ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)], 2),
+        "min_ms": round(ordered[0], 2),
+        "runs": len(ordered),
+    }
+
+
+class Rollback(Exception):
+    pass
+
+
+@contextmanager
+def rolled_back():
+    """A transaction that never commits."""
+    from django.db import transaction
+
+    try:
+        with transaction.atomic():
+            yield
+            raise Rollback
+    except Rollback:
+        pass
+
+
+def repeat(
+    work: Callable[[object], object],
+    *,
+    runs: int,
+    warmup: int = 1,
+    setup: Callable[[], object] | None = None,
+    rollback: bool = False,
+) -> tuple[list[float], object]:
+    """Time `work(setup())` `runs` times after `warmup` untimed runs; return the times in
+    milliseconds and what the last run returned."""
+    samples, result = [], None
+    for i in range(warmup + runs):
+        if rollback:
+            with rolled_back():
+                state = setup() if setup else None
+                t0 = time.perf_counter()
+                result = work(state)
+                elapsed = time.perf_counter() - t0
+        else:
+            state = setup() if setup else None
+            t0 = time.perf_counter()
+            result = work(state)
+            elapsed = time.perf_counter() - t0
+        if i >= warmup:
+            samples.append(elapsed * 1000)
+    return samples, result
+
+
+def figure(name: str, samples: list[float], *, target: float | None = None, **extra) -> dict:
+    row = {"name": name, **stats(samples), "target_ms": target, **extra}
+    if target is not None:
+        row["met"] = row["p95_ms"] <= target
+    return row
+
+
+def sql(statement: str, params=None) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.rowcount
+
+
+# --- the deadline sweep ---------------------------------------------------------------------
+
+RUNNING = ("queued", "in_progress", "countersign")
+
+
+def _bare_statements(*, incremental: bool) -> list[str]:
+    """The plain SQL the sweep's work needs, written out by hand: INSERT ... SELECT of the
+    rows that cross a line. With `incremental`, only the deadlines in the ranges crossed since
+    the last run and the reviews whose clock changed since then (what any correct incremental
+    job must read); otherwise every running review and application under review."""
+    running = "('queued', 'in_progress', 'countersign')"
+    level = "CASE WHEN deadline < %(today)s THEN 'red' ELSE 'yellow' END"
+    app_level = "CASE WHEN a.due_date < %(today)s THEN 'red' ELSE 'yellow' END"
+    not_stopped = (
+        "NOT EXISTS (SELECT 1 FROM applications_departmentreview s"
+        " WHERE s.application_id = a.id AND s.state = 'suspended')"
+    )
+    insert = "INSERT INTO supervision_card (application_id, review_id, level, deadline, issued_at)"
+    if not incremental:
+        return [
+            f"""{insert} SELECT application_id, id, {level}, deadline, %(at)s
+                  FROM applications_departmentreview
+                 WHERE state IN {running} AND deadline <= %(until)s
+                ON CONFLICT DO NOTHING""",
+            f"""{insert} SELECT a.id, NULL, {app_level}, a.due_date, %(at)s
+                  FROM applications_application a
+                 WHERE a.state = 'in_review' AND a.due_date <= %(until)s AND {not_stopped}
+                ON CONFLICT DO NOTHING""",
+        ]
+    ranges = (
+        "deadline BETWEEN %(red_from)s AND %(yesterday)s",
+        "deadline BETWEEN %(yellow_from)s AND %(until)s",
+    )
+    return [
+        *(
+            f"""{insert} SELECT application_id, id, {level}, deadline, %(at)s
+                  FROM applications_departmentreview
+                 WHERE state IN {running} AND {crossed}
+                ON CONFLICT DO NOTHING"""
+            for crossed in ranges
+        ),
+        f"""WITH changed AS MATERIALIZED (
+                SELECT DISTINCT review_id FROM applications_clockevent WHERE at > %(since)s)
+            {insert} SELECT r.application_id, r.id, {level.replace("deadline", "r.deadline")},
+                   r.deadline, %(at)s
+              FROM changed c JOIN applications_departmentreview r ON r.id = c.review_id
+             WHERE r.state IN {running} AND r.deadline <= %(until)s
+            ON CONFLICT DO NOTHING""",
+        *(
+            f"""{insert} SELECT a.id, NULL, {app_level}, a.due_date, %(at)s
+                  FROM applications_application a
+                 WHERE a.state = 'in_review' AND {crossed.replace("deadline", "a.due_date")}
+                   AND {not_stopped}
+                ON CONFLICT DO NOTHING"""
+            for crossed in ranges
+        ),
+        f"""WITH changed AS MATERIALIZED (
+                SELECT DISTINCT r.application_id FROM applications_clockevent e
+                  JOIN applications_departmentreview r ON r.id = e.review_id
+                 WHERE e.at > %(since)s)
+            {insert} SELECT a.id, NULL, {app_level}, a.due_date, %(at)s
+              FROM changed c JOIN applications_application a ON a.id = c.application_id
+             WHERE a.state = 'in_review' AND a.due_date <= %(until)s AND {not_stopped}
+            ON CONFLICT DO NOTHING""",
+    ]
+
+
+def _bare(statements: list[str], params: dict) -> int:
+    return sum(sql(statement, params) for statement in statements)
+
+
+def _sweep_params(now: dt.datetime, mark) -> dict:
+    from django.conf import settings
+    from django.utils import timezone
+
+    from windows.workdays import WorkCalendar
+
+    today = timezone.localdate(now)
+    until = WorkCalendar.load().add_working_days(today, settings.SWEEP_WARNING_WORKING_DAYS).end
+    return {
+        "at": now,
+        "today": today,
+        "yesterday": today - dt.timedelta(days=1),
+        "until": until,
+        "red_from": mark.day,
+        "yellow_from": max(mark.until + dt.timedelta(days=1), today),
+        "since": mark.swept_at - dt.timedelta(seconds=settings.SWEEP_LOOKBACK_SECONDS),
+    }
+
+
+def measure_sweep(runs: int) -> list[dict]:
+    from django.conf import settings
+    from django.utils import timezone
+
+    from supervision.models import SweepMark
+    from supervision.sweep import sweep
+    from windows.workdays import WorkCalendar
+
+    # As beat would have: sweep now, so the mark is fresh and today's cards are written.
+    caught_up = sweep(now=timezone.now())
+    mark = SweepMark.objects.get()
+    later = mark.swept_at + dt.timedelta(seconds=settings.SWEEP_PERIOD_SECONDS)
+    rows = []
+
+    samples, result = repeat(lambda _: sweep(now=later), runs=runs, rollback=True)
+    rows.append(
+        figure("sweep, nothing to write (incremental)", samples, target=50, written=result.written)
+    )
+    bare_incremental = _bare_statements(incremental=True)
+    params = _sweep_params(later, mark)
+    samples, written = repeat(lambda _: _bare(bare_incremental, params), runs=runs, rollback=True)
+    rows.append(figure("  bare SQL, same work", samples, written=written, bare=True))
+
+    full_runs = max(3, runs // 3)
+    samples, result = repeat(lambda _: sweep(now=later, full=True), runs=full_runs, rollback=True)
+    rows.append(figure("sweep, nothing to write (full)", samples, written=result.written))
+    bare_full = _bare_statements(incremental=False)
+    samples, written = repeat(lambda _: _bare(bare_full, params), runs=full_runs, rollback=True)
+    rows.append(figure("  bare SQL, same work", samples, written=written, bare=True))
+
+    # 10,000 reviews cross the red line at midnight: their deadline is today, the sweep runs
+    # at 00:05 tomorrow. Running reviews due beyond the warning reach are taken first; if there
+    # are not enough, recently finished ones are set running again (all rolled back).
+    today = timezone.localdate(mark.swept_at)
+    tomorrow = today + dt.timedelta(days=1)
+    at = timezone.make_aware(dt.datetime.combine(tomorrow, dt.time(0, 5)))
+    beyond = WorkCalendar.load().add_working_days(tomorrow, settings.SWEEP_WARNING_WORKING_DAYS).end
+    with_mark = SweepMark.objects.get()
+    new_params = _sweep_params(at, with_mark)
+
+    def cross() -> None:
+        sql(
+            """
+            WITH chosen AS (
+                (SELECT id FROM applications_departmentreview
+                  WHERE state IN ('queued', 'in_progress', 'countersign') AND deadline > %(beyond)s
+                  ORDER BY id LIMIT %(n)s)
+                UNION ALL
+                (SELECT id FROM applications_departmentreview
+                  WHERE state IN ('received', 'returned') AND deadline > %(today)s - 400
+                  ORDER BY id DESC LIMIT %(n)s)
+                LIMIT %(n)s)
+            UPDATE applications_departmentreview r
+               SET deadline = %(today)s,
+                   state = CASE WHEN r.state IN ('received', 'returned') THEN 'in_progress'
+                                ELSE r.state END
+              FROM chosen WHERE chosen.id = r.id
+            """,
+            {"beyond": beyond, "today": today, "n": NEW_CARDS},
+        )
+
+    write_runs = max(3, runs // 3)
+    samples, result = repeat(lambda _: sweep(now=at), runs=write_runs, setup=cross, rollback=True)
+    rows.append(
+        figure(
+            f"sweep, {NEW_CARDS:,} reviews cross the line (incremental)",
+            samples,
+            written=result.written,
+        )
+    )
+    samples, written = repeat(
+        lambda _: _bare(bare_incremental, new_params), runs=write_runs, setup=cross, rollback=True
+    )
+    rows.append(figure("  bare SQL, same work", samples, written=written, bare=True))
+    for row in rows:
+        row["section"] = "sweep"
+    rows[0]["caught_up"] = caught_up.written
+    return rows
+
+
+# Tables that the rolled-back work of a section leaves dead rows and index entries in.
+WRITTEN = (
+    "applications_application",
+    "applications_application_items",
+    "applications_applicationmaterial",
+    "applications_historicalapplication",
+    "applications_historicalapplicationmaterial",
+    "applications_departmentreview",
+    "applications_historicaldepartmentreview",
+    "applications_clockevent",
+    "applications_document",
+    "applications_notification",
+    "applications_counter",
+    "supervision_card",
+    "supervision_sweepmark",
+    "django_session",
+)
+
+
+def tidy() -> None:
+    """Clean up after a section as autovacuum would, so the next one does not pay for it:
+    a thousand rolled-back inserts leave dead entries at the end of the indexes that the
+    planner reads when it estimates a range."""
+    for table in WRITTEN:
+        sql(f"VACUUM (ANALYZE) {table}")
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def _busiest_window():
+    from django.db.models import Count, Q
+
+    from windows.models import Window
+
+    return (
+        Window.objects.filter(kind=Window.Kind.DEPARTMENT)
+        .annotate(
+            open=Count(
+                "reviews",
+                filter=Q(reviews__state__in=["queued", "in_progress", "suspended", "countersign"]),
+            )
+        )
+        .order_by("-open", "number")
+        .first()
+    )
+
+
+def _person(role: str, **filters):
+    from windows.models import Staff
+
+    return (
+        Staff.objects.filter(groups__name=role, is_active=True, **filters)
+        .order_by("username")
+        .first()
+    )
+
+
+def _timeline_application():
+    """A delivered application with the most reviews: the longest ordinary timeline."""
+    from django.db import connection
+
+    from applications.models import Application
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT r.application_id FROM applications_departmentreview r
+              JOIN applications_application a ON a.id = r.application_id
+             WHERE a.state = 'delivered'
+             GROUP BY r.application_id ORDER BY count(*) DESC, r.application_id DESC LIMIT 1
+            """
+        )
+        return Application.objects.get(pk=cursor.fetchone()[0])
+
+
+def page(client, url: str, runs: int, *, name: str, target: float | None) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    queries = len(captured)  # now: the next request empties the log it reads from
+    assert response.status_code == 200, (url, response.status_code)
+    samples, _ = repeat(lambda _: client.get(url), runs=runs)
+    return figure(
+        name, samples, target=target, queries=queries, bytes=len(response.content), url=url
+    )
+
+
+def measure_pages(runs: int) -> list[dict]:
+    from django.test import Client
+
+    from applications.models import DepartmentReview
+    from windows.roles import Role
+
+    window = _busiest_window()
+    manager = _person(Role.CENTER_MANAGER)
+    officer = _person(Role.WINDOW_OFFICER, window=window)
+    application = _timeline_application()
+    managers, officers = Client(), Client()
+    managers.force_login(manager)
+    officers.force_login(officer)
+    open_here = DepartmentReview.objects.open().for_window(window).count()
+    rows = [
+        page(managers, "/supervision/", runs, name="supervision dashboard", target=150),
+        page(
+            managers, "/supervision/live/", runs, name="dashboard refresh (live part)", target=None
+        ),
+        page(
+            officers,
+            "/reviews/",
+            runs,
+            name=f"window queue ({window.number}, {open_here:,} open reviews)",
+            target=100,
+        ),
+        page(
+            managers,
+            f"/applications/{application.pk}/timeline/",
+            runs,
+            name=f"application timeline ({application.reviews.count()} reviews)",
+            target=None,
+        ),
+    ]
+    for row in rows:
+        row["section"] = "pages"
+    return rows
+
+
+# --- accepting, deciding, core operations ---------------------------------------------------
+
+
+def _five_items():
+    """Five items of the parallel package at five windows, none needing a countersign, each
+    with someone who may sign it now."""
+    from django.utils import timezone
+
+    from windows import authority
+    from windows.models import Item
+
+    now = timezone.now()
+    chosen, signers, windows = [], [], set()
+    for item in (
+        Item.objects.active()
+        .filter(handled_in_center=True, fixed_asset_parallel=True, needs_countersign=False)
+        .order_by("code")
+    ):
+        signer = authority.signers(item, at=now).order_by("username").first()
+        if signer is None or item.window_id in windows:
+            continue
+        chosen.append(item)
+        signers.append(signer)
+        windows.add(item.window_id)
+        if len(chosen) == 5:
+            break
+    assert len(chosen) == 5, "the demo center has five signable package items"
+    return chosen, signers
+
+
+class Intake:
+    """Drafts with five items and every material received, ready to accept."""
+
+    def __init__(self) -> None:
+        from applications.models import Applicant
+        from windows.roles import Role
+
+        self.clerk = _person(Role.INTAKE_CLERK)
+        self.items, self.signers = _five_items()
+        self.applicant = Applicant.objects.filter(projects__isnull=False).order_by("id").first()
+
+    def draft(self):
+        from django.utils import timezone
+
+        from applications import services
+
+        now = timezone.now()
+        application = services.application_create(
+            applicant=self.applicant,
+            project=self.applicant.projects.first(),
+            items=self.items,
+            by=self.clerk,
+            now=now,
+        )
+        services.checklist_update(
+            application=application,
+            lines={
+                line.pk: {"status": "received", "copies": 1, "promised_by": None, "note": ""}
+                for line in application.materials.all()
+            },
+            by=self.clerk,
+            now=now,
+        )
+        return application
+
+    def accept(self, application):
+        from django.utils import timezone
+
+        from applications import services
+
+        return services.application_accept(
+            application=application, by=self.clerk, now=timezone.now()
+        )
+
+    def accepted(self):
+        return self.accept(self.draft())
+
+    def decide_and_return(self, application) -> None:
+        from django.utils import timezone
+
+        from applications import services
+
+        signer_of = dict(zip((i.pk for i in self.items), self.signers, strict=True))
+        for review in application.reviews.order_by("id"):
+            signer = signer_of[review.item_id]
+            services.review_decide(
+                review=review,
+                by=signer,
+                now=timezone.now(),
+                outcome="granted",
+                reasons="",
+            )
+            services.review_return(review=review, by=signer, now=timezone.now())
+
+
+def measure_accept(runs: int) -> list[dict]:
+    from django.test import Client
+
+    from applications import documents
+    from applications.models import Document
+
+    intake = Intake()
+    clerks = Client()
+    clerks.force_login(intake.clerk)
+    rows = []
+    samples, _ = repeat(intake.accept, runs=runs, setup=intake.draft, rollback=True)
+    rows.append(figure("accept, five items (application_accept)", samples, target=100))
+
+    def post(application) -> None:
+        response = clerks.post(f"/applications/{application.pk}/accept/")
+        assert response.status_code == 302, response.status_code
+
+    samples, _ = repeat(post, runs=runs, setup=intake.draft, rollback=True)
+    rows.append(figure("accept, five items (POST /applications/<pk>/accept/)", samples))
+
+    def slip(application) -> bytes:
+        document = application.documents.get(kind=Document.Kind.COMMITMENT_SLIP)
+        return documents.render_pdf(document)
+
+    cold = time.perf_counter()
+    with rolled_back():
+        slip(intake.accepted())
+    cold = (time.perf_counter() - cold) * 1000
+    samples, pdf = repeat(slip, runs=runs, setup=intake.accepted, rollback=True)
+    rows.append(
+        figure("commitment slip PDF (render_pdf)", samples, bytes=len(pdf), first_ms=round(cold, 1))
+    )
+    samples, _ = repeat(
+        lambda application: slip(intake.accept(application)),
+        runs=runs,
+        setup=intake.draft,
+        rollback=True,
+    )
+    rows.append(figure("accept + commitment slip PDF", samples, target=300))
+    for row in rows:
+        row["section"] = "accept"
+    return rows
+
+
+def measure_core(runs: int) -> list[dict]:
+    from django.utils import timezone
+
+    from applications.models import DepartmentReview
+
+    intake = Intake()
+    window = _busiest_window()
+    today = timezone.localdate()
+    rows = []
+    samples, _ = repeat(intake.accept, runs=runs, setup=intake.draft, rollback=True)
+    rows.append(figure("accept an application with five reviews", samples, target=8))
+    samples, _ = repeat(intake.decide_and_return, runs=runs, setup=intake.accepted, rollback=True)
+    rows.append(figure("decide and return all five", samples, target=35))
+
+    def first_50(_) -> list:
+        return list(
+            DepartmentReview.objects.open()
+            .for_window(window)
+            .select_related("application__applicant", "item", "officer")
+            .order_by("deadline", "id")[:50]
+        )
+
+    samples, found = repeat(first_50, runs=runs * 3)
+    rows.append(
+        figure(
+            f"a window's first 50 open reviews by deadline ({window.number})",
+            samples,
+            target=5,
+            found=len(found),
+        )
+    )
+
+    def overdue(_) -> int:
+        return DepartmentReview.objects.filter(state__in=RUNNING, deadline__lt=today).count()
+
+    samples, count = repeat(overdue, runs=runs * 3)
+    rows.append(figure("count overdue reviews", samples, target=5, found=count))
+    for row in rows:
+        row["section"] = "core"
+    return rows
+
+
+MEASURES = {
+    "sweep": measure_sweep,
+    "pages": measure_pages,
+    "accept": measure_accept,
+    "core": measure_core,
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="bench")
+    parser.add_argument("--sections", default=",".join(SECTIONS))
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    env.use_database(args.db)
+    from . import build, generate
+
+    result = {
+        "db": args.db,
+        "spec": build.current_spec(args.db),
+        "census": generate.census(),
+        "figures": [],
+    }
+    for section in args.sections.split(","):
+        t0 = time.perf_counter()
+        print(f"{args.db}: measuring {section}", flush=True)
+        rows = MEASURES[section](args.runs)
+        for row in rows:
+            print(
+                f"  {row['name']:<62} median {row['median_ms']:9.2f} ms"
+                f"  p95 {row['p95_ms']:9.2f} ms"
+                + (f"  {row['queries']} queries" if "queries" in row else ""),
+                flush=True,
+            )
+        result["figures"].extend(rows)
+        tidy()
+        print(f"  ({time.perf_counter() - t0:.0f} s)", flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
