@@ -137,13 +137,6 @@ def _bare_statements(*, incremental: bool) -> list[str]:
                 ON CONFLICT DO NOTHING"""
             for crossed in ranges
         ),
-        f"""WITH changed AS MATERIALIZED (
-                SELECT DISTINCT review_id FROM applications_clockevent WHERE at > %(since)s)
-            {insert} SELECT r.application_id, r.id, {level.replace("deadline", "r.deadline")},
-                   r.deadline, %(at)s
-              FROM changed c JOIN applications_departmentreview r ON r.id = c.review_id
-             WHERE r.state IN {running} AND r.deadline <= %(until)s
-            ON CONFLICT DO NOTHING""",
         *(
             f"""{insert} SELECT a.id, NULL, {app_level}, a.due_date, %(at)s
                   FROM applications_application a
@@ -152,12 +145,25 @@ def _bare_statements(*, incremental: bool) -> list[str]:
                 ON CONFLICT DO NOTHING"""
             for crossed in ranges
         ),
+        # The changed clocks first, their reviews and applications by key, then the lines:
+        # the order any incremental job must keep to cost what changed (see the sweep).
         f"""WITH changed AS MATERIALIZED (
-                SELECT DISTINCT r.application_id FROM applications_clockevent e
+                SELECT DISTINCT r.application_id, r.id, r.deadline, r.state
+                  FROM applications_clockevent e
                   JOIN applications_departmentreview r ON r.id = e.review_id
                  WHERE e.at > %(since)s)
+            {insert} SELECT application_id, id, {level}, deadline, %(at)s
+              FROM changed
+             WHERE state IN {running} AND deadline <= %(until)s
+            ON CONFLICT DO NOTHING""",
+        f"""WITH changed AS MATERIALIZED (
+                SELECT DISTINCT a.id, a.due_date, a.state
+                  FROM applications_clockevent e
+                  JOIN applications_departmentreview r ON r.id = e.review_id
+                  JOIN applications_application a ON a.id = r.application_id
+                 WHERE e.at > %(since)s)
             {insert} SELECT a.id, NULL, {app_level}, a.due_date, %(at)s
-              FROM changed c JOIN applications_application a ON a.id = c.application_id
+              FROM changed a
              WHERE a.state = 'in_review' AND a.due_date <= %(until)s AND {not_stopped}
             ON CONFLICT DO NOTHING""",
     ]

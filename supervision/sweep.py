@@ -84,9 +84,10 @@ def _statements() -> tuple[str, str]:
     )
     running = ", ".join(f"%(state{i})s" for i in range(len(RUNNING)))
     # Each statement is the union of the rows whose deadline crossed a line since the last
-    # sweep and the rows whose clock changed since then; the outer WHERE lets SQLite parse
-    # ON CONFLICT after a SELECT. Table names come from the models and every value goes as a
-    # parameter: nothing from a user.
+    # sweep and the rows whose clock changed since then (UNION ALL: a row found both ways is
+    # written once by ON CONFLICT DO NOTHING, without hashing every row to drop it first);
+    # the outer WHERE lets SQLite parse ON CONFLICT after a SELECT. Table names come from
+    # the models and every value goes as a parameter: nothing from a user.
     # The changed clocks are read first, by the ledger's index on `at`, and only then their
     # reviews and applications by primary key; the lines are checked after that (MATERIALIZED
     # keeps the planner to this order). Left to itself, PostgreSQL underestimates the running
@@ -103,7 +104,7 @@ def _statements() -> tuple[str, str]:
               FROM {review} r
              WHERE r.state IN ({running}) AND r.deadline BETWEEN %(low)s AND %(high)s
                AND r.deadline >= %(crossed)s
-            UNION
+            UNION ALL
             SELECT c.application_id, c.id, c.deadline
               FROM changed c
              WHERE c.state IN ({running}) AND c.deadline BETWEEN %(low)s AND %(high)s
@@ -123,7 +124,7 @@ def _statements() -> tuple[str, str]:
               FROM {application} a
              WHERE a.state = %(in_review)s AND a.due_date BETWEEN %(low)s AND %(high)s
                AND a.due_date >= %(crossed)s
-            UNION
+            UNION ALL
             SELECT c.id, c.due_date
               FROM changed c
              WHERE c.state = %(in_review)s AND c.due_date BETWEEN %(low)s AND %(high)s

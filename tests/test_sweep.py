@@ -259,3 +259,25 @@ def test_an_extension_moves_the_application_due_date_not_the_printed_promise(
 def test_a_clock_set_back_makes_a_full_sweep(permit):
     sweep(now=aware(2026, 10, 20))
     assert sweep(now=aware(2026, 10, 14)).full
+
+
+def test_a_deadline_that_crossed_while_its_clock_changed_gets_one_card(permit, center):
+    from applications.models import ClockEvent
+
+    sweep(now=aware(2026, 10, 13, 17))  # the mark: the permit is due today, yellow already
+    # The permit's clock changed just before midnight; its deadline then crossed the red line:
+    # both ways of finding it find it, and it is written once.
+    ClockEvent.objects.create(
+        review=permit,
+        kind="extend",
+        at=aware(2026, 10, 13, 23),
+        on=dt.date(2026, 10, 13),
+        days=0,
+        by=center.bob,
+    )
+    result = sweep(now=aware(2026, 10, 14, 0))
+    assert result.review_red == [Card.objects.get(review=permit, level="red").pk]
+    assert cards(review=permit) == [
+        ("red", dt.date(2026, 10, 13)),
+        ("yellow", dt.date(2026, 10, 13)),
+    ]
