@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup system-deps lint format messages clean bench
+.PHONY: run test setup system-deps lint format messages clean smoke compose-check bench
 
 ## Install what is missing, make the venv, migrate, load the demo center, serve it with a worker and beat.
 run: setup
@@ -17,6 +17,14 @@ test: setup
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+## The production shape, as CI checks it: the compose files, then gunicorn, a worker and beat on the
+## machine's PostgreSQL and Redis taking one application from intake to a red card.
+compose-check:
+	scripts/check-compose
+
+smoke: setup
+	$(BIN)/python scripts/smoke.py
 
 ## Benchmarks at provincial scale on PostgreSQL, not part of the tests (benchmarks/README.md):
 ## make bench [BENCH_ARGS="--applications 20000 --skip-load"]; writes docs/performance.md.

@@ -4,7 +4,16 @@ through the pages and services.py, never through the admin."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Applicant, Application, DepartmentReview, Document, Notification, Project
+from .models import (
+    Applicant,
+    Application,
+    DepartmentReview,
+    Document,
+    FollowUp,
+    Notification,
+    Project,
+    Rating,
+)
 
 
 class ReadOnlyMixin:
@@ -62,6 +71,30 @@ class DocumentAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(DocumentAdmin):
-    list_display = ["application", "event", "channel", "recipient", "created_at", "sent_at"]
-    list_filter = ["event", "channel"]
+    list_display = [
+        "application",
+        "event",
+        "channel",
+        "recipient",
+        "created_at",
+        "sent_at",
+        "attempts",
+    ]
+    list_filter = ["event", "channel", "language"]
     search_fields = ["recipient", "application__receipt_number"]
+
+
+@admin.register(Rating)
+class RatingAdmin(ReadOnlyAdmin):
+    list_display = ["application", "level", "rated_at"]
+    list_filter = ["level"]
+    search_fields = ["application__receipt_number", "comment"]
+    list_select_related = ["application"]
+    date_hierarchy = "rated_at"
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ReadOnlyAdmin):
+    list_display = ["rating", "state", "due", "closed_at", "closed_by"]
+    list_filter = ["state"]
+    list_select_related = ["rating__application", "closed_by"]

@@ -14,6 +14,8 @@ class ApplicationsConfig(AppConfig):
             "applications.view_project",
             "applications.view_document",
             "applications.view_notification",
+            "applications.view_rating",
+            "applications.view_followup",
         },
         "center_manager": {
             "applications.view_application",
@@ -22,10 +24,12 @@ class ApplicationsConfig(AppConfig):
             "applications.view_project",
             "applications.view_document",
             "applications.view_notification",
+            "applications.view_rating",
+            "applications.view_followup",
         },
     }
 
     def seed_demo(self, *, today) -> list[str]:
-        from .demo import seed_demo_applications
+        from .demo import seed_demo_applications, seed_demo_ratings
 
-        return seed_demo_applications(today=today)
+        return [*seed_demo_applications(today=today), *seed_demo_ratings()]

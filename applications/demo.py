@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.db.models import F
 from django.utils import timezone
 
 from windows import authority
@@ -14,7 +15,14 @@ from windows.models import Item, Staff
 from windows.roles import Role
 
 from . import services
-from .models import Applicant, Application, ApplicationMaterial, DepartmentReview, Project
+from .models import (
+    Applicant,
+    Application,
+    ApplicationMaterial,
+    DepartmentReview,
+    Notification,
+    Project,
+)
 from .validators import id_check_char, uscc_check_char
 
 COMPANIES = [
@@ -106,6 +114,9 @@ def seed_demo_applications(*, today: dt.date) -> list[str]:
         _progress(application, rng, received, now, clerk, signers, officers, leaders)
         application.refresh_from_db()
         made[application.state] = made.get(application.state, 0) + 1
+    # The demo's past happened in the past: its messages count as sent when they were written,
+    # so the worker that `make run` starts does not send (or print) hundreds of old messages.
+    Notification.objects.filter(sent_at__isnull=True).update(sent_at=F("created_at"))
     reviews = DepartmentReview.objects.all()
     late = reviews.open().filter(deadline__lt=today).count()
     states = ", ".join(f"{k}: {v}" for k, v in sorted(made.items()))
@@ -258,3 +269,46 @@ def _progress(application, rng, start, now, clerk, signers, officers, leaders) -
         services.application_withdraw(
             application=application, by=clerk, now=at(1), note="申请人书面申请撤回"
         )
+
+
+POOR_COMMENTS = [
+    "窗口让我来回跑了三趟，补正材料没有一次说清楚。",
+    "排队时间太长，取件时工作人员态度生硬。",
+]
+GOOD_COMMENTS = ["", "", "", "办理很快，窗口人员很耐心。", "一次告知很清楚，没有多跑路。", ""]
+
+
+def seed_demo_ratings() -> list[str]:
+    """Ratings for most delivered applications, two of them poor: one follow-up still open and
+    one closed by a manager with a note. Runs once: nothing is added when ratings exist."""
+    from . import ratings
+    from .models import FollowUp, Rating
+
+    if Rating.objects.exists():
+        return ["ratings already present; none added"]
+    rng = random.Random(7)
+    now = timezone.now()
+    delivered = list(
+        Application.objects.filter(state=Application.State.DELIVERED).order_by("delivered_at")
+    )
+    # The latest few stay unrated, so an applicant's status page still offers the form.
+    to_rate = delivered[:-3] if len(delivered) > 4 else delivered[:1]
+    for n, application in enumerate(to_rate):
+        if n < len(POOR_COMMENTS):
+            level, comment = 2 - n, POOR_COMMENTS[n]
+        else:
+            level = rng.choices([5, 4, 3], weights=[60, 30, 10])[0]
+            comment = rng.choice(GOOD_COMMENTS)
+        rated = min(application.delivered_at + dt.timedelta(hours=rng.randint(1, 30)), now)
+        ratings.rating_submit(application=application, level=level, comment=comment, now=rated)
+    manager = Staff.objects.filter(groups__name=Role.CENTER_MANAGER).order_by("username").first()
+    worst = FollowUp.objects.filter(rating__level=Rating.Level.VERY_DISSATISFIED).first()
+    if manager is not None and worst is not None:
+        ratings.followup_close(
+            followup=worst,
+            by=manager,
+            note="已电话回访申请人，核实窗口未一次性告知补正要求；已对相关窗口批评教育并纳入本月效能考核。",
+            now=min(worst.opened_at + dt.timedelta(days=3), now),
+        )
+    open_count = FollowUp.objects.open().count()
+    return [f"{Rating.objects.count()} ratings, {open_count} follow-up(s) open"]

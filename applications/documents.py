@@ -30,6 +30,7 @@ from windows.models import Seal, Window
 from windows.workdays import WorkCalendar
 
 from .models import Application, ApplicationMaterial, ClockEvent, DepartmentReview, Document
+from .notifications import track_page
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def seal_uri(seal: Seal | None) -> str | None:
 def track_url(application: Application) -> str:
     """The public status page for this application, as printed in the slip's QR code."""
     query = urlencode({"number": application.receipt_number, "code": application.access_code})
-    return f"{settings.PUBLIC_BASE_URL}/track/?{query}"
+    return f"{track_page()}?{query}"
 
 
 def _context(document: Document) -> dict[str, Any]:
@@ -151,7 +152,7 @@ def _commitment(document: Document) -> dict[str, Any]:
         .select_related("material")
         .order_by("promised_by", "id"),
         "track_url": url,
-        "track_page": f"{settings.PUBLIC_BASE_URL}/track/",
+        "track_page": track_page(),
         "qr": segno.make(url, error="m").svg_data_uri(scale=4, border=2),
         "promise": _promise(application, reviews),
         "seal_uri": _seal_uri(_intake_seal()),

@@ -8,8 +8,17 @@ from django.utils.translation import gettext_lazy as _
 from windows.models import Item, Staff
 
 from . import validators
-from .models import Applicant, ApplicationMaterial, ClockEvent, DepartmentReview, Project
+from .models import (
+    Applicant,
+    ApplicationMaterial,
+    ClockEvent,
+    DepartmentReview,
+    Project,
+    Rating,
+)
+from .ratings import COMMENT_MAX_LENGTH
 from .services import MAX_EXTENSION_DAYS
+from .track import code_is_well_formed, normalize_code, normalize_number
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -17,12 +26,25 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class ApplicantForm(forms.ModelForm):
     class Meta:
         model = Applicant
-        fields = ["kind", "name", "id_number", "contact_name", "mobile", "email", "address"]
+        fields = [
+            "kind",
+            "name",
+            "id_number",
+            "contact_name",
+            "mobile",
+            "email",
+            "address",
+            "language",
+        ]
         widgets = {"kind": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = Applicant.Kind.choices  # no empty radio button
+        self.fields["language"].required = False
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or settings.LANGUAGE_CODE
 
     def clean_id_number(self) -> str:
         value = self.cleaned_data["id_number"].strip().upper()
@@ -171,3 +193,66 @@ class ScanForm(forms.Form):
         upload = self.cleaned_data["file"]
         validators.scan_type(upload, settings.SCAN_MAX_BYTES)
         return upload
+
+
+class TrackForm(forms.Form):
+    """The status page's lookup: the receipt number and access code printed on the slip."""
+
+    number = forms.CharField(
+        label=_("Receipt number"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "2026000123"}
+        ),
+    )
+    code = forms.CharField(
+        label=_("Access code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "placeholder": "ABCD2345",
+            }
+        ),
+    )
+
+    def clean_number(self) -> str:
+        number = normalize_number(self.cleaned_data["number"])
+        if not (len(number) == 10 and number.isdigit()):
+            raise ValidationError(_("The receipt number is the 10 digits printed on your slip."))
+        return number
+
+    def clean_code(self) -> str:
+        code = normalize_code(self.cleaned_data["code"])
+        if not code_is_well_formed(code):
+            raise ValidationError(
+                _("The access code is the 8 letters and digits printed next to the QR code.")
+            )
+        return code
+
+
+class RatingForm(forms.Form):
+    level = forms.TypedChoiceField(
+        label=_("How satisfied are you with our service?"),
+        choices=Rating.Level.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose one of the five levels.")},
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": COMMENT_MAX_LENGTH}),
+    )
+
+
+class CloseFollowUpForm(forms.Form):
+    note = forms.CharField(
+        label=_("What was done"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Who was contacted, what was found, what was put right."),
+    )

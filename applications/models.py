@@ -50,6 +50,13 @@ class Applicant(models.Model):
     mobile = models.CharField(_("mobile"), max_length=11, validators=[validators.validate_mobile])
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    language = models.CharField(
+        _("language of messages"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("SMS and e-mail to the applicant are written in this language."),
+    )
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -596,13 +603,30 @@ class Document(models.Model):
         return reverse("applications:document", args=[self.pk])
 
 
+class NotificationQuerySet(models.QuerySet):
+    def pending(self) -> NotificationQuerySet:
+        """Not sent and not being sent: what the next delivery sweep may queue again."""
+        return self.filter(sent_at__isnull=True, claimed_at__isnull=True)
+
+
 class Notification(models.Model):
     """A message to the applicant. The row is written in the transaction of the change it
-    reports; a task delivers it after commit through the configured sender, once."""
+    reports, once per event and channel (`key` names the event: "accepted", "stopped:<clock
+    event>", "decided:<review>"...); a task delivers it after commit through the configured
+    sender, once (notifications.deliver)."""
 
     class Channel(models.TextChoices):
         SMS = "sms", _("SMS")
         EMAIL = "email", _("E-mail")
+
+    class Event(models.TextChoices):
+        ACCEPTED = "accepted", _("Application accepted")
+        SUPPLEMENTS = "supplements", _("Supplements asked for")
+        STOPPED = "stopped", _("Time limit stopped")
+        EXTENDED = "extended", _("Time limit extended")
+        DECIDED = "decided", _("Decision made")
+        READY = "ready", _("Results ready")
+        DELIVERED = "delivered", _("Results handed over")
 
     application = models.ForeignKey(
         Application,
@@ -610,21 +634,154 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
     )
-    event = models.CharField(_("event"), max_length=20)
+    event = models.CharField(_("event"), max_length=20, choices=Event.choices)
+    key = models.CharField(_("event key"), max_length=40)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     recipient = models.CharField(_("recipient"), max_length=254)
+    language = models.CharField(_("language"), max_length=10, default=settings.LANGUAGE_CODE)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     text = models.TextField(_("text"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # A delivery claims the row before it sends; sent_at is set once the sender has it.
+    claimed_at = models.DateTimeField(_("being sent since"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "key", "channel"], name="notification_once_per_event"
+            ),
+        ]
+        indexes = [
+            # The delivery sweep (notifications.queue_pending) reads only unsent rows.
+            models.Index(
+                fields=["created_at"],
+                name="notification_unsent_idx",
+                condition=Q(sent_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.recipient}: {self.event}"
+
+    @property
+    def status(self) -> str:
+        """sent; sending (claimed, not confirmed); retrying or failed (attempts used up) after
+        an error; pending."""
+        if self.sent_at:
+            return "sent"
+        if self.claimed_at:
+            return "sending"
+        if self.last_error:
+            return "failed" if self.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS else "retrying"
+        return "pending"
+
+
+class Rating(models.Model):
+    """The applicant's rating of the service (好差评), once per delivered application."""
+
+    class Level(models.IntegerChoices):
+        VERY_SATISFIED = 5, _("Very satisfied")
+        SATISFIED = 4, _("Satisfied")
+        FAIRLY_SATISFIED = 3, _("Fairly satisfied")
+        DISSATISFIED = 2, _("Dissatisfied")
+        VERY_DISSATISFIED = 1, _("Very dissatisfied")
+
+    # A rating at or below this level is a poor rating (差评): it opens a follow-up.
+    POOR = Level.DISSATISFIED
+
+    application = models.OneToOneField(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.PROTECT,
+        related_name="rating",
+    )
+    level = models.PositiveSmallIntegerField(_("rating"), choices=Level.choices)
+    comment = models.TextField(_("comment"), max_length=500, blank=True)
+    rated_at = models.DateTimeField(_("rated at"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        ordering = ["-rated_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="rating_level_1_to_5", condition=Q(level__gte=1) & Q(level__lte=5)
+            ),
+        ]
+        indexes = [models.Index(fields=["rated_at"], name="rating_rated_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.application}: {self.get_level_display()}"
+
+    @property
+    def is_poor(self) -> bool:
+        return self.level <= self.POOR
+
+
+class FollowUpQuerySet(models.QuerySet):
+    def open(self) -> FollowUpQuerySet:
+        return self.filter(state=FollowUp.State.OPEN)
+
+
+class FollowUp(models.Model):
+    """A poor rating that a center manager must look into, within 15 working days."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    rating = models.OneToOneField(
+        Rating, verbose_name=_("rating"), on_delete=models.PROTECT, related_name="followup"
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+    due = models.DateField(_("due by"))
+    due_provisional = models.BooleanField(_("due date provisional"), default=False)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("what was done"), blank=True)
+
+    objects = FollowUpQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("rating follow-up")
+        verbose_name_plural = _("rating follow-ups")
+        ordering = ["due", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="followup_closed_has_note",
+                condition=Q(state="open") | (Q(closed_at__isnull=False) & ~Q(note="")),
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "due"], name="followup_state_due_idx")]
+
+    def __str__(self) -> str:
+        return _("Follow-up of %(rating)s") % {"rating": self.rating}
+
+    def get_absolute_url(self) -> str:
+        return reverse("applications:followup", args=[self.pk])
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.state == self.State.OPEN and self.due < timezone.localdate()
 
 
 def _scan_path(scan: Scan, filename: str) -> str:

@@ -1,114 +1,233 @@
 """Telling the applicant (SMS and e-mail) through a pluggable sender.
 
-`applicant_event` writes one Notification row per channel inside the caller's transaction and
-queues its delivery for after the commit, so a change that rolls back sends nothing. The sender
-is `settings.NOTIFICATION_SENDER`; the default writes to the log, the row itself being the record.
+1. `applicant_event` renders the event's templates in the applicant's language and writes one
+   Notification row per channel inside the caller's transaction, at most one per event and
+   channel (a unique key), and queues its delivery for after the commit: a change that rolls
+   back sends nothing.
+2. A Celery task calls `deliver`, which claims the row, hands it to the sender and marks it
+   sent. A task delivered twice finds the row claimed or sent and sends nothing; a sender that
+   fails releases the claim and the task is retried.
+3. `queue_pending` (beat) queues again what could not be queued (the broker was down) or ran
+   out of retries, up to `NOTIFICATION_MAX_ATTEMPTS`.
+
+The texts are templates, per event and language:
+`templates/applications/notifications/<language>/<event>.{subject,sms,email}.txt`, and one
+`email.html` per language that lays out the e-mail's text. The sender is
+`settings.NOTIFICATION_SENDER`: `ChannelSender` (the default) sends e-mail through Django's mail
+(`EMAIL_BACKEND`: the console by default, SMTP in production) and SMS through the gateway in
+`settings.SMS_GATEWAY` (the log by default); the Notification row is the record either way.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from typing import Any, Protocol
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string, select_template
+from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext as _
 
-from .models import Application, DepartmentReview, Notification
+from windows.models import Window
+
+from .models import Application, ClockEvent, DepartmentReview, Notification
 
 log = logging.getLogger(__name__)
 
-
-class LogSender:
-    """The default: a line in the log per message; the Notification row is the record."""
-
-    def send(self, notification: Notification) -> None:
-        log.info(
-            "notify %s %s: %s", notification.channel, notification.recipient, notification.text
-        )
+TEMPLATE = "applications/notifications/{language}/{event}.{part}.txt"
+EMAIL_LAYOUT = "applications/notifications/{language}/email.html"
+Event = Notification.Event
 
 
-def _texts(application: Application, event: str, review: DepartmentReview | None) -> str:
-    number = application.receipt_number
-    center = settings.CENTER_NAME
-    if event == "accepted":
-        return _(
-            "[%(center)s] Your application %(number)s has been accepted. Promised date: "
-            "%(date)s. Access code: %(code)s."
-        ) % {
-            "center": center,
-            "number": number,
-            "code": application.access_code,
-            "date": date_format(application.promised_date, "DATE_FORMAT"),
-        }
-    if event == "stopped":
-        return _(
-            "[%(center)s] Application %(number)s, %(item)s: the time limit is stopped. %(reason)s"
-        ) % {
-            "center": center,
-            "number": number,
-            "item": review.item.name,
-            "reason": review.clock.last().reason,
-        }
-    if event == "extended":
-        return _(
-            "[%(center)s] Application %(number)s, %(item)s: the time limit is extended to "
-            "%(date)s. %(reason)s"
-        ) % {
-            "center": center,
-            "number": number,
-            "item": review.item.name,
-            "date": date_format(review.deadline, "DATE_FORMAT"),
-            "reason": review.clock.last().reason,
-        }
-    if event == "ready":
-        return _(
-            "[%(center)s] The results of application %(number)s are ready. Please collect "
-            "them at the comprehensive window with your slip."
-        ) % {"center": center, "number": number}
-    raise ValueError(event)
+# --- what is said ---------------------------------------------------------------------------
 
 
 def applicant_event(
     application: Application,
     event: str,
+    *,
     review: DepartmentReview | None = None,
-    at=None,
+    clock_event: ClockEvent | None = None,
+    at: dt.datetime | None = None,
 ) -> list[Notification]:
+    """Write this event's messages to the applicant (once per event and channel) and queue
+    them for after the commit. Call inside the transaction of the change itself."""
+    key = event_key(event, review=review, clock_event=clock_event)
     applicant = application.applicant
-    with translation.override(settings.LANGUAGE_CODE):
-        text = _texts(application, event, review)
-        subject = _("%(center)s: application %(number)s") % {
-            "center": settings.CENTER_NAME,
-            "number": application.receipt_number,
-        }
-    rows = [
-        Notification(
-            application=application,
-            event=event,
-            channel=Notification.Channel.SMS,
-            recipient=applicant.mobile,
-            text=text,
-        )
-    ]
+    language = _language(applicant.language)
+    context = _context(application, event, review, clock_event)
+    with translation.override(language):
+        sms = _render(language, event, "sms", context)
+        subject = " ".join(_render(language, event, "subject", context).split())
+        body = _render(language, event, "email", context)
+    channels = [(Notification.Channel.SMS, applicant.mobile, "", sms)]
     if applicant.email:
-        rows.append(
-            Notification(
-                application=application,
-                event=event,
-                channel=Notification.Channel.EMAIL,
-                recipient=applicant.email,
-                subject=subject,
-                text=text,
-            )
+        channels.append((Notification.Channel.EMAIL, applicant.email, subject, body))
+    rows = []
+    for channel, recipient, title, text in channels:
+        row, created = Notification.objects.get_or_create(
+            application=application,
+            key=key,
+            channel=channel,
+            defaults={
+                "event": event,
+                "recipient": recipient,
+                "language": language,
+                "subject": title[:200],
+                "text": text,
+                "created_at": at or timezone.now(),
+            },
         )
-    for row in rows:
-        row.created_at = at or timezone.now()
-        row.save()
-        transaction.on_commit(lambda pk=row.pk: _queue(pk))
+        if created:
+            transaction.on_commit(lambda pk=row.pk: _queue(pk))
+        rows.append(row)
     return rows
+
+
+def event_key(
+    event: str, *, review: DepartmentReview | None = None, clock_event: ClockEvent | None = None
+) -> str:
+    """What makes an event itself: the application's own events happen once, a review's
+    decision once per review, a stop or an extension once per line of the clock ledger."""
+    if clock_event is not None:
+        return f"{event}:{clock_event.pk}"
+    if review is not None:
+        return f"{event}:{review.pk}"
+    return event
+
+
+def _language(code: str) -> str:
+    known = {code for code, _name in settings.LANGUAGES}
+    return code if code in known else settings.LANGUAGE_CODE
+
+
+def _render(language: str, event: str, part: str, context: dict[str, Any]) -> str:
+    names = [
+        TEMPLATE.format(language=language, event=event, part=part),
+        TEMPLATE.format(language=settings.LANGUAGE_CODE, event=event, part=part),
+    ]
+    text = select_template(names).render(context)
+    # Templates are laid out for reading; a message has no blank runs or trailing spaces.
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    cleaned: list[str] = []
+    for line in lines:
+        if line or (cleaned and cleaned[-1]):
+            cleaned.append(line)
+    return "\n".join(cleaned)
+
+
+def track_page() -> str:
+    """The public status page, without number or code (those are on the slip)."""
+    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("applications:track")
+
+
+def _context(
+    application: Application,
+    event: str,
+    review: DepartmentReview | None,
+    clock_event: ClockEvent | None,
+) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "center": settings.CENTER_NAME,
+        "phone": settings.CENTER_COMPLAINT_PHONE,
+        "application": application,
+        "number": application.receipt_number,
+        "applicant": application.applicant,
+        "project": application.project,
+        "review": review,
+        "clock_event": clock_event,
+        "track_page": track_page(),
+        "intake_window": _intake_window(),
+    }
+    if event == Event.ACCEPTED:
+        context["reviews"] = application.reviews.select_related("item", "department").order_by(
+            "deadline", "id"
+        )
+        context["code"] = application.access_code
+    return context
+
+
+def _intake_window() -> str:
+    window = Window.objects.filter(kind=Window.Kind.COMPREHENSIVE).order_by("number").first()
+    return window.number if window else ""
+
+
+# --- how it is sent -------------------------------------------------------------------------
+
+
+class Message(Protocol):
+    """What a sender reads: a Notification, or any row with these (supervision's StaffNotice)."""
+
+    pk: int
+    channel: str
+    recipient: str
+    text: str
+
+
+class SmsGateway(Protocol):
+    """An SMS provider. `reference` is unique per message: give it to providers that accept a
+    client message id, so a message handed over twice is delivered once."""
+
+    def send_sms(self, phone: str, text: str, *, reference: str) -> None: ...
+
+
+class LogSmsGateway:
+    """The default gateway: the message goes to the log (and stays in the database row)."""
+
+    def send_sms(self, phone: str, text: str, *, reference: str) -> None:
+        log.info("notify sms %s [%s]: %s", phone, reference, text)
+
+
+class LogSender:
+    """Every channel to the log; the Notification row is the record."""
+
+    def send(self, message: Message) -> None:
+        log.info("notify %s %s: %s", message.channel, message.recipient, message.text)
+
+
+class ChannelSender:
+    """E-mail through Django's mail (`EMAIL_BACKEND`), SMS through `settings.SMS_GATEWAY`."""
+
+    def send(self, message: Message) -> None:
+        reference = f"{type(message).__name__.lower()}-{message.pk}"
+        if message.channel == Notification.Channel.EMAIL:
+            _send_email(message, reference)
+        else:
+            gateway: SmsGateway = import_string(settings.SMS_GATEWAY)()
+            gateway.send_sms(message.recipient, message.text, reference=reference)
+
+
+def _send_email(message: Message, reference: str) -> None:
+    language = _language(getattr(message, "language", settings.LANGUAGE_CODE))
+    subject = getattr(message, "subject", "") or settings.CENTER_NAME
+    with translation.override(language):
+        html = render_to_string(
+            EMAIL_LAYOUT.format(language=language),
+            {
+                "subject": subject,
+                "paragraphs": [p for p in message.text.split("\n\n") if p.strip()],
+                "center": settings.CENTER_NAME,
+                "phone": settings.CENTER_COMPLAINT_PHONE,
+            },
+        )
+    domain = settings.PUBLIC_BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    email = EmailMultiAlternatives(
+        subject=subject,
+        body=message.text,
+        to=[message.recipient],
+        # The same message id whenever this row is handed over: mail systems drop a repeat.
+        headers={"Message-ID": f"<{reference}@{domain or 'localhost'}>"},
+    )
+    email.attach_alternative(html, "text/html")
+    email.send()
+
+
+# --- delivery -------------------------------------------------------------------------------
 
 
 def _queue(pk: int) -> None:
@@ -116,21 +235,54 @@ def _queue(pk: int) -> None:
 
     try:
         deliver_notification.delay(pk)
-    except Exception:  # the broker is down: the row stays unsent for the next sweep
+    except Exception:  # the broker is down: the row stays pending for queue_pending
         log.exception("could not queue notification %s", pk)
 
 
-def deliver(pk: int) -> bool:
-    """Send one notification once: claim it by setting sent_at, then send."""
-    claimed = Notification.objects.filter(pk=pk, sent_at__isnull=True).update(
-        sent_at=timezone.now()
+def deliver(pk: int, *, now: dt.datetime | None = None) -> bool:
+    """Send one notification once.
+
+    1. Claim it: only a row neither sent nor claimed, with attempts left, can be claimed, so of
+       two deliveries of the same task (or a retry and the sweep) one sends and the others
+       return False. A row claimed by a worker that died while sending stays claimed: it is
+       shown to staff as not confirmed and never sent again by itself, since it may have gone.
+    2. Send it through the configured sender.
+    3. Mark it sent. If the sender failed, release the claim with the error and raise, so the
+       task is retried.
+    """
+    now = now or timezone.now()
+    claimed = (
+        Notification.objects.pending()
+        .filter(pk=pk, attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS)
+        .update(claimed_at=now, attempts=F("attempts") + 1)
     )
     if claimed != 1:
-        return False  # already sent (a task delivered twice)
+        return False
+    notification = Notification.objects.get(pk=pk)
     sender = import_string(settings.NOTIFICATION_SENDER)()
     try:
-        sender.send(Notification.objects.get(pk=pk))
-    except Exception:
-        Notification.objects.filter(pk=pk).update(sent_at=None)
+        sender.send(notification)
+    except Exception as error:
+        Notification.objects.filter(pk=pk).update(
+            claimed_at=None, last_error=f"{type(error).__name__}: {error}"[:300]
+        )
         raise
+    Notification.objects.filter(pk=pk).update(sent_at=timezone.now(), last_error="")
     return True
+
+
+def queue_pending(*, now: dt.datetime) -> int:
+    """Queue again the messages that are neither sent nor being sent, a few minutes old (so the
+    task queued at commit has had its chance), with attempts left. Returns how many."""
+    pks = list(
+        Notification.objects.pending()
+        .filter(
+            created_at__lt=now - dt.timedelta(seconds=settings.NOTIFICATION_RETRY_AFTER_SECONDS),
+            attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS,
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    for pk in pks:
+        _queue(pk)
+    return len(pks)

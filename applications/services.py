@@ -116,7 +116,7 @@ def application_create(
         application._history_date = now
         application.save()
         application.items.set(items)
-        _sync_checklist(application)
+        _sync_checklist(application, by=by, at=now)
     return application
 
 
@@ -129,20 +129,29 @@ def application_set_items(*, application: Application, items: Iterable[Item], by
             application, Application.State.DRAFT, Application.State.AWAITING_MATERIALS
         )
         application.items.set(items)
-        _sync_checklist(application)
+        _sync_checklist(application, by=by, at=timezone.now())
 
 
-def _sync_checklist(application: Application) -> None:
-    """One line per material any chosen item requires (shared materials once)."""
+def _sync_checklist(application: Application, *, by: Staff, at: dt.datetime) -> None:
+    """One line per material any chosen item requires (shared materials once); each line added
+    or removed writes its history row with who and when, like every other change."""
     needed = set(
         ItemMaterial.objects.filter(item__in=application.items.all()).values_list(
             "material_id", flat=True
         )
     )
     have = set(application.materials.values_list("material_id", flat=True))
-    application.materials.filter(material_id__in=have - needed).delete()
-    ApplicationMaterial.objects.bulk_create(
-        [ApplicationMaterial(application=application, material_id=m) for m in sorted(needed - have)]
+    for line in application.materials.filter(material_id__in=have - needed):
+        line._history_user, line._history_date = by, at
+        line.delete()
+    bulk_create_with_history(
+        [
+            ApplicationMaterial(application=application, material_id=m)
+            for m in sorted(needed - have)
+        ],
+        ApplicationMaterial,
+        default_user=by,
+        default_date=at,
     )
 
 
@@ -313,7 +322,7 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
             number=f"{DOCUMENT_PREFIX[Document.Kind.COMMITMENT_SLIP]}〔{year}〕"
             f"{application.receipt_number[4:]}号",
         )
-        notifications.applicant_event(application, "accepted", at=now)
+        notifications.applicant_event(application, notifications.Event.ACCEPTED, at=now)
     return application
 
 
@@ -427,6 +436,8 @@ def application_deliver(*, application: Application, by: Staff, now: dt.datetime
         application.state = Application.State.DELIVERED
         application.delivered_at, application.delivered_by = now, by
         _save(application, ["state", "delivered_at", "delivered_by"], by, at=now)
+        # Thanks, and the invitation to rate the service on the status page.
+        notifications.applicant_event(application, notifications.Event.DELIVERED, at=now)
     return application
 
 
@@ -591,7 +602,15 @@ def review_stop(
             now=now,
             text=reason,
         )
-        notifications.applicant_event(review.application, "stopped", review=review, at=now)
+        notifications.applicant_event(
+            review.application,
+            notifications.Event.SUPPLEMENTS
+            if cause == ClockEvent.Cause.SUPPLEMENTS
+            else notifications.Event.STOPPED,
+            review=review,
+            clock_event=event,
+            at=now,
+        )
     return document
 
 
@@ -669,7 +688,13 @@ def review_extend(
             now=now,
             text=reason,
         )
-        notifications.applicant_event(review.application, "extended", review=review, at=now)
+        notifications.applicant_event(
+            review.application,
+            notifications.Event.EXTENDED,
+            review=review,
+            clock_event=event,
+            at=now,
+        )
     return document
 
 
@@ -748,6 +773,10 @@ def review_decide(
             number=review.decision_number,
             text=reasons,
         )
+        if review.state == DepartmentReview.State.DECIDED:  # else once countersigned
+            notifications.applicant_event(
+                review.application, notifications.Event.DECIDED, review=review, at=now
+            )
     return document
 
 
@@ -763,6 +792,9 @@ def review_countersign(*, review: DepartmentReview, by: Staff, now: dt.datetime)
         review.countersigned_by, review.countersigned_at = by, now
         review.state = DepartmentReview.State.DECIDED
         _save(review, ["countersigned_by", "countersigned_at", "state"], by, at=now)
+        notifications.applicant_event(
+            review.application, notifications.Event.DECIDED, review=review, at=now
+        )
 
 
 def review_return(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> None:
@@ -792,7 +824,7 @@ def review_receive(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> 
             application.state = Application.State.READY
             application.ready_at = now
             _save(application, ["state", "ready_at"], by, at=now)
-            notifications.applicant_event(application, "ready", at=now)
+            notifications.applicant_event(application, notifications.Event.READY, at=now)
     return application
 
 

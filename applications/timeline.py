@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from approval_center import hooks
 
-from .models import Application, ClockEvent, DepartmentReview, Document
+from .models import Application, ClockEvent, DepartmentReview, Document, Rating
 
 
 @dataclass
@@ -142,16 +143,47 @@ def events(application: Application) -> list[Event]:
         )
 
     for note in application.notifications.all():
+        sent = (
+            _("sent %(time)s")
+            % {"time": date_format(timezone.localtime(note.sent_at), "SHORT_DATETIME_FORMAT")}
+            if note.sent_at
+            else _("not sent yet")
+        )
         result.append(
             Event(
                 note.created_at,
                 None,
-                _("Applicant told by %(channel)s") % {"channel": note.get_channel_display()},
-                note.text,
+                _("Applicant told by %(channel)s: %(event)s")
+                % {"channel": note.get_channel_display(), "event": note.get_event_display()},
+                f"{note.recipient} · {sent} · {note.text}",
                 kind="notice",
                 rank=1,
             )
         )
+    rating = (
+        Rating.objects.filter(application=application).select_related("followup__closed_by").first()
+    )
+    if rating is not None:
+        result.append(
+            Event(
+                rating.rated_at,
+                None,
+                _("Rated by the applicant: %(level)s") % {"level": rating.get_level_display()},
+                rating.comment,
+                kind="notice",
+                rank=2,
+            )
+        )
+        followup = getattr(rating, "followup", None)
+        if followup is not None and followup.closed_at:
+            result.append(
+                Event(
+                    followup.closed_at,
+                    followup.closed_by,
+                    _("Follow-up of the rating closed"),
+                    followup.note,
+                )
+            )
     result.extend(hooks.collect("timeline_events", application))
     result.sort(key=lambda e: (e.at, e.rank))
     return result

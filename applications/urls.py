@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import public_views, views
 
 app_name = "applications"
 urlpatterns = [
@@ -21,4 +21,10 @@ urlpatterns = [
     path("reviews/<int:pk>/", views.review_detail, name="review"),
     path("reviews/<int:pk>/receive/", views.review_receive, name="receive"),
     path("reviews/<int:pk>/<slug:action>/", views.review_action, name="review_act"),
+    path("followups/", views.followups, name="followups"),
+    path("followups/<int:pk>/", views.followup_detail, name="followup"),
+    # The applicant's side: public, no login.
+    path("track/", public_views.track_page, name="track"),
+    path("track/rate/", public_views.track_rate, name="track_rate"),
+    path("track/forget/", public_views.track_forget, name="track_forget"),
 ]

@@ -21,12 +21,13 @@ from windows.models import Absence, Post, Staff
 from windows.roles import WINDOW_ROLES, Role
 from windows.workdays import WorkCalendar
 
-from . import access, clock, services, timeline
+from . import access, clock, ratings, services, timeline
 from .forms import (
     ApplicantForm,
     ApplyForm,
     ChecklistFormSet,
     ChecklistLineForm,
+    CloseFollowUpForm,
     DecideForm,
     ExtendForm,
     NoteForm,
@@ -40,7 +41,9 @@ from .models import (
     Application,
     ApplicationMaterial,
     DepartmentReview,
+    FollowUp,
     Project,
+    Rating,
     Scan,
 )
 
@@ -257,7 +260,10 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_clerk": is_clerk,
             "reviews": reviews,
             "documents": application.documents.select_related("review").order_by("issued_at"),
-            "notifications": application.notifications.all()[:20],
+            "notifications": application.notifications.all()[:50],
+            "rating": Rating.objects.filter(application=application)
+            .select_related("followup")
+            .first(),
             "items": application.items.select_related("department", "window"),
             "notice_overdue": application.notice_due < today,
             "notice_soon": today <= application.notice_due <= today + dt.timedelta(days=2),
@@ -652,3 +658,75 @@ def countersign_queue(request: HttpRequest) -> HttpResponse:
         .order_by("deadline")
     )
     return render(request, "applications/countersign.html", {"reviews": reviews})
+
+
+# --- follow-ups of poor ratings (center managers) -------------------------------------------
+
+
+def _manager(request: HttpRequest) -> None:
+    if not request.user.has_role(Role.CENTER_MANAGER):
+        raise PermissionDenied
+
+
+@login_required
+def followups(request: HttpRequest) -> HttpResponse:
+    """Open follow-ups of poor ratings, worst and oldest first; the latest closed below."""
+    _manager(request)
+    closed = (
+        FollowUp.objects.filter(state=FollowUp.State.CLOSED)
+        .select_related("rating__application__applicant", "closed_by")
+        .order_by("-closed_at")[:20]
+    )
+    return render(
+        request,
+        "applications/followups.html",
+        {
+            "followups": ratings.open_followups(),
+            "closed": closed,
+            "recent": Rating.objects.select_related("application__applicant").order_by("-rated_at")[
+                :20
+            ],
+        },
+    )
+
+
+@login_required
+def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _manager(request)
+    followup = get_object_or_404(
+        FollowUp.objects.select_related(
+            "rating__application__applicant", "rating__application__project", "closed_by"
+        ),
+        pk=pk,
+    )
+    form = CloseFollowUpForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            if _act(
+                request,
+                lambda: ratings.followup_close(
+                    followup=followup,
+                    by=request.user,
+                    note=form.cleaned_data["note"],
+                    now=timezone.now(),
+                ),
+                _("The follow-up is closed."),
+            ):
+                return redirect("applications:followups")
+        else:
+            messages.error(request, _("Say what was done about the rating."))
+    application = followup.rating.application
+    return render(
+        request,
+        "applications/followup.html",
+        {
+            "followup": followup,
+            "rating": followup.rating,
+            "application": application,
+            "reviews": application.reviews.select_related("item", "department", "officer"),
+            "history": followup.history.select_related("history_user").order_by(
+                "history_date", "history_id"
+            ),
+            "form": form,
+        },
+    )

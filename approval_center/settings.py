@@ -5,6 +5,7 @@ broker on its own SQLite file, DEBUG on. Production sets APP_ENV=production and 
 listed in README.md.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -51,22 +52,29 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "simple_history",
+    "axes",
+    "csp",
     "windows",
     "applications",
     "supervision",
+    "audit",
+    "operations",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "audit.sessions.IdleSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "approval_center.urls"
@@ -95,8 +103,19 @@ TEMPLATES = [
 # PostgreSQL through DATABASE_URL.
 DATABASE_URL = os.getenv("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Persistent connections, checked before each request and task reuses them, so web and
+    # workers carry on after PostgreSQL restarts; a down server fails in seconds, not minutes.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=envint("DATABASE_CONN_MAX_AGE", "60"),
+            conn_health_checks=True,
+        )
+    }
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = envint(
+            "DATABASE_CONNECT_TIMEOUT", "5"
+        )
 else:
     DATABASES = {
         "default": {
@@ -114,6 +133,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "windows.Staff"
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username and address
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -130,8 +150,24 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-SESSION_COOKIE_AGE = envint("SESSION_IDLE_SECONDS", "1800")
-SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle timeout, not a fixed lifetime
+
+# --- Sign-in and sessions (docs/access.md) ---------------------------------------------------
+# A session ends after SESSION_IDLE_SECONDS without a request of the person's own: the cookie's
+# age is renewed on every request, and audit.sessions.IdleSessionMiddleware signs out on the
+# first request after the limit (a page refreshing itself does not count as activity).
+SESSION_IDLE_SECONDS = envint("SESSION_IDLE_SECONDS", "1800")
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+SESSION_SAVE_EVERY_REQUEST = True
+# Failed sign-ins are throttled per username and address (django-axes): after
+# LOGIN_FAILURE_LIMIT failures that pair waits LOGIN_COOLOFF_MINUTES; a success clears the count.
+# Every attempt is also kept in axes' tables and logged by audit.logins (never the password).
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = dt.timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", "15"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "audit.logins.locked_out"  # a translated page, status 429
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False  # audit.logins writes one line per event
 
 # Language and time
 LANGUAGE_CODE = "zh-hans"
@@ -165,10 +201,32 @@ STORAGES = {
 REDIS_URL = os.getenv("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}"
 CELERY_TASK_IGNORE_RESULT = True
+# Lose nothing: a message is acknowledged when its task has finished, and one whose worker died
+# (killed, out of memory) goes back to the queue. Every task is idempotent, so running one twice
+# has the effect of once (README: "Celery").
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Workers wait for the broker as long as it takes, at start and after losing it.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_CONNECTION_TIMEOUT = 5
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Senders do not wait: a page publishes once, bounded by these timeouts (a Redis that hangs costs
+# one socket timeout, one that is down a refused connection), and then stops trying for
+# BROKER_DOWN_SECONDS (approval_center/celery.py). redis-py reconnects a pooled connection that
+# Redis closed by itself, so kombu's own retries would only add waiting when Redis is down.
+REDIS_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": envint("BROKER_SOCKET_TIMEOUT", "1"),
+    "socket_keepalive": True,
+}
+# The SQLite broker takes none of these (they would go to SQLAlchemy's create_engine).
+CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_TRANSPORT_OPTIONS if REDIS_URL else {}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
+BROKER_DOWN_SECONDS = envint("BROKER_DOWN_SECONDS", "30")
+# Production logs are JSON lines from Django's LOGGING below, the worker's included.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The deadline sweep: how often, and how many working days ahead a review turns yellow.
@@ -177,11 +235,26 @@ SWEEP_WARNING_WORKING_DAYS = envint("SWEEP_WARNING_WORKING_DAYS", "2")
 # How far back past its last run the sweep looks for changed clocks: a change committed while
 # the last sweep ran is judged by the next one.
 SWEEP_LOOKBACK_SECONDS = envint("SWEEP_LOOKBACK_SECONDS", "900")
+# How often beat leaves its heartbeat, and how old it may be before /healthz answers 503.
+HEARTBEAT_SECONDS = envint("HEARTBEAT_SECONDS", "60")
+HEALTHZ_BEAT_STALE_SECONDS = envint("HEALTHZ_BEAT_STALE_SECONDS", str(5 * HEARTBEAT_SECONDS))
 CELERY_BEAT_SCHEDULE = {
+    # Proof of life for /healthz: beat sent it and a worker ran it. A heartbeat nobody ran
+    # within its period is dropped, not replayed.
+    "beat-heartbeat": {
+        "task": "operations.tasks.beat_heartbeat",
+        "schedule": HEARTBEAT_SECONDS,
+        "options": {"expires": HEARTBEAT_SECONDS},
+    },
     # Yellow and red cards for open reviews and applications (supervision/sweep.py).
     "sweep-deadlines": {
         "task": "supervision.tasks.sweep_deadlines",
         "schedule": SWEEP_PERIOD_SECONDS,
+    },
+    # Messages to applicants that could not be queued (broker down) or whose retries ran out.
+    "queue-pending-notifications": {
+        "task": "applications.tasks.queue_pending_notifications",
+        "schedule": 300,
     },
     # Letters of authorization and deputy postings start and end on dates: grant and withdraw the
     # signing permissions they carry shortly after midnight, center time.
@@ -191,8 +264,14 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Who tells applicants (SMS and e-mail): a class with send(notification).
-NOTIFICATION_SENDER = os.getenv("NOTIFICATION_SENDER", "applications.notifications.LogSender")
+# Who tells applicants (SMS and e-mail): a class with send(notification). The default sends
+# e-mail through EMAIL_BACKEND and SMS through SMS_GATEWAY (a class with send_sms(phone, text,
+# reference=...); the default writes to the log). applications/notifications.py explains.
+NOTIFICATION_SENDER = os.getenv("NOTIFICATION_SENDER", "applications.notifications.ChannelSender")
+SMS_GATEWAY = os.getenv("SMS_GATEWAY", "applications.notifications.LogSmsGateway")
+# A message not sent this long after it was written is queued again, up to this many attempts.
+NOTIFICATION_RETRY_AFTER_SECONDS = envint("NOTIFICATION_RETRY_AFTER_SECONDS", "300")
+NOTIFICATION_MAX_ATTEMPTS = envint("NOTIFICATION_MAX_ATTEMPTS", "10")
 # Largest scan a clerk may upload (PDF, JPEG or PNG, checked by content).
 SCAN_MAX_BYTES = envint("SCAN_MAX_BYTES", str(10 * 1024 * 1024))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -201,7 +280,45 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Where the status page is reached from outside, for the QR code on the slip.
 PUBLIC_BASE_URL = os.getenv("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
+# E-mail to applicants: the console by default; django.core.mail.backends.smtp.EmailBackend with
+# the EMAIL_* variables in production.
 EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.getenv("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", "25")
+EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "false")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "false")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "20")  # a stuck mail server must not hold a worker
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "noreply@localhost")
+
+# The shared cache (the status page's rate limit): Redis when REDIS_URL is set, otherwise a
+# table in the database (made by the applications migrations), so every process of the
+# embedded run and every web process in production counts the same attempts.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "approval",
+            # A Redis that does not answer must not hold a page: the rate limit then lets the
+            # lookup through (applications/track.py).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+        }
+    }
+
+# The public status page: lookups allowed per client address in a window of seconds; how many
+# proxies in front of the app append to X-Forwarded-For (0: use the connection's address).
+TRACK_RATE_LIMIT = envint("TRACK_RATE_LIMIT", "10")
+TRACK_RATE_WINDOW_SECONDS = envint("TRACK_RATE_WINDOW_SECONDS", "900")
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
 
 # What the center prints on its documents and shows in its header.
 CENTER_NAME = os.getenv("CENTER_NAME", "临安市行政审批中心")
@@ -210,15 +327,45 @@ CENTER_COMPLAINT_PHONE = os.getenv("CENTER_COMPLAINT_PHONE", "0571-63700000")
 # on the supervision dashboard.
 CITY_APPROVAL_ITEMS = envint("CITY_APPROVAL_ITEMS", "169")
 
+# Logs go to standard error: plain lines for a person at a terminal, JSON lines (one object per
+# record, operations/logs.py) for the collector in production.
+LOG_FORMAT = os.getenv("LOG_FORMAT", "json" if IS_PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "operations.logs.JsonLinesFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
     # WeasyPrint tells every step of every document at INFO.
     "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
+
+# --- Response headers ----------------------------------------------------------------------
+# A Content Security Policy without inline script or style: every script and stylesheet is a
+# file under static/ (behaviour wired by data- attributes in static/js/app.js). Images may be
+# data: addresses (seal images and QR codes in previews). Django's own headers: nosniff,
+# X-Frame-Options DENY, a same-origin referrer policy and opener policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 if IS_PRODUCTION:
     SESSION_COOKIE_SECURE = True
@@ -226,4 +373,7 @@ if IS_PRODUCTION:
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "true")
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "true")
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Load balancers and container healthchecks ask over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

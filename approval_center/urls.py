@@ -2,10 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from operations.views import healthz
+
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -17,4 +20,5 @@ urlpatterns = [
     path("", include("windows.urls")),
     path("", include("applications.urls")),
     path("supervision/", include("supervision.urls")),
+    path("audit/", include("audit.urls")),
 ]

@@ -82,7 +82,13 @@ def urge_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "supervision/urge_list.html",
-        {"page": page, "state": state, "today": timezone.localdate(), "acts": acts(request.user)},
+        {
+            "page": page,
+            "state": state,
+            "query": f"state={state}",
+            "today": timezone.localdate(),
+            "acts": acts(request.user),
+        },
     )
 
 

@@ -39,7 +39,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from applications.models import ClockEvent, DepartmentReview
+from applications import ratings
+from applications.models import ClockEvent, DepartmentReview, Rating
 from windows.models import Absence, Department, Post, Staff, Window
 from windows.roles import Role
 from windows.workdays import WorkCalendar
@@ -369,25 +370,36 @@ class Scope:
 
 def scope_for(user: Staff) -> Scope | None:
     """Center managers and administrators: every unit; a department leader: the department
-    and its windows; a window head: the window. Anyone else: None."""
+    and its windows; a window head or stationed deputy head: the window. Anyone else: None."""
     if user.has_role(Role.CENTER_MANAGER, Role.ADMINISTRATOR):
         return Scope(everything=True)
     if user.has_role(Role.DEPARTMENT_LEADER) and user.department_id:
         return Scope(everything=False, department_ids=frozenset({user.department_id}))
-    if user.has_role(Role.WINDOW_HEAD) and user.window_id:
+    if user.has_role(Role.WINDOW_HEAD, Role.STATIONED_DEPUTY) and user.window_id:
         return Scope(everything=False, window_ids=frozenset({user.window_id}))
     return None
 
 
 def ratings_for(period: Period, units: list[Unit]) -> dict[tuple[str, int], Ratings]:
-    """Applicants' ratings (好差评) of each unit in the period, by (kind, pk).
+    """Applicants' ratings (好差评) of each unit in the period, by (kind, pk): two queries, one
+    per kind of unit (applications.ratings). An application's rating counts for every window
+    and department that handled one of its items."""
+    kinds = {unit.kind for unit in units}
+    found: dict[tuple[str, int], Ratings] = {}
+    for kind, by_unit in (
+        (WINDOW, ratings.window_ratings if WINDOW in kinds else None),
+        (DEPARTMENT, ratings.department_ratings if DEPARTMENT in kinds else None),
+    ):
+        if by_unit is None:
+            continue
+        for pk, row in by_unit(period.start, period.end).items():
+            found[(kind, pk)] = Ratings(count=row["count"], average=row["average"])
+    return found
 
-    Ratings are not recorded yet (DESIGN.md section 7, another issue): until they are, no unit
-    has any, the page shows "—" and the score leaves the component out. When they exist, count
-    and average them here for all the units at once (one query grouped by unit, like the
-    figures), so the page's query count stays fixed.
-    """
-    return {}
+
+def ratings_in(period: Period):
+    """The ratings made in the period, for the drill-down."""
+    return Rating.objects.filter(rated_at__date__gte=period.start, rated_at__date__lte=period.end)
 
 
 # --- The computation -----------------------------------------------------------------------

@@ -273,7 +273,15 @@ def _cover(period, scope, where, today, calendar) -> dict[str, Any]:
 
 
 def _ratings(period, scope, where, today, calendar) -> dict[str, Any]:
-    return {"kind": "ratings", "rows": []}
+    """The ratings of applications with an item handled by the unit, made in the period."""
+    handled = DepartmentReview.objects.filter(**where).values("application_id")
+    rows = (
+        a.ratings_in(period)
+        .filter(application_id__in=handled)
+        .select_related("application__applicant")
+        .order_by("rated_at", "pk")
+    )
+    return {"kind": "ratings", "rows": rows}
 
 
 EVENTS = {

@@ -8,10 +8,10 @@ import datetime as dt
 import random
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 
-from applications.models import Application, DepartmentReview
+from applications.models import Application, DepartmentReview, Notification
 from windows.models import Department, Staff
 from windows.roles import Role
 from windows.workdays import WorkCalendar
@@ -156,6 +156,9 @@ def seed_demo_supervision(*, today: dt.date) -> list[str]:
                 due=calendar.add_working_days(today, 3).end,
             )
         meetings += 1
+    # The demo's past happened in the past (the assessment's month included): its messages
+    # to applicants count as sent when written, so `make run`'s worker does not send them now.
+    Notification.objects.filter(sent_at__isnull=True).update(sent_at=F("created_at"))
     return [
         f"{backfilled} past cards, {written} cards now, {urged} urge notices, "
         f"{helped} notes of help, {meetings} coordination meeting"

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from applications import ratings
 from windows.models import Absence, Department, Item, Post, Staff, StationedDeputy, Window
 from windows.roles import WINDOW_ROLES, Role
 from windows.workdays import WorkCalendar
@@ -169,6 +170,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "chart_list": _charts(today, scope),
             "on_time": live.on_time_by_department(today),
             "open_urges": UrgeNotice.objects.filter(replied_at__isnull=True).count(),
+            # Poor ratings waiting for the center's follow-up (applications.ratings).
+            "followups": ratings.open_followups()[:20],
             **_live_context(request, today, scope),
         },
     )

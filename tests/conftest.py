@@ -262,3 +262,33 @@ def accepted(draft, center, seals):
     authority.sync_signing_authority(at=NOW)
     receive_all(draft, center.dave)
     return services.application_accept(application=draft, by=center.dave, now=NOW)
+
+
+@pytest.fixture
+def real_broker(settings):
+    """Point Celery at a broker of the test's choosing, for real: not eager, no pooled
+    connections from before. Yields a function taking the broker's URL."""
+    from approval_center.celery import app, breaker
+
+    previous = app.conf.broker_url
+
+    previous_options = app.conf.broker_transport_options
+
+    def forget_connections() -> None:
+        # Not app.close(), which also unregisters the app (shared tasks would then resolve to an
+        # empty default app), nor closing the pools, which kombu shares per URL.
+        app._pool = None
+        app.amqp._producer_pool = None
+        breaker.reset()
+
+    def use(url: str) -> None:
+        forget_connections()
+        app.conf.broker_url = url
+        is_redis = url.startswith("redis")
+        app.conf.broker_transport_options = settings.REDIS_TRANSPORT_OPTIONS if is_redis else {}
+
+    app.conf.task_always_eager = False
+    yield use
+    forget_connections()
+    app.conf.broker_url = previous
+    app.conf.broker_transport_options = previous_options

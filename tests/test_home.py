@@ -44,8 +44,7 @@ def test_a_wrong_password_is_refused_in_the_users_language(client, center):
 
 
 def test_someone_without_a_role_is_told_so(client, db):
-    make_staff("nobody", None)
-    client.login(username="nobody", password=PASSWORD)
+    client.force_login(make_staff("nobody", None))
     response = client.get("/")
     assert response.status_code == 403
     assert "没有分配角色" in response.content.decode()

@@ -69,6 +69,17 @@ def check_applications_in_every_state():
     assert reviews.filter(deadline__lt=aware(2026, 11, 26).date()).exists()  # some late
     assert reviews.filter(state="suspended").exists()  # some stopped
     assert DepartmentReview.objects.filter(state="countersign").exists()
+    check_delivered_applications_are_rated()
+
+
+def check_delivered_applications_are_rated():
+    from applications.models import Application, FollowUp, Rating
+
+    delivered = Application.objects.filter(state="delivered")
+    assert 0 < Rating.objects.count() < delivered.count()  # some left for the status page
+    assert not Rating.objects.exclude(application__state="delivered").exists()
+    assert FollowUp.objects.filter(state="open").count() == 1
+    assert FollowUp.objects.filter(state="closed").exclude(note="").count() == 1
 
 
 def check_every_role_has_people(demo):

@@ -46,11 +46,16 @@
       });
     });
   });
-  // Parts that refresh themselves: data-refresh="URL" data-interval="seconds".
+  // Parts that refresh themselves: data-refresh="URL" data-interval="seconds". A refresh is not
+  // the person's activity (X-Auto-Refresh): once the idle session has ended (401) the page
+  // reloads and shows the sign-in form.
   document.querySelectorAll("[data-refresh]").forEach(function (part) {
     setInterval(function () {
-      fetch(part.dataset.refresh, { credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.text() : null; })
+      fetch(part.dataset.refresh, { credentials: "same-origin", headers: { "X-Auto-Refresh": "1" } })
+        .then(function (r) {
+          if (r.status === 401) { window.location.reload(); return null; }
+          return r.ok ? r.text() : null;
+        })
         .then(function (html) { if (html !== null) { part.innerHTML = html; } });
     }, 1000 * Number(part.dataset.interval || 60));
   });

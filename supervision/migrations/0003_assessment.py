@@ -4,67 +4,231 @@ import django.db.models.deletion
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
+from django.utils import timezone
 
 
 def default_weights(apps, schema_editor):
     # One row for the administrator to edit: the weights and grades the page starts with.
     AssessmentWeights = apps.get_model("supervision", "AssessmentWeights")
-    if not AssessmentWeights.objects.exists():
-        AssessmentWeights.objects.create()
+    if AssessmentWeights.objects.exists():
+        return
+    weights = AssessmentWeights.objects.create()
+    # Its first history row, as the admin would have written it: who is unknown (the install).
+    Historical = apps.get_model("supervision", "HistoricalAssessmentWeights")
+    fields = {
+        f.attname: getattr(weights, f.attname) for f in AssessmentWeights._meta.concrete_fields
+    }
+    Historical.objects.create(
+        **fields, history_date=timezone.now(), history_type="+", history_change_reason="install"
+    )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('supervision', '0002_acting_on_lateness'),
+        ("supervision", "0002_acting_on_lateness"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AssessmentWeights',
+            name="AssessmentWeights",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('on_time', models.PositiveSmallIntegerField(default=40, help_text='Share of the items decided in the period that were decided by the deadline.', verbose_name='weight of the on-time rate')),
-                ('lateness', models.PositiveSmallIntegerField(default=20, help_text='Working days late, measured against the working days promised.', verbose_name='weight of lateness')),
-                ('urges', models.PositiveSmallIntegerField(default=15, help_text='Urge notices received, per item decided.', verbose_name='weight of urge notices')),
-                ('ratings', models.PositiveSmallIntegerField(default=15, help_text='Left out, and the other weights scaled up to 100, while a unit has no ratings.', verbose_name="weight of applicants' ratings")),
-                ('procedure', models.PositiveSmallIntegerField(default=10, help_text='Extensions granted and clocks stopped, per item decided.', verbose_name='weight of extensions and stops')),
-                ('excellent_from', models.PositiveSmallIntegerField(default=90, verbose_name='grade Excellent from')),
-                ('good_from', models.PositiveSmallIntegerField(default=80, verbose_name='grade Good from')),
-                ('pass_from', models.PositiveSmallIntegerField(default=60, help_text='Below this score the grade is Fail.', verbose_name='grade Pass from')),
-                ('changed_at', models.DateTimeField(auto_now=True, verbose_name='changed at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "on_time",
+                    models.PositiveSmallIntegerField(
+                        default=40,
+                        help_text="Share of the items decided in the period that were decided by the deadline.",
+                        verbose_name="weight of the on-time rate",
+                    ),
+                ),
+                (
+                    "lateness",
+                    models.PositiveSmallIntegerField(
+                        default=20,
+                        help_text="Working days late, measured against the working days promised.",
+                        verbose_name="weight of lateness",
+                    ),
+                ),
+                (
+                    "urges",
+                    models.PositiveSmallIntegerField(
+                        default=15,
+                        help_text="Urge notices received, per item decided.",
+                        verbose_name="weight of urge notices",
+                    ),
+                ),
+                (
+                    "ratings",
+                    models.PositiveSmallIntegerField(
+                        default=15,
+                        help_text="Left out, and the other weights scaled up to 100, while a unit has no ratings.",
+                        verbose_name="weight of applicants' ratings",
+                    ),
+                ),
+                (
+                    "procedure",
+                    models.PositiveSmallIntegerField(
+                        default=10,
+                        help_text="Extensions granted and clocks stopped, per item decided.",
+                        verbose_name="weight of extensions and stops",
+                    ),
+                ),
+                (
+                    "excellent_from",
+                    models.PositiveSmallIntegerField(
+                        default=90, verbose_name="grade Excellent from"
+                    ),
+                ),
+                (
+                    "good_from",
+                    models.PositiveSmallIntegerField(default=80, verbose_name="grade Good from"),
+                ),
+                (
+                    "pass_from",
+                    models.PositiveSmallIntegerField(
+                        default=60,
+                        help_text="Below this score the grade is Fail.",
+                        verbose_name="grade Pass from",
+                    ),
+                ),
+                ("changed_at", models.DateTimeField(auto_now=True, verbose_name="changed at")),
             ],
             options={
-                'verbose_name': 'assessment weights',
-                'verbose_name_plural': 'assessment weights',
-                'constraints': [models.CheckConstraint(condition=models.Q(('on_time__lte', 100), ('lateness__lte', 100), ('urges__lte', 100), ('ratings__lte', 100), ('procedure__lte', 100), models.Q(('on_time__gt', 0), ('lateness__gt', 0), ('urges__gt', 0), ('ratings__gt', 0), ('procedure__gt', 0), _connector='OR')), name='assessment_weights_in_range', violation_error_message='Each weight is 0 to 100 and at least one is above zero.'), models.CheckConstraint(condition=models.Q(('excellent_from__lte', 100), ('good_from__lt', models.F('excellent_from')), ('pass_from__lt', models.F('good_from'))), name='assessment_grades_in_order', violation_error_message='The grades must rise in order: Pass below Good, Good below Excellent, Excellent at most 100.')],
+                "verbose_name": "assessment weights",
+                "verbose_name_plural": "assessment weights",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("on_time__lte", 100),
+                            ("lateness__lte", 100),
+                            ("urges__lte", 100),
+                            ("ratings__lte", 100),
+                            ("procedure__lte", 100),
+                            models.Q(
+                                ("on_time__gt", 0),
+                                ("lateness__gt", 0),
+                                ("urges__gt", 0),
+                                ("ratings__gt", 0),
+                                ("procedure__gt", 0),
+                                _connector="OR",
+                            ),
+                        ),
+                        name="assessment_weights_in_range",
+                        violation_error_message="Each weight is 0 to 100 and at least one is above zero.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("excellent_from__lte", 100),
+                            ("good_from__lt", models.F("excellent_from")),
+                            ("pass_from__lt", models.F("good_from")),
+                        ),
+                        name="assessment_grades_in_order",
+                        violation_error_message="The grades must rise in order: Pass below Good, Good below Excellent, Excellent at most 100.",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalAssessmentWeights',
+            name="HistoricalAssessmentWeights",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('on_time', models.PositiveSmallIntegerField(default=40, help_text='Share of the items decided in the period that were decided by the deadline.', verbose_name='weight of the on-time rate')),
-                ('lateness', models.PositiveSmallIntegerField(default=20, help_text='Working days late, measured against the working days promised.', verbose_name='weight of lateness')),
-                ('urges', models.PositiveSmallIntegerField(default=15, help_text='Urge notices received, per item decided.', verbose_name='weight of urge notices')),
-                ('ratings', models.PositiveSmallIntegerField(default=15, help_text='Left out, and the other weights scaled up to 100, while a unit has no ratings.', verbose_name="weight of applicants' ratings")),
-                ('procedure', models.PositiveSmallIntegerField(default=10, help_text='Extensions granted and clocks stopped, per item decided.', verbose_name='weight of extensions and stops')),
-                ('excellent_from', models.PositiveSmallIntegerField(default=90, verbose_name='grade Excellent from')),
-                ('good_from', models.PositiveSmallIntegerField(default=80, verbose_name='grade Good from')),
-                ('pass_from', models.PositiveSmallIntegerField(default=60, help_text='Below this score the grade is Fail.', verbose_name='grade Pass from')),
-                ('changed_at', models.DateTimeField(blank=True, editable=False, verbose_name='changed at')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "on_time",
+                    models.PositiveSmallIntegerField(
+                        default=40,
+                        help_text="Share of the items decided in the period that were decided by the deadline.",
+                        verbose_name="weight of the on-time rate",
+                    ),
+                ),
+                (
+                    "lateness",
+                    models.PositiveSmallIntegerField(
+                        default=20,
+                        help_text="Working days late, measured against the working days promised.",
+                        verbose_name="weight of lateness",
+                    ),
+                ),
+                (
+                    "urges",
+                    models.PositiveSmallIntegerField(
+                        default=15,
+                        help_text="Urge notices received, per item decided.",
+                        verbose_name="weight of urge notices",
+                    ),
+                ),
+                (
+                    "ratings",
+                    models.PositiveSmallIntegerField(
+                        default=15,
+                        help_text="Left out, and the other weights scaled up to 100, while a unit has no ratings.",
+                        verbose_name="weight of applicants' ratings",
+                    ),
+                ),
+                (
+                    "procedure",
+                    models.PositiveSmallIntegerField(
+                        default=10,
+                        help_text="Extensions granted and clocks stopped, per item decided.",
+                        verbose_name="weight of extensions and stops",
+                    ),
+                ),
+                (
+                    "excellent_from",
+                    models.PositiveSmallIntegerField(
+                        default=90, verbose_name="grade Excellent from"
+                    ),
+                ),
+                (
+                    "good_from",
+                    models.PositiveSmallIntegerField(default=80, verbose_name="grade Good from"),
+                ),
+                (
+                    "pass_from",
+                    models.PositiveSmallIntegerField(
+                        default=60,
+                        help_text="Below this score the grade is Fail.",
+                        verbose_name="grade Pass from",
+                    ),
+                ),
+                (
+                    "changed_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="changed at"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical assessment weights',
-                'verbose_name_plural': 'historical assessment weights',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical assessment weights",
+                "verbose_name_plural": "historical assessment weights",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),

@@ -1,0 +1,38 @@
+"""What the tests of the applicant's side share: an application taken to delivery through the
+services, and a cache of its own per test (with Redis the rate-limit counts would otherwise
+carry over from one test to the next)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from applications import services
+from applications.models import Application
+
+from .conftest import NOW
+
+
+@pytest.fixture(autouse=True)
+def own_cache(settings):
+    caches = {alias: dict(config) for alias, config in settings.CACHES.items()}
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = caches  # the setting_changed signal resets the cache connections
+
+
+def decide_all(application: Application, center, now=NOW) -> None:
+    permit = application.reviews.get(item=center.permit)
+    planning = application.reviews.get(item=center.planning_item)
+    services.review_decide(review=permit, by=center.bob, now=now, outcome="granted", reasons="")
+    services.review_decide(review=planning, by=center.carol, now=now, outcome="granted", reasons="")
+    services.review_countersign(review=planning, by=center.frank, now=now)
+
+
+def take_to_delivery(application: Application, center, now=NOW) -> Application:
+    decide_all(application, center, now)
+    for review in application.reviews.all():
+        services.review_return(review=review, by=center.alice, now=now)
+        services.review_receive(review=review, by=center.dave, now=now)
+    application.refresh_from_db()
+    return services.application_deliver(application=application, by=center.dave, now=now)

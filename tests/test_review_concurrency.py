@@ -1,0 +1,146 @@
+"""More races on PostgreSQL with real threads: whatever two people do to one thing at the same
+moment, it happens once, with one history row (the first suite is test_intake_concurrency.py)."""
+
+import pytest
+from django.db import connection
+
+from applications import services
+from applications.models import Application, ClockEvent, DepartmentReview, Document
+from windows import authority
+from windows.roles import Role
+
+from .conftest import NOW, make_staff, receive_all
+from .test_intake_concurrency import race
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="concurrency is tested on PostgreSQL (CI runs it)"
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def history_states(review) -> list[str]:
+    return list(
+        DepartmentReview.history.filter(id=review.pk)
+        .order_by("history_id")
+        .values_list("state", flat=True)
+    )
+
+
+def only_transition_errors(errors, expected: int) -> None:
+    assert len(errors) == expected, errors
+    assert all(isinstance(e, services.TransitionError) for e in errors), errors
+
+
+@pytest.fixture
+def permit(center, accepted):
+    authority.sync_signing_authority(at=NOW)
+    return accepted.reviews.get(item=center.permit)
+
+
+def test_a_grant_and_a_refusal_at_once_give_one_decision(center, permit):
+    outcomes = ["granted", "refused"]
+    errors = race(
+        lambda i: services.review_decide(
+            review=permit, by=center.bob, now=NOW, outcome=outcomes[i], reasons="理由"
+        ),
+        2,
+    )
+    only_transition_errors(errors, 1)
+    permit.refresh_from_db()
+    assert permit.state == "decided" and permit.outcome in outcomes
+    assert permit.documents.count() == 1
+    assert history_states(permit).count("decided") == 1
+
+
+def test_two_officers_claiming_at_once_give_one_officer(center, permit):
+    people = [center.alice, center.bob]
+    errors = race(lambda i: services.review_claim(review=permit, by=people[i], now=NOW), 2)
+    only_transition_errors(errors, 1)
+    permit.refresh_from_db()
+    assert permit.officer in people
+    assert history_states(permit).count("in_progress") == 1
+
+
+def test_two_returns_at_once_return_once(center, permit):
+    services.review_decide(review=permit, by=center.bob, now=NOW, outcome="granted", reasons="")
+    people = [center.alice, center.bob]
+    errors = race(lambda i: services.review_return(review=permit, by=people[i], now=NOW), 2)
+    only_transition_errors(errors, 1)
+    assert history_states(permit).count("returned") == 1
+
+
+def test_two_clerks_confirming_one_receipt_at_once_confirm_it_once(center, permit):
+    other_clerk = make_staff("dora", Role.INTAKE_CLERK, window=center.intake_window)
+    services.review_decide(review=permit, by=center.bob, now=NOW, outcome="granted", reasons="")
+    services.review_return(review=permit, by=center.alice, now=NOW)
+    clerks = [center.dave, other_clerk]
+    errors = race(lambda i: services.review_receive(review=permit, by=clerks[i], now=NOW), 2)
+    only_transition_errors(errors, 1)
+    assert history_states(permit).count("received") == 1
+    # The planning review is still out: not ready yet.
+    assert Application.objects.get(pk=permit.application_id).state == "in_review"
+
+
+def test_two_stops_at_once_stop_the_clock_once(center, permit):
+    errors = race(
+        lambda i: services.review_stop(
+            review=permit,
+            by=center.alice,
+            now=NOW,
+            cause="supplements",
+            days_needed=5,
+            reason="补正材料",
+        ),
+        2,
+    )
+    only_transition_errors(errors, 1)
+    assert permit.clock.filter(kind=ClockEvent.Kind.STOP).count() == 1
+    assert Document.objects.filter(review=permit).count() == 1
+    assert history_states(permit).count("suspended") == 1
+
+
+def test_two_extensions_at_once_never_pass_ten_days(center, permit):
+    errors = race(
+        lambda i: services.review_extend(
+            review=permit, by=center.alice, approved_by=center.bob, now=NOW, days=6, reason="复杂"
+        ),
+        2,
+    )
+    only_transition_errors(errors, 1)
+    assert sum(permit.clock.filter(kind=ClockEvent.Kind.EXTEND).values_list("days", flat=True)) == 6
+    assert Document.objects.filter(review=permit, kind="extension").count() == 1
+
+
+def test_two_deliveries_at_once_deliver_once(center, accepted):
+    authority.sync_signing_authority(at=NOW)
+    signer = {center.permit.pk: center.bob, center.planning_item.pk: center.carol}
+    for review in accepted.reviews.all():
+        services.review_decide(
+            review=review, by=signer[review.item_id], now=NOW, outcome="granted", reasons=""
+        )
+        if review.item_id == center.planning_item.pk:
+            services.review_countersign(review=review, by=center.frank, now=NOW)
+        services.review_return(review=review, by=center.alice, now=NOW)
+        services.review_receive(review=review, by=center.dave, now=NOW)
+    errors = race(
+        lambda i: services.application_deliver(application=accepted, by=center.dave, now=NOW), 2
+    )
+    only_transition_errors(errors, 1)
+    assert Application.history.filter(id=accepted.pk, state="delivered").count() == 1
+
+
+def test_two_clerks_accepting_one_draft_at_once_number_it_once(center, draft):
+    receive_all(draft, center.dave)
+    other_clerk = make_staff("dora", Role.INTAKE_CLERK, window=center.intake_window)
+    clerks = [center.dave, other_clerk]
+    errors = race(
+        lambda i: services.application_accept(application=draft, by=clerks[i], now=NOW), 2
+    )
+    only_transition_errors(errors, 1)
+    draft.refresh_from_db()
+    assert draft.receipt_number == "2026000001"
+    assert draft.reviews.count() == 2
+    assert Document.objects.filter(application=draft, kind="commitment").count() == 1
+    assert Application.history.filter(id=draft.pk, state="in_review").count() == 1
