@@ -72,9 +72,17 @@ def build(name: str, *, applications: int, open_reviews: int = 0, rebuild: bool 
         print(f"{name}: holds the data set asked for; migrating only", flush=True)
         env.use_database(name)
         from django.core.management import call_command
+        from django.db import DatabaseError, connection
 
-        call_command("migrate", verbosity=0)
-        return found
+        try:
+            call_command("migrate", verbosity=0)
+            return found
+        except DatabaseError as error:
+            # Migrations renamed or squashed since the data set was made (a merge renumbers
+            # them): the schema cannot be brought forward, so the data set is made again.
+            print(f"{name}: cannot migrate ({error}); generating it again", flush=True)
+            connection.close()
+            rebuild = True
     append = (
         found is not None
         and not rebuild

@@ -425,7 +425,18 @@ def _applicants(steps: Steps, count: int) -> None:
             place, trade = rng.choice(PLACES), rng.choice(TRADES)
             name = f"临安{place}{trade}有限公司（{n}）"
             applicants.append(
-                (pk, "enterprise", name, number, contact, mobile, f"c{n}@example.com", "", created)
+                (
+                    pk,
+                    "enterprise",
+                    name,
+                    number,
+                    contact,
+                    mobile,
+                    f"c{n}@example.com",
+                    "",
+                    created,
+                    settings.LANGUAGE_CODE,
+                )
             )
             year = 2020 + n % 6
             projects.append(
@@ -449,7 +460,9 @@ def _applicants(steps: Steps, count: int) -> None:
                     break
             number = first17 + id_check_char(first17)
             name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, 2))
-            applicants.append((pk, "person", name, number, name, mobile, "", "", created))
+            applicants.append(
+                (pk, "person", name, number, name, mobile, "", "", created, settings.LANGUAGE_CODE)
+            )
     t0 = time.perf_counter()
     copy_rows(
         "applications_applicant",
@@ -463,6 +476,7 @@ def _applicants(steps: Steps, count: int) -> None:
             "email",
             "address",
             "created_at",
+            "language",
         ],
         applicants,
     )
@@ -487,9 +501,10 @@ def _applicants(steps: Steps, count: int) -> None:
     steps.run(
         "applicants: history",
         f"""INSERT INTO applications_historicalapplicant (id, kind, name, id_number,
-               contact_name, mobile, email, address, created_at, history_date, history_type)
+               contact_name, mobile, email, address, created_at, language, history_date,
+               history_type)
             SELECT id, kind, name, id_number, contact_name, mobile, email, address, created_at,
-                   created_at, '+' FROM applications_applicant WHERE id > {base}""",
+                   language, created_at, '+' FROM applications_applicant WHERE id > {base}""",
     )
     steps.run(
         "projects: history",
@@ -957,9 +972,10 @@ def _documents(steps: Steps, cal: Calendar) -> None:
     steps.run(
         "notifications (SMS)",
         """
-        INSERT INTO applications_notification (event, channel, recipient, subject, text,
-            created_at, sent_at, application_id)
-        SELECT e.event, 'sms', p.mobile, '', e.text, e.at, e.at + interval '3 seconds', f.id
+        INSERT INTO applications_notification (event, key, channel, recipient, language,
+            subject, text, created_at, sent_at, attempts, last_error, application_id)
+        SELECT e.event, e.event, 'sms', p.mobile, p.language, '', e.text, e.at,
+               e.at + interval '3 seconds', 1, '', f.id
           FROM bench.final f
           JOIN applications_applicant p ON p.id = f.applicant_id
          CROSS JOIN LATERAL (VALUES
