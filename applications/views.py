@@ -60,7 +60,7 @@ def _clerk(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _act(request: HttpRequest, action: Callable[[], object], done: str) -> bool:
+def run_service(request: HttpRequest, action: Callable[[], object], done: str) -> bool:
     """Run a service; report its refusal as a message instead of an error page."""
     try:
         action()
@@ -235,7 +235,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 f.instance.pk: {k: f.cleaned_data[k] for k in ChecklistLineForm.Meta.fields}
                 for f in formset.forms
             }
-            if _act(
+            if run_service(
                 request,
                 lambda: services.checklist_update(
                     application=application, lines=changes, by=request.user, now=timezone.now()
@@ -285,7 +285,7 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     application = access.get_application(request.user, pk)
     now, user = timezone.now(), request.user
     if action == "accept":
-        _act(
+        run_service(
             request,
             lambda: services.application_accept(application=application, by=user, now=now),
             _("Accepted. Print the commitment slip for the applicant."),
@@ -293,7 +293,7 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     elif action == "notify":
         form = NoteForm(request.POST)
         note = form.cleaned_data["note"] if form.is_valid() else ""
-        _act(
+        run_service(
             request,
             lambda: services.application_notify_missing(
                 application=application, by=user, now=now, note=note
@@ -301,7 +301,7 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
             _("One-time notice issued. Print it for the applicant."),
         )
     elif action == "reopen":
-        _act(
+        run_service(
             request,
             lambda: services.application_reopen(application=application, by=user),
             _("The applicant is back: intake goes on."),
@@ -311,7 +311,7 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
         if not form.is_valid():
             messages.error(request, _("Give the reasons for not accepting."))
         else:
-            _act(
+            run_service(
                 request,
                 lambda: services.application_refuse(
                     application=application, by=user, now=now, reasons=form.cleaned_data["reasons"]
@@ -321,7 +321,7 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     elif action == "withdraw":
         form = NoteForm(request.POST)
         note = form.cleaned_data["note"] if form.is_valid() else ""
-        _act(
+        run_service(
             request,
             lambda: services.application_withdraw(
                 application=application, by=user, now=now, note=note
@@ -329,7 +329,7 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
             _("The application is withdrawn."),
         )
     elif action == "supplied":
-        _act(
+        run_service(
             request,
             lambda: services.material_supplied(
                 application=application,
@@ -340,7 +340,7 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
             _("The promised material is recorded as supplied."),
         )
     elif action == "deliver":
-        _act(
+        run_service(
             request,
             lambda: services.application_deliver(application=application, by=user, now=now),
             _("Results handed over: the application is closed."),
@@ -355,7 +355,7 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
 def review_receive(request: HttpRequest, pk: int) -> HttpResponse:
     _clerk(request)
     review = access.get_review(request.user, pk)
-    _act(
+    run_service(
         request,
         lambda: services.review_receive(review=review, by=request.user, now=timezone.now()),
         _("Receipt confirmed."),
@@ -374,7 +374,7 @@ def scan_upload(request: HttpRequest, pk: int) -> HttpResponse:
     application = access.get_application(request.user, pk)
     form = ScanForm(request.POST, request.FILES, application=application)
     if form.is_valid():
-        _act(
+        run_service(
             request,
             lambda: services.scan_add(
                 application=application,
@@ -561,7 +561,7 @@ def review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     review = access.get_review(request.user, pk)
     user, now = request.user, timezone.now()
     if action == "countersign":
-        _act(
+        run_service(
             request,
             lambda: services.review_countersign(review=review, by=user, now=now),
             _("Countersigned."),
@@ -570,7 +570,7 @@ def review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if user.window_id != review.window_id:
         raise PermissionDenied
     if action == "claim":
-        _act(
+        run_service(
             request,
             lambda: services.review_claim(review=review, by=user, now=now),
             _("The review is yours."),
@@ -579,7 +579,7 @@ def review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         form = StopForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            _act(
+            run_service(
                 request,
                 lambda: services.review_stop(
                     review=review,
@@ -594,7 +594,7 @@ def review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         else:
             messages.error(request, _("Say what is needed and why, for the written notice."))
     elif action == "resume":
-        _act(
+        run_service(
             request,
             lambda: services.review_resume(review=review, by=user, now=now),
             _("The clock runs again with the remaining days."),
@@ -603,7 +603,7 @@ def review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         form = ExtendForm(request.POST, signers=Staff.objects.filter(is_active=True))
         if form.is_valid():
             data = form.cleaned_data
-            _act(
+            run_service(
                 request,
                 lambda: services.review_extend(
                     review=review,
@@ -621,7 +621,7 @@ def review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         form = DecideForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            _act(
+            run_service(
                 request,
                 lambda: services.review_decide(
                     review=review,
@@ -635,7 +635,7 @@ def review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         else:
             messages.error(request, _("Choose grant or refuse."))
     elif action == "return":
-        _act(
+        run_service(
             request,
             lambda: services.review_return(review=review, by=user, now=now),
             _("Returned to the comprehensive window."),
@@ -702,7 +702,7 @@ def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = CloseFollowUpForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            if _act(
+            if run_service(
                 request,
                 lambda: ratings.followup_close(
                     followup=followup,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from applications import access
 from applications.documents import html_to_pdf, seal_uri
-from applications.services import TransitionError
+from applications.views import run_service
 from windows.models import Seal, Window
 from windows.workdays import WorkCalendar
 
@@ -32,16 +31,6 @@ REPLY_WORKING_DAYS = 2
 def _manager(request: HttpRequest) -> None:
     if not acts(request.user):
         raise PermissionDenied
-
-
-def _done(request: HttpRequest, action, done: str) -> bool:
-    try:
-        action()
-    except TransitionError as error:
-        messages.error(request, str(error))
-        return False
-    messages.success(request, done)
-    return True
 
 
 @login_required
@@ -63,7 +52,7 @@ def urge_new(request: HttpRequest, pk: int) -> HttpResponse:
                 reply_due=form.cleaned_data["reply_due"],
             )
 
-        if _done(request, issue, _("Urge notice issued.")):
+        if run_service(request, issue, _("Urge notice issued.")):
             return redirect("supervision:urge", result["urge"].pk)
     return render(request, "supervision/urge_form.html", {"review": review, "form": form})
 
@@ -100,7 +89,7 @@ def urge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not may_reply:
             raise PermissionDenied
-        if form.is_valid() and _done(
+        if form.is_valid() and run_service(
             request,
             lambda: actions.urge_reply(
                 urge=urge, by=request.user, now=timezone.now(), reply=form.cleaned_data["reply"]
@@ -152,7 +141,7 @@ def help_new(request: HttpRequest, pk: int) -> HttpResponse:
     if (
         request.method == "POST"
         and form.is_valid()
-        and _done(
+        and run_service(
             request,
             lambda: actions.help_note_add(
                 application=application,
@@ -182,7 +171,7 @@ def meeting_new(request: HttpRequest, pk: int) -> HttpResponse:
                 application=application, by=request.user, now=timezone.now(), **form.cleaned_data
             )
 
-        if _done(request, convene, _("Coordination meeting convened.")):
+        if run_service(request, convene, _("Coordination meeting convened.")):
             return redirect("supervision:meeting", result["meeting"].pk)
     return render(
         request, "supervision/meeting_form.html", {"application": application, "form": form}
@@ -210,7 +199,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied
         now = timezone.now()
         if minutes.is_bound and minutes.is_valid():
-            if _done(
+            if run_service(
                 request,
                 lambda: actions.meeting_record(
                     meeting=meeting, by=request.user, now=now, **minutes.cleaned_data
@@ -219,7 +208,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ):
                 return redirect("supervision:meeting", meeting.pk)
         elif follow_up.is_bound and follow_up.is_valid():
-            if _done(
+            if run_service(
                 request,
                 lambda: actions.follow_up_add(
                     meeting=meeting, by=request.user, now=now, **follow_up.cleaned_data
@@ -250,7 +239,7 @@ def follow_up_done(request: HttpRequest, pk: int, follow_up: int) -> HttpRespons
     item = get_object_or_404(meeting.follow_ups, pk=follow_up)
     if not (acts(request.user) or request.user.department_id == item.department_id):
         raise PermissionDenied
-    _done(
+    run_service(
         request,
         lambda: actions.follow_up_done(follow_up=item, by=request.user, now=timezone.now()),
         _("Follow-up marked done."),

@@ -9,7 +9,6 @@ import datetime as dt
 from functools import partial
 from typing import Any
 
-import weasyprint
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,8 +19,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from weasyprint.urls import URLFetcher
 
+from applications.documents import html_to_pdf
 from applications.models import ClockEvent, DepartmentReview
 from windows.models import Absence, Department, Post, Window
 from windows.workdays import WorkCalendar
@@ -403,10 +402,7 @@ def render_pdf(result: a.Assessment, *, printed_at: dt.datetime) -> bytes:
                 "tables": [("部门", result.departments), ("窗口", result.windows)],
             },
         )
-    fetcher = URLFetcher(allowed_protocols={"data"})
-    return weasyprint.HTML(
-        string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher
-    ).write_pdf()
+    return html_to_pdf(html)
 
 
 @login_required

@@ -9,7 +9,8 @@ WIDTH, HEIGHT, GAP = 600, 90, 2
 
 def daily_bars(rows: list[dict], key: str, calendar=None) -> dict:
     """One bar per day for `key` of `last_days` rows, scaled to the largest value."""
-    top = max((row[key] for row in rows), default=0) or 1
+    highest = max((row[key] for row in rows), default=0)
+    top = highest or 1  # the scale: an empty chart draws flat bars
     step = WIDTH / max(len(rows), 1)
     bars = []
     for i, row in enumerate(rows):
@@ -33,7 +34,7 @@ def daily_bars(rows: list[dict], key: str, calendar=None) -> dict:
     return {
         "bars": bars,
         "total": sum(row[key] for row in rows),
-        "top": top if top != 1 or any(row[key] for row in rows) else 0,
+        "top": highest,
         "width": WIDTH,
         "height": HEIGHT,
         "first": bars[0]["label"] if bars else "",

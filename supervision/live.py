@@ -22,8 +22,6 @@ from .sweep import RUNNING
 
 Review = DepartmentReview
 
-PERIODS = ("month", "quarter", "year")
-
 
 @dataclass(frozen=True)
 class Scope:

@@ -40,9 +40,10 @@ def _scope(request: HttpRequest, today: dt.date, **fixed) -> live.Scope:
     return live.Scope(department=department, window=window, since=since)
 
 
-def _live_context(request: HttpRequest, today: dt.date, scope: live.Scope) -> dict:
+def _live_context(
+    request: HttpRequest, today: dt.date, scope: live.Scope, calendar: WorkCalendar
+) -> dict:
     """The live part of a supervision page, for the page and for its refresh."""
-    calendar = WorkCalendar.load()
     day = _day(request, today)
     context = {
         "department": scope.department,
@@ -74,9 +75,10 @@ def _live_context(request: HttpRequest, today: dt.date, scope: live.Scope) -> di
     return context
 
 
-def _charts(today: dt.date, scope: live.Scope) -> list[tuple[str, dict, str]]:
+def _charts(
+    today: dt.date, scope: live.Scope, calendar: WorkCalendar
+) -> list[tuple[str, dict, str]]:
     rows = live.last_days(today, scope)
-    calendar = WorkCalendar.load()
     return [
         ("received", charts.daily_bars(rows, "received", calendar), _("Applications received")),
         ("decided", charts.daily_bars(rows, "decided", calendar), _("Reviews decided")),
@@ -114,7 +116,8 @@ def live_fragment(request: HttpRequest) -> HttpResponse:
     scope = _scope(request, today)
     if not _may_see(request.user, scope):
         raise PermissionDenied
-    return render(request, "supervision/_live.html", _live_context(request, today, scope))
+    context = _live_context(request, today, scope, WorkCalendar.load())
+    return render(request, "supervision/_live.html", context)
 
 
 @login_required
@@ -124,6 +127,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     _manager(request)
     today = timezone.localdate()
     scope = _scope(request, today)
+    calendar = WorkCalendar.load()  # once for the live part and the charts
     items = Item.objects.active().aggregate(
         approvals=Count("id", filter=Q(kind=Item.Kind.APPROVAL)),
         services=Count("id", filter=Q(kind=Item.Kind.SERVICE)),
@@ -167,21 +171,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "covered": covered,
             "today": today,
             "windows": Window.objects.filter(is_active=True, kind=Window.Kind.DEPARTMENT),
-            "chart_list": _charts(today, scope),
+            "chart_list": _charts(today, scope, calendar),
             "on_time": live.on_time_by_department(today),
             "open_urges": UrgeNotice.objects.filter(replied_at__isnull=True).count(),
             # Poor ratings waiting for the center's follow-up (applications.ratings).
             "followups": ratings.open_followups()[:20],
-            **_live_context(request, today, scope),
+            **_live_context(request, today, scope, calendar),
         },
     )
 
 
 def _unit_page(request: HttpRequest, today: dt.date, scope: live.Scope, title: str) -> dict:
+    calendar = WorkCalendar.load()  # once for the live part and the charts
     return {
         "today": today,
         "title": title,
-        "chart_list": _charts(today, scope),
+        "chart_list": _charts(today, scope, calendar),
         "urges": UrgeNotice.objects.filter(replied_at__isnull=True)
         .filter(
             **(
@@ -192,7 +197,7 @@ def _unit_page(request: HttpRequest, today: dt.date, scope: live.Scope, title: s
         )
         .select_related("review__item", "review__application__applicant", "window", "officer")
         .order_by("reply_due", "id")[:50],
-        **_live_context(request, today, scope),
+        **_live_context(request, today, scope, calendar),
     }
 
 
