@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -31,6 +32,7 @@ from django.db.models import F
 from django.template.loader import render_to_string, select_template
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
 
 from windows.models import Window
@@ -53,14 +55,19 @@ def applicant_event(
     *,
     review: DepartmentReview | None = None,
     clock_event: ClockEvent | None = None,
+    reviews: list[DepartmentReview] | None = None,
     at: dt.datetime | None = None,
 ) -> list[Notification]:
     """Write this event's messages to the applicant (once per event and channel) and queue
-    them for after the commit. Call inside the transaction of the change itself."""
+    them for after the commit. Call inside the transaction of the change itself, holding the
+    lock of what the event is about (the application or the review), so that the same event
+    is not written by two transactions at once.
+
+    `reviews`: for an acceptance, the reviews just created (else they are read again)."""
     key = event_key(event, review=review, clock_event=clock_event)
     applicant = application.applicant
     language = _language(applicant.language)
-    context = _context(application, event, review, clock_event)
+    context = _context(application, event, review, clock_event, reviews)
     with translation.override(language):
         sms = _render(language, event, "sms", context)
         subject = " ".join(_render(language, event, "subject", context).split())
@@ -68,25 +75,31 @@ def applicant_event(
     channels = [(Notification.Channel.SMS, applicant.mobile, "", sms)]
     if applicant.email:
         channels.append((Notification.Channel.EMAIL, applicant.email, subject, body))
-    rows = []
-    for channel, recipient, title, text in channels:
-        row, created = Notification.objects.get_or_create(
+    # One read of what this event already wrote, one INSERT for the rest.
+    written = {
+        row.channel: row
+        for row in Notification.objects.filter(application=application, key=key)
+    }
+    new = [
+        Notification(
             application=application,
+            event=event,
             key=key,
             channel=channel,
-            defaults={
-                "event": event,
-                "recipient": recipient,
-                "language": language,
-                "subject": title[:200],
-                "text": text,
-                "created_at": at or timezone.now(),
-            },
+            recipient=recipient,
+            language=language,
+            subject=title[:200],
+            text=text,
+            created_at=at or timezone.now(),
         )
-        if created:
-            transaction.on_commit(lambda pk=row.pk: _queue(pk))
-        rows.append(row)
-    return rows
+        for channel, recipient, title, text in channels
+        if channel not in written
+    ]
+    if new:
+        Notification.objects.bulk_create(new)
+        transaction.on_commit(partial(_queue_all, [row.pk for row in new]))
+    created = {row.channel: row for row in new}
+    return [written.get(channel) or created[channel] for channel, *_rest in channels]
 
 
 def event_key(
@@ -131,6 +144,7 @@ def _context(
     event: str,
     review: DepartmentReview | None,
     clock_event: ClockEvent | None,
+    reviews: list[DepartmentReview] | None = None,
 ) -> dict[str, Any]:
     context: dict[str, Any] = {
         "center": settings.CENTER_NAME,
@@ -142,12 +156,13 @@ def _context(
         "review": review,
         "clock_event": clock_event,
         "track_page": track_page(),
-        "intake_window": _intake_window(),
+        # Read only by the messages that name it (results ready), once.
+        "intake_window": SimpleLazyObject(_intake_window),
     }
     if event == Event.ACCEPTED:
-        context["reviews"] = application.reviews.select_related("item", "department").order_by(
-            "deadline", "id"
-        )
+        if reviews is None:
+            reviews = application.reviews.select_related("item", "department")
+        context["reviews"] = sorted(reviews, key=lambda r: (r.deadline, r.pk))
         context["code"] = application.access_code
     return context
 
@@ -237,6 +252,11 @@ def _queue(pk: int) -> None:
         deliver_notification.delay(pk)
     except Exception:  # the broker is down: the row stays pending for queue_pending
         log.exception("could not queue notification %s", pk)
+
+
+def _queue_all(pks: list[int]) -> None:
+    for pk in pks:
+        _queue(pk)
 
 
 def deliver(pk: int, *, now: dt.datetime | None = None) -> bool:

@@ -176,7 +176,12 @@ def checklist_update(
 
 
 def _lock_application(application: Application, *states: str) -> Application:
-    locked = Application.objects.select_for_update().get(pk=application.pk)
+    # The applicant and project come along (messages name them); only the application is locked.
+    locked = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("applicant", "project")
+        .get(pk=application.pk)
+    )
     if states and locked.state not in states:
         raise TransitionError(
             _("This application is now “%(state)s”; the page you acted on was out of date.")
@@ -322,7 +327,9 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
             number=f"{DOCUMENT_PREFIX[Document.Kind.COMMITMENT_SLIP]}〔{year}〕"
             f"{application.receipt_number[4:]}号",
         )
-        notifications.applicant_event(application, notifications.Event.ACCEPTED, at=now)
+        notifications.applicant_event(
+            application, notifications.Event.ACCEPTED, reviews=reviews, at=now
+        )
     return application
 
 
@@ -496,11 +503,20 @@ def scan_add(
 # --- department review --------------------------------------------------------------------
 
 
-def _lock_review(review: DepartmentReview, *states: str) -> DepartmentReview:
+def _lock_review(
+    review: DepartmentReview,
+    *states: str,
+    related: tuple[str, ...] = ("item", "window", "department"),
+) -> DepartmentReview:
+    # Only the review's row is locked (two officers acting on two reviews of the same item do not
+    # wait for each other); `related` is read along with it. Each table joined costs planning
+    # and building time, so a caller that needs none passes ().
     locked = (
-        DepartmentReview.objects.select_for_update()
-        .select_related("item", "window", "department")
+        DepartmentReview.objects.select_for_update(of=("self",))
+        .select_related(*related)
         .get(pk=review.pk)
+        if related
+        else DepartmentReview.objects.select_for_update(of=("self",)).get(pk=review.pk)
     )
     if states and locked.state not in states:
         raise TransitionError(
@@ -508,6 +524,11 @@ def _lock_review(review: DepartmentReview, *states: str) -> DepartmentReview:
             % {"state": locked.get_state_display()}
         )
     return locked
+
+
+def _application_of(review: DepartmentReview) -> Application:
+    """The review's application with the applicant and project that messages name."""
+    return Application.objects.select_related("applicant", "project").get(pk=review.application_id)
 
 
 def _recompute(review: DepartmentReview, today: dt.date) -> None:
@@ -603,7 +624,7 @@ def review_stop(
             text=reason,
         )
         notifications.applicant_event(
-            review.application,
+            _application_of(review),
             notifications.Event.SUPPLEMENTS
             if cause == ClockEvent.Cause.SUPPLEMENTS
             else notifications.Event.STOPPED,
@@ -689,7 +710,7 @@ def review_extend(
             text=reason,
         )
         notifications.applicant_event(
-            review.application,
+            _application_of(review),
             notifications.Event.EXTENDED,
             review=review,
             clock_event=event,
@@ -721,7 +742,7 @@ def review_decide(
                 )
                 % {"item": review.item.name}
             )
-        seal = Seal.objects.filter(window=review.window, is_active=True).first()
+        seal = Seal.objects.filter(window_id=review.window_id, is_active=True).first()
         if seal is None:
             raise TransitionError(_("The window has no approval seal in use."))
         year = timezone.localdate(now).year
@@ -775,7 +796,7 @@ def review_decide(
         )
         if review.state == DepartmentReview.State.DECIDED:  # else once countersigned
             notifications.applicant_event(
-                review.application, notifications.Event.DECIDED, review=review, at=now
+                _application_of(review), notifications.Event.DECIDED, review=review, at=now
             )
     return document
 
@@ -793,14 +814,14 @@ def review_countersign(*, review: DepartmentReview, by: Staff, now: dt.datetime)
         review.state = DepartmentReview.State.DECIDED
         _save(review, ["countersigned_by", "countersigned_at", "state"], by, at=now)
         notifications.applicant_event(
-            review.application, notifications.Event.DECIDED, review=review, at=now
+            _application_of(review), notifications.Event.DECIDED, review=review, at=now
         )
 
 
 def review_return(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> None:
     """The window closes its part; the document travels back to the comprehensive window."""
     with transaction.atomic():
-        review = _lock_review(review, DepartmentReview.State.DECIDED)
+        review = _lock_review(review, DepartmentReview.State.DECIDED, related=())
         review.state = DepartmentReview.State.RETURNED
         review.returned_at = now
         _save(review, ["state", "returned_at"], by, at=now)

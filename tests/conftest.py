@@ -89,6 +89,17 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture
+def assessment_weights(db):
+    """The weights row that migration supervision/0003 writes at install.
+
+    A transactional test (a browser test, a concurrency test) flushes every table when it ends, this
+    row with them; a test that needs the row asks for it here instead of relying on the order."""
+    from supervision.models import AssessmentWeights
+
+    return AssessmentWeights.objects.order_by("pk").first() or AssessmentWeights.objects.create()
+
+
+@pytest.fixture
 def calendar(db):
     seed_calendar([2025, 2026])
 

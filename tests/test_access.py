@@ -148,7 +148,7 @@ def private_media(settings, tmp_path):
 
 
 @pytest.fixture
-def samples(center, accepted, private_media) -> dict[str, object]:
+def samples(center, accepted, private_media, assessment_weights) -> dict[str, object]:
     """One object of every kind a URL can name, each reachable by the table's `sample` column."""
     seal = center.construction_window.seal
     seal.image.save("seal.png", ContentFile(PNG), save=True)

@@ -273,10 +273,12 @@ def test_stopped_time_is_cut_at_the_period_and_today(october):
     ) == (0, 4)
 
 
-def test_weights_set_in_the_admin_change_the_score(client, october, center, time_machine):
+def test_weights_set_in_the_admin_change_the_score(
+    client, october, center, time_machine, assessment_weights
+):
     time_machine.move_to(aware(2026, 11, 5), tick=False)
     client.force_login(center.admin)
-    weights = AssessmentWeights.objects.get()
+    weights = assessment_weights
     url = reverse("admin:supervision_assessmentweights_change", args=[weights.pk])
     form = {
         "on_time": 40,

@@ -45,6 +45,19 @@ def test_an_officer_without_authority_signs_nothing(center):
     assert authority.signing_basis(center.mallory, center.permit, at=NOON) is None
 
 
+def test_a_valid_basis_without_the_permission_signs_nothing(center):
+    # Withdrawn by hand (or not yet granted by the sync): the letter and posting alone are not
+    # enough, for the letter's holder and the deputy alike.
+    from guardian.shortcuts import remove_perm
+
+    authority.sync_signing_authority(at=NOON)
+    remove_perm("windows.sign_item", center.bob, center.permit)
+    remove_perm("windows.sign_item", center.carol, center.planning_item)
+    assert authority.signing_basis(center.bob, center.permit, at=NOON) is None
+    assert authority.signing_basis(center.carol, center.planning_item, at=NOON) is None
+    assert authority.signing_basis(center.bob, center.design_review, at=NOON) is not None
+
+
 def test_a_revoked_letter_signs_nothing_from_that_moment(center):
     authority.sync_signing_authority(at=NOON)
     authority.letter_revoke(letter=center.letter, by=center.admin, reason="窗口负责人调离", at=NOON)

@@ -144,3 +144,47 @@ def test_two_clerks_accepting_one_draft_at_once_number_it_once(center, draft):
     assert draft.reviews.count() == 2
     assert Document.objects.filter(application=draft, kind="commitment").count() == 1
     assert Application.history.filter(id=draft.pk, state="in_review").count() == 1
+
+
+def test_acting_on_one_review_does_not_wait_for_another_of_the_same_item(
+    center, permit, applicant, project
+):
+    # A review's lock reads its item, window and department along; it must not lock them, or every
+    # officer deciding on the same item (the same window, the same department) would wait in turn.
+    import threading
+
+    from django.db import transaction
+
+    other = services.application_create(
+        applicant=applicant, project=project, by=center.dave, now=NOW, items=[center.permit]
+    )
+    receive_all(other, center.dave)
+    services.application_accept(application=other, by=center.dave, now=NOW)
+    other_permit = other.reviews.get(item=center.permit)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_first() -> None:
+        try:
+            with transaction.atomic():
+                services._lock_review(permit)
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_first)
+    holder.start()
+    assert holding.wait(10)
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            services.review_decide(
+                review=other_permit, by=center.bob, now=NOW, outcome="granted", reasons=""
+            )
+            services.review_return(review=other_permit, by=center.bob, now=NOW)
+    finally:
+        release.set()
+        holder.join()
+    other_permit.refresh_from_db()
+    assert other_permit.state == "returned"

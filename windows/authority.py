@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.utils import timezone
 
 from .models import AuthorizationLetter, Item, ItemUserObjectPermission, Staff, StationedDeputy
@@ -133,20 +133,27 @@ def signing_basis(staff: Staff, item: Item, *, at: dt.datetime) -> SigningBasis 
     """The posting or letter under which `staff` may sign on `item` at `at`, or None.
 
     The posting comes first: a department's deputy signs for the department in their own right.
+    Each is read together with the object permission (a user permission: `sync_signing_authority`
+    grants it to the person, never to a group), in one query.
     """
-    if not staff.is_active or not staff.has_perm(SIGN_PERMISSION, item):
+    if not staff.is_active:
         return None
     on = timezone.localdate(at)
+    permitted = Exists(
+        ItemUserObjectPermission.objects.filter(
+            user_id=staff.pk, content_object_id=item.pk, permission__codename=SIGN_CODENAME
+        )
+    )
     posting = (
         StationedDeputy.objects.active(on)
-        .filter(staff=staff, department_id=item.department_id)
+        .filter(permitted, staff=staff, department_id=item.department_id)
         .first()
     )
     if posting is not None:
         return SigningBasis(staff=staff, item=item, posting=posting)
     letter = (
         AuthorizationLetter.objects.active(at)
-        .filter(window_head=staff, items=item)
+        .filter(permitted, window_head=staff, items=item)
         .order_by("-valid_from")
         .first()
     )

@@ -83,15 +83,30 @@ class WorkCalendar:
 
     @classmethod
     def load(cls) -> WorkCalendar:
-        """Read the calendar from the database: two queries, a few hundred rows at most."""
+        """Read the calendar from the database: one query, a few hundred rows at most (the
+        days, then the years the calendar holds, as rows with only a year)."""
+        from django.db.models import CharField, DateField, IntegerField, Value
+
         from .models import CalendarDay, CalendarYear
 
+        days = CalendarDay.objects.order_by().values_list(
+            "date", "kind", "name", Value(None, output_field=IntegerField())
+        )
+        years = CalendarYear.objects.order_by().values_list(
+            Value(None, output_field=DateField()),
+            Value("", output_field=CharField()),
+            Value("", output_field=CharField()),
+            "year",
+        )
         holidays: dict[dt.date, str] = {}
         workdays: dict[dt.date, str] = {}
-        for date, kind, name in CalendarDay.objects.values_list("date", "kind", "name"):
-            (holidays if kind == CalendarDay.Kind.HOLIDAY else workdays)[date] = name
-        years = frozenset(CalendarYear.objects.values_list("year", flat=True))
-        return cls(holidays, workdays, years)
+        known: set[int] = set()
+        for date, kind, name, year in days.union(years, all=True):
+            if year is not None:
+                known.add(year)
+            else:
+                (holidays if kind == CalendarDay.Kind.HOLIDAY else workdays)[date] = name
+        return cls(holidays, workdays, frozenset(known))
 
     def has_data(self, day: dt.date) -> bool:
         return day.year in self.known_years
