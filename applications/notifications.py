@@ -77,8 +77,7 @@ def applicant_event(
         channels.append((Notification.Channel.EMAIL, applicant.email, subject, body))
     # One read of what this event already wrote, one INSERT for the rest.
     written = {
-        row.channel: row
-        for row in Notification.objects.filter(application=application, key=key)
+        row.channel: row for row in Notification.objects.filter(application=application, key=key)
     }
     new = [
         Notification(
