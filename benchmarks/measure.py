@@ -169,8 +169,27 @@ def _bare_statements(*, incremental: bool) -> list[str]:
     ]
 
 
+# What any sweep that remembers where it stopped reads and writes besides its cards: the
+# working-day calendar (where the warning margin ends), its mark, locked so that two sweeps
+# do not run at once, and the mark moved on.
+BOOKKEEPING_BEFORE = (
+    "SELECT date, kind, name, NULL FROM windows_calendarday"
+    " UNION ALL SELECT NULL, NULL, NULL, year FROM windows_calendaryear",
+    "SELECT swept_at, day, until, margin FROM supervision_sweepmark FOR UPDATE",
+)
+BOOKKEEPING_AFTER = (
+    "UPDATE supervision_sweepmark SET swept_at = %(at)s, day = %(today)s, until = %(until)s",
+)
+
+
 def _bare(statements: list[str], params: dict) -> int:
-    return sum(sql(statement, params) for statement in statements)
+    """The statements, with the bookkeeping around them; returns the cards written."""
+    for statement in BOOKKEEPING_BEFORE:
+        sql(statement)
+    written = sum(sql(statement, params) for statement in statements)
+    for statement in BOOKKEEPING_AFTER:
+        sql(statement, params)
+    return written
 
 
 def _sweep_params(now: dt.datetime, mark) -> dict:

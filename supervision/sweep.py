@@ -1,5 +1,5 @@
 """The deadline sweep (DESIGN.md section 5): yellow and red cards for open reviews and
-applications, in four set-based statements.
+applications, in two set-based statements.
 
 - red: the deadline has passed (deadlines are at the close of their day, so a review due
   today is red from tomorrow); yellow: due within the warning margin of working days;
@@ -69,10 +69,10 @@ class SweepResult:
         )
 
 
-def _insert(sql: str, params: dict) -> list[int]:
+def _insert(sql: str, params: dict) -> list[tuple[int, str]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        return [(row[0], row[1]) for row in cursor.fetchall()]
 
 
 def _statements() -> tuple[str, str]:
@@ -83,11 +83,13 @@ def _statements() -> tuple[str, str]:
         ClockEvent._meta.db_table,
     )
     running = ", ".join(f"%(state{i})s" for i in range(len(RUNNING)))
-    # Each statement is the union of the rows whose deadline crossed a line since the last
-    # sweep and the rows whose clock changed since then (UNION ALL: a row found both ways is
-    # written once by ON CONFLICT DO NOTHING, without hashing every row to drop it first);
-    # the outer WHERE lets SQLite parse ON CONFLICT after a SELECT. Table names come from
-    # the models and every value goes as a parameter: nothing from a user.
+    level = "CASE WHEN due.deadline < %(today)s THEN %(red)s ELSE %(yellow)s END"
+    # One statement for the reviews and one for the applications, each writing both levels:
+    # the union of the rows whose deadline crossed the red line since the last sweep, those
+    # that crossed the yellow line, and the rows whose clock changed since then (UNION ALL: a
+    # row found twice is written once by ON CONFLICT DO NOTHING, without hashing every row to
+    # drop it first); the outer WHERE lets SQLite parse ON CONFLICT after a SELECT. Table names
+    # come from the models and every value goes as a parameter: nothing from a user.
     # The changed clocks are read first, by the ledger's index on `at`, and only then their
     # reviews and applications by primary key; the lines are checked after that (MATERIALIZED
     # keeps the planner to this order). Left to itself, PostgreSQL underestimates the running
@@ -99,18 +101,21 @@ def _statements() -> tuple[str, str]:
               FROM {event} e JOIN {review} r ON r.id = e.review_id
              WHERE e.at > %(since)s)
         INSERT INTO {card} (application_id, review_id, level, deadline, issued_at)
-        SELECT application_id, id, %(level)s, deadline, %(at)s FROM (
+        SELECT application_id, id, {level}, deadline, %(at)s FROM (
             SELECT r.application_id, r.id, r.deadline
               FROM {review} r
-             WHERE r.state IN ({running}) AND r.deadline BETWEEN %(low)s AND %(high)s
-               AND r.deadline >= %(crossed)s
+             WHERE r.state IN ({running}) AND r.deadline BETWEEN %(red_from)s AND %(yesterday)s
+            UNION ALL
+            SELECT r.application_id, r.id, r.deadline
+              FROM {review} r
+             WHERE r.state IN ({running}) AND r.deadline BETWEEN %(yellow_from)s AND %(until)s
             UNION ALL
             SELECT c.application_id, c.id, c.deadline
               FROM changed c
-             WHERE c.state IN ({running}) AND c.deadline BETWEEN %(low)s AND %(high)s
+             WHERE c.state IN ({running}) AND c.deadline <= %(until)s
         ) AS due WHERE 1 = 1
         ON CONFLICT DO NOTHING
-        RETURNING id"""  # noqa: S608
+        RETURNING id, level"""  # noqa: S608
     application_sql = f"""
         WITH changed AS MATERIALIZED (
             SELECT DISTINCT a.id, a.due_date, a.state
@@ -119,21 +124,29 @@ def _statements() -> tuple[str, str]:
               JOIN {application} a ON a.id = r.application_id
              WHERE e.at > %(since)s)
         INSERT INTO {card} (application_id, review_id, level, deadline, issued_at)
-        SELECT id, NULL, %(level)s, due_date, %(at)s FROM (
+        SELECT id, NULL, {level}, deadline, %(at)s FROM (
+            SELECT a.id, a.due_date AS deadline
+              FROM {application} a
+             WHERE a.state = %(in_review)s AND a.due_date BETWEEN %(red_from)s AND %(yesterday)s
+            UNION ALL
             SELECT a.id, a.due_date
               FROM {application} a
-             WHERE a.state = %(in_review)s AND a.due_date BETWEEN %(low)s AND %(high)s
-               AND a.due_date >= %(crossed)s
+             WHERE a.state = %(in_review)s AND a.due_date BETWEEN %(yellow_from)s AND %(until)s
             UNION ALL
             SELECT c.id, c.due_date
               FROM changed c
-             WHERE c.state = %(in_review)s AND c.due_date BETWEEN %(low)s AND %(high)s
+             WHERE c.state = %(in_review)s AND c.due_date <= %(until)s
         ) AS due
          WHERE NOT EXISTS (
             SELECT 1 FROM {review} s WHERE s.application_id = due.id AND s.state = %(stopped)s)
         ON CONFLICT DO NOTHING
-        RETURNING id"""  # noqa: S608
+        RETURNING id, level"""  # noqa: S608
     return review_sql, application_sql
+
+
+def _split(rows: list[tuple[int, str]]) -> tuple[list[int], list[int]]:
+    red = [pk for pk, level in rows if level == Card.Level.RED]
+    return red, [pk for pk, level in rows if level != Card.Level.RED]
 
 
 def sweep(*, now: dt.datetime, margin: int | None = None, full: bool = False) -> SweepResult:
@@ -149,42 +162,40 @@ def sweep(*, now: dt.datetime, margin: int | None = None, full: bool = False) ->
         mark = SweepMark.objects.select_for_update().first()
         full = full or mark is None or mark.swept_at > now or mark.margin != margin
         if full:
-            crossed_red = crossed_yellow = EVERYTHING
+            red_from = yellow_from = EVERYTHING
             since = now
         else:
-            crossed_red = mark.day
-            crossed_yellow = max(mark.until + dt.timedelta(days=1), today)
+            # Red: due before today, not before the last sweep's day (what was due before that
+            # was carded then). Yellow: due within the margin, beyond the last sweep's reach.
+            red_from = mark.day
+            yellow_from = mark.until + dt.timedelta(days=1)
             since = mark.swept_at - dt.timedelta(seconds=settings.SWEEP_LOOKBACK_SECONDS)
-        common = {
+        params = {
             "at": ops.adapt_datetimefield_value(now),
             "since": ops.adapt_datetimefield_value(since),
+            "today": date(today),
+            "red_from": date(red_from),
+            "yesterday": date(today - dt.timedelta(days=1)),
+            "yellow_from": date(max(yellow_from, today)),
+            "until": date(until),
+            "red": Card.Level.RED,
+            "yellow": Card.Level.YELLOW,
             "in_review": Application.State.IN_REVIEW,
             "stopped": DepartmentReview.State.SUSPENDED,
             **{f"state{i}": state for i, state in enumerate(RUNNING)},
         }
-        red = {
-            **common,
-            "level": Card.Level.RED,
-            "low": date(EVERYTHING),
-            "high": date(today - dt.timedelta(days=1)),
-            "crossed": date(crossed_red),
-        }
-        yellow = {
-            **common,
-            "level": Card.Level.YELLOW,
-            "low": date(today),
-            "high": date(until),
-            "crossed": date(crossed_yellow),
-        }
+        review_red, review_yellow = _split(_insert(review_sql, params))
+        application_red, application_yellow = _split(_insert(application_sql, params))
         result = SweepResult(
-            review_red=_insert(review_sql, red),
-            review_yellow=_insert(review_sql, yellow),
-            application_red=_insert(application_sql, red),
-            application_yellow=_insert(application_sql, yellow),
+            review_red=review_red,
+            review_yellow=review_yellow,
+            application_red=application_red,
+            application_yellow=application_yellow,
             full=full,
         )
-        SweepMark.objects.update_or_create(
-            pk=mark.pk if mark else None,
-            defaults={"swept_at": now, "day": today, "until": until, "margin": margin},
-        )
+        reached = {"swept_at": now, "day": today, "until": until, "margin": margin}
+        if mark is None:
+            SweepMark.objects.create(**reached)
+        else:
+            SweepMark.objects.filter(pk=mark.pk).update(**reached)
     return result

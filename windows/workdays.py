@@ -84,27 +84,26 @@ class WorkCalendar:
     @classmethod
     def load(cls) -> WorkCalendar:
         """Read the calendar from the database: one query, a few hundred rows at most (the
-        days, then the years the calendar holds, as rows with only a year)."""
-        from django.db.models import CharField, DateField, IntegerField, Value
+        days, then the years the calendar holds as rows with only a year). Every operation that
+        counts working days reads it, so it is written out rather than built by the ORM."""
+        from django.db import connection
 
         from .models import CalendarDay, CalendarYear
 
-        days = CalendarDay.objects.order_by().values_list(
-            "date", "kind", "name", Value(None, output_field=IntegerField())
-        )
-        years = CalendarYear.objects.order_by().values_list(
-            Value(None, output_field=DateField()),
-            Value("", output_field=CharField()),
-            Value("", output_field=CharField()),
-            "year",
-        )
         holidays: dict[dt.date, str] = {}
         workdays: dict[dt.date, str] = {}
         known: set[int] = set()
-        for date, kind, name, year in days.union(years, all=True):
-            if year is not None:
-                known.add(year)
-            else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT date, kind, name, NULL FROM {CalendarDay._meta.db_table}"  # noqa: S608
+                f" UNION ALL SELECT NULL, NULL, NULL, year FROM {CalendarYear._meta.db_table}"
+            )
+            for date, kind, name, year in cursor.fetchall():
+                if year is not None:
+                    known.add(year)
+                    continue
+                if isinstance(date, str):  # SQLite returns dates as text
+                    date = dt.date.fromisoformat(date)
                 (holidays if kind == CalendarDay.Kind.HOLIDAY else workdays)[date] = name
         return cls(holidays, workdays, frozenset(known))
 
