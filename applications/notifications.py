@@ -60,8 +60,7 @@ def applicant_event(
 ) -> list[Notification]:
     """Write this event's messages to the applicant (once per event and channel) and queue
     them for after the commit. Call inside the transaction of the change itself, holding the
-    lock of what the event is about (the application or the review), so that the same event
-    is not written by two transactions at once.
+    lock of what the event is about (the application or the review).
 
     `reviews`: for an acceptance, the reviews just created (else they are read again)."""
     key = event_key(event, review=review, clock_event=clock_event)
@@ -75,11 +74,7 @@ def applicant_event(
     channels = [(Notification.Channel.SMS, applicant.mobile, "", sms)]
     if applicant.email:
         channels.append((Notification.Channel.EMAIL, applicant.email, subject, body))
-    # One read of what this event already wrote, one INSERT for the rest.
-    written = {
-        row.channel: row for row in Notification.objects.filter(application=application, key=key)
-    }
-    new = [
+    rows = [
         Notification(
             application=application,
             event=event,
@@ -92,13 +87,18 @@ def applicant_event(
             created_at=at or timezone.now(),
         )
         for channel, recipient, title, text in channels
-        if channel not in written
     ]
-    if new:
-        Notification.objects.bulk_create(new)
-        transaction.on_commit(partial(_queue_all, [row.pk for row in new]))
-    created = {row.channel: row for row in new}
-    return [written.get(channel) or created[channel] for channel, *_rest in channels]
+    # One statement. A message this event already wrote stays as it was (the conflict leaves
+    # its text alone) and its id comes back like the others'; queuing it again sends nothing,
+    # since a delivery claims a row before sending it (`deliver`).
+    Notification.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["application", "key", "channel"],
+        update_fields=["key"],
+    )
+    transaction.on_commit(partial(_queue_all, [row.pk for row in rows]))
+    return rows
 
 
 def event_key(

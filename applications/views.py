@@ -467,14 +467,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         yellow=Count("id", filter=running & Q(deadline__gte=today, deadline__lte=soon)),
         stopped=Count("id", filter=~running),
     )
-    # The items (a few per window) come in a query of their own: joined, each row would
-    # bring its own copy, and the join would cost more to plan than the page to read.
-    paginator = Paginator(
-        open_reviews.select_related("application__applicant", "application__project", "officer")
-        .prefetch_related("item")
-        .order_by("deadline", "id"),
-        QUEUE_PAGE_SIZE,
-    )
+    paginator = Paginator(open_reviews.listed().order_by("deadline", "id"), QUEUE_PAGE_SIZE)
     paginator.count = counts["total"]  # counted above with the lights: no second COUNT
     page = paginator.get_page(request.GET.get("page"))
     reviews = list(page.object_list)

@@ -27,10 +27,13 @@ class SupervisionConfig(AppConfig):
     def seed_demo(self, *, today) -> list[str]:
         from .assessment_demo import seed_assessment_demo
         from .demo import seed_demo_supervision
+        from .live import forget_past_days
 
         # The assessment's past month first, so the cards of the past cover it too.
         assessment = seed_assessment_demo(today=today)
-        return assessment + seed_demo_supervision(today=today)
+        lines = assessment + seed_demo_supervision(today=today)
+        forget_past_days()  # the demo wrote past days: the dashboard reads them afresh
+        return lines
 
     # Hooks (approval_center/hooks.py): what supervision adds to the applications app's pages.
 

@@ -7,9 +7,14 @@ so the dashboard, a department's page and a window's page share one set of numbe
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -21,6 +26,7 @@ from .models import Card
 from .sweep import RUNNING
 
 Review = DepartmentReview
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,27 +62,41 @@ def _warning_reach(today: dt.date, calendar: WorkCalendar) -> dt.date:
 
 def figures(today: dt.date, calendar: WorkCalendar, scope: Scope = Scope()) -> dict:
     soon = _warning_reach(today, calendar)
-    month_start = _end_of(today.replace(day=1) - dt.timedelta(days=1))
-    # Two aggregates, each over the rows it counts and through their index: the open reviews
-    # (review_open_idx) and this month's decisions (review_decided_idx). One aggregate over
-    # all reviews read every review of every year.
+    # One aggregate over the open reviews, through their index (review_open_idx); one over
+    # today's decisions and one over the month's days before today (kept until the day ends,
+    # see "the last 30 days" below), through review_decided_idx. One aggregate over all
+    # reviews read every review of every year.
     counts = scope.reviews(Review.objects.filter(state__in=Review.OPEN_STATES)).aggregate(
         open=Count("id"),
         overdue=Count("id", filter=Q(state__in=RUNNING, deadline__lt=today)),
         due_soon=Count("id", filter=Q(state__in=RUNNING, deadline__gte=today, deadline__lte=soon)),
         stopped=Count("id", filter=Q(state=Review.State.SUSPENDED)),
     )
-    counts |= scope.reviews(Review.objects.filter(decided_at__gte=month_start)).aggregate(
-        finished_today=Count("id", filter=Q(decided_at__gte=_end_of(today - dt.timedelta(days=1)))),
-        finished_month=Count("id"),
-        on_time_month=Count("id", filter=Q(decided_at__date__lte=F("deadline"))),
+    midnight = _start_of(today)
+    month = _kept_or_computed(
+        "month", today, scope, lambda: _decided(scope, _start_of(today.replace(day=1)), midnight)
     )
+    now = _decided(scope, midnight, None)
+    counts["finished_today"] = now["finished"]
+    counts["finished_month"] = month["finished"] + now["finished"]
+    counts["on_time_month"] = month["on_time"] + now["on_time"]
     counts["on_time_rate"] = (
         round(100 * counts["on_time_month"] / counts["finished_month"])
         if counts["finished_month"]
         else None
     )
     return counts
+
+
+def _decided(scope: Scope, start: dt.datetime, end: dt.datetime | None) -> dict[str, int]:
+    """Reviews decided in [start, end), and how many of them by their deadline: one query."""
+    decided = Review.objects.filter(decided_at__gte=start)
+    if end is not None:
+        decided = decided.filter(decided_at__lt=end)
+    return scope.reviews(decided).aggregate(
+        finished=Count("id"),
+        on_time=Count("id", filter=Q(decided_at__date__lte=F("deadline"))),
+    )
 
 
 def _listed(reviews: QuerySet[Review], limit: int) -> QuerySet[Review]:
@@ -153,68 +173,152 @@ def scope_cards(cards: QuerySet[Card], scope: Scope) -> QuerySet[Card]:
     return cards
 
 
-def last_days(today: dt.date, scope: Scope = Scope(), *, days: int = 30) -> list[dict]:
-    """Received, decided and newly overdue per day over the last `days` days: three queries."""
-    first = today - dt.timedelta(days=days - 1)
-    start = timezone.make_aware(dt.datetime.combine(first, dt.time()))
-    received = Application.objects.filter(accepted_at__gte=start)
+# --- the last 30 days ---------------------------------------------------------------------------
+#
+# What happened on a past day does not change: an application is accepted, a review decided, a
+# card issued at the moment it happens, never earlier. The figures of the days before today are
+# kept in the cache until the day ends (the key names the day, so the next day reads afresh);
+# today's are read at every load, through the indexes on those moments. A load of the dashboard
+# reads a day of rows, not a month. Whatever writes past days (the demo's seeding) clears them.
+
+PAST_DAYS_SECONDS = 26 * 3600
+PAST_DAYS_KEY = "supervision:past-days"
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
+def _kept(name: str, today: dt.date, scope: Scope, compute: Callable[[], Any]) -> Any:
+    """`compute()` for the days before `today`, from the cache when it holds it."""
+    key = ":".join(
+        [
+            PAST_DAYS_KEY,
+            str(cache.get_or_set(f"{PAST_DAYS_KEY}:generation", _generation, timeout=None)),
+            name,
+            today.isoformat(),
+            str(getattr(scope.department, "pk", "")),
+            str(getattr(scope.window, "pk", "")),
+            scope.since.isoformat() if scope.since else "",
+        ]
+    )
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, PAST_DAYS_SECONDS)
+    return value
+
+
+def _generation() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def forget_past_days() -> None:
+    """Drop the kept figures of past days: call after writing history (seeding a demo). A new
+    generation names new keys; the old entries expire by themselves. (A generation the cache
+    evicted is replaced the same way, never reused.)"""
+    cache.set(f"{PAST_DAYS_KEY}:generation", _generation(), timeout=None)
+
+
+def _kept_or_computed(name: str, today: dt.date, scope: Scope, compute: Callable[[], Any]) -> Any:
+    try:
+        return _kept(name, today, scope, compute)
+    except Exception:  # a cache that does not answer must not take the page down
+        log.warning("the cache is not answering; past days computed afresh", exc_info=True)
+        return compute()
+
+
+def _per_day(
+    start: dt.datetime, end: dt.datetime | None, scope: Scope
+) -> dict[str, dict[dt.date, int]]:
+    """Received, decided and newly overdue per day in [start, end): three queries."""
+
+    def within(queryset, field: str):
+        queryset = queryset.filter(**{f"{field}__gte": start})
+        return queryset.filter(**{f"{field}__lt": end}) if end is not None else queryset
+
+    def by_day(queryset, field: str) -> dict[dt.date, int]:
+        return dict(
+            within(queryset, field)
+            .annotate(day=TruncDate(field))
+            .values("day")
+            .annotate(n=Count("id"))
+            .values_list("day", "n")
+        )
+
+    received = Application.objects.all()
     if scope.department is not None or scope.window is not None:
         received = received.filter(
             Exists(scope.reviews(Review.objects.filter(application=OuterRef("pk"))))
         )
-    received = dict(
-        received.annotate(day=TruncDate("accepted_at"))
-        .values("day")
-        .annotate(n=Count("id"))
-        .values_list("day", "n")
+    return {
+        "received": by_day(received, "accepted_at"),
+        "decided": by_day(scope.reviews(Review.objects.all()), "decided_at"),
+        "overdue": by_day(
+            scope_cards(Card.objects.filter(level=Card.Level.RED, review__isnull=False), scope),
+            "issued_at",
+        ),
+    }
+
+
+def last_days(today: dt.date, scope: Scope = Scope(), *, days: int = 30) -> list[dict]:
+    """Received, decided and newly overdue per day over the last `days` days, today included:
+    three queries over today, and three over the days before when the cache does not hold them."""
+    first = today - dt.timedelta(days=days - 1)
+    midnight = _start_of(today)
+    past = _kept_or_computed(
+        f"per-day-{days}", today, scope, lambda: _per_day(_start_of(first), midnight, scope)
     )
-    decided = dict(
-        scope.reviews(Review.objects.filter(decided_at__gte=start))
-        .annotate(day=TruncDate("decided_at"))
-        .values("day")
-        .annotate(n=Count("id"))
-        .values_list("day", "n")
-    )
-    overdue = dict(
-        scope_cards(Card.objects.filter(level=Card.Level.RED, review__isnull=False), scope)
-        .filter(issued_at__gte=start)
-        .annotate(day=TruncDate("issued_at"))
-        .values("day")
-        .annotate(n=Count("id"))
-        .values_list("day", "n")
-    )
+    now = _per_day(midnight, None, scope)
     return [
         {
-            "day": day,
-            "received": received.get(day, 0),
-            "decided": decided.get(day, 0),
-            "overdue": overdue.get(day, 0),
+            key: past[key].get(day, 0) + now[key].get(day, 0)
+            for key in ("received", "decided", "overdue")
         }
+        | {"day": day}
         for day in (first + dt.timedelta(days=i) for i in range(days))
     ]
 
 
-def on_time_by_department(today: dt.date, *, days: int = 30) -> list[dict]:
-    """Share of reviews decided on time over the last `days` days, per department: one query."""
-    start = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=days - 1), dt.time()))
+def _on_time(start: dt.datetime, end: dt.datetime | None) -> dict[str, dict]:
+    """Decided and decided on time per department in [start, end): one query."""
+    decided = Review.objects.filter(decided_at__gte=start)
+    if end is not None:
+        decided = decided.filter(decided_at__lt=end)
     rows = (
-        Review.objects.filter(decided_at__gte=start)
-        .values("department__code", "department__short_name")
+        decided.values("department__code", "department__short_name", "department__sort_order")
         .annotate(
             decided=Count("id"),
             on_time=Count("id", filter=Q(decided_at__date__lte=F("deadline"))),
         )
-        .order_by("department__sort_order", "department__code")
+        .order_by()
     )
-    rates = [
-        {
+    return {
+        row["department__code"]: {
             "code": row["department__code"],
             "name": row["department__short_name"],
+            "order": (row["department__sort_order"], row["department__code"]),
             "decided": row["decided"],
             "on_time": row["on_time"],
-            "rate": round(100 * row["on_time"] / row["decided"]),
         }
         for row in rows
-    ]
+    }
+
+
+def on_time_by_department(today: dt.date, *, days: int = 30) -> list[dict]:
+    """Share of reviews decided on time over the last `days` days, per department, worst first:
+    one query over today, and one over the days before when the cache does not hold them."""
+    midnight = _start_of(today)
+    first = _start_of(today - dt.timedelta(days=days - 1))
+    past = _kept_or_computed(f"on-time-{days}", today, Scope(), lambda: _on_time(first, midnight))
+    rates = {code: dict(row) for code, row in past.items()}
+    for code, row in _on_time(midnight, None).items():
+        if code in rates:
+            rates[code]["decided"] += row["decided"]
+            rates[code]["on_time"] += row["on_time"]
+        else:
+            rates[code] = dict(row)
+    for row in rates.values():
+        row["rate"] = round(100 * row["on_time"] / row["decided"])
     # Worst first: the departments a manager should look at lead the list.
-    return sorted(rates, key=lambda d: (d["rate"], -d["decided"]))
+    return sorted(rates.values(), key=lambda d: (d["rate"], -d["decided"], d["order"]))

@@ -1,24 +1,12 @@
 """What the tests of the applicant's side share: an application taken to delivery through the
-services, and a cache of its own per test (with Redis the rate-limit counts would otherwise
-carry over from one test to the next)."""
+services. (Each test's cache of its own is in conftest.py.)"""
 
 from __future__ import annotations
-
-import uuid
-
-import pytest
 
 from applications import services
 from applications.models import Application
 
 from .conftest import NOW
-
-
-@pytest.fixture(autouse=True)
-def own_cache(settings):
-    caches = {alias: dict(config) for alias, config in settings.CACHES.items()}
-    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
-    settings.CACHES = caches  # the setting_changed signal resets the cache connections
 
 
 def decide_all(application: Application, center, now=NOW) -> None:

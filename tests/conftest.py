@@ -83,6 +83,18 @@ def eager_celery():
 
 
 @pytest.fixture(autouse=True)
+def own_cache(settings):
+    # Each test has a cache of its own (a key prefix of its own): on the PostgreSQL pass the cache
+    # is the shared Redis, and what one test kept (a rate limit, the dashboard's past days) must
+    # not be read by the next.
+    import uuid
+
+    caches = {alias: dict(config) for alias, config in settings.CACHES.items()}
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = caches  # the setting_changed signal resets the cache connections
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     # Real hashing takes a third of a second per user; the tests create hundreds.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

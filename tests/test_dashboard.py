@@ -261,3 +261,63 @@ def test_query_count_is_the_same_with_ten_and_a_thousand_reviews(
     with CaptureQueriesContext(connection) as replay_more:
         client.get(url, {"day": "2026-10-19"})
     assert len(replay.captured_queries) == len(replay_more.captured_queries)
+
+
+def test_past_days_are_read_once_a_day_and_today_at_every_load(
+    client, center, accepted, time_machine
+):
+    from applications.models import DepartmentReview
+    from supervision.live import forget_past_days
+
+    permit = accepted.reviews.get(item=center.permit)
+    planning = accepted.reviews.get(item=center.planning_item)
+    services.review_decide(
+        review=planning, by=center.carol, now=aware(2026, 10, 15, 10), outcome="granted", reasons=""
+    )
+    time_machine.move_to(aware(2026, 10, 20, 9), tick=False)
+    client.force_login(center.erin)
+    url = reverse("supervision:dashboard")
+
+    def decided() -> tuple[int, dict]:
+        response = client.get(url)
+        charts = {key: chart for key, chart, _label in response.context["chart_list"]}
+        rates = {d["code"]: (d["decided"], d["rate"]) for d in response.context["on_time"]}
+        return charts["decided"]["total"], rates
+
+    assert decided() == (1, {"fgj": (1, 100)})
+    # Today's decisions count at once.
+    services.review_decide(
+        review=permit, by=center.bob, now=aware(2026, 10, 20, 10), outcome="granted", reasons=""
+    )
+    assert decided() == (2, {"fgj": (1, 100), "jsj": (1, 0)})
+    # A past day changed behind the application's back (nothing the application does) is kept
+    # as it was read until the day ends, or until whoever wrote it says so.
+    DepartmentReview.objects.filter(pk=planning.pk).update(decided_at=aware(2026, 10, 16))
+    DepartmentReview.objects.filter(pk=permit.pk).update(decided_at=aware(2026, 10, 19))
+    assert decided() == (1, {"fgj": (1, 100)})  # the permit left today; 19 October is kept
+    forget_past_days()
+    assert decided() == (2, {"fgj": (1, 100), "jsj": (1, 0)})
+    # The next day reads the days before it afresh.
+    DepartmentReview.objects.filter(pk=planning.pk).update(decided_at=None)
+    time_machine.move_to(aware(2026, 10, 21, 9), tick=False)
+    client.force_login(center.erin)  # the idle session ended overnight
+    assert decided() == (1, {"jsj": (1, 0)})
+
+
+def test_the_dashboard_answers_when_the_cache_does_not(client, center, accepted, time_machine):
+    from unittest import mock
+
+    from supervision import live
+
+    planning = accepted.reviews.get(item=center.planning_item)
+    services.review_decide(
+        review=planning, by=center.carol, now=aware(2026, 10, 15, 10), outcome="granted", reasons=""
+    )
+    time_machine.move_to(aware(2026, 10, 20, 9), tick=False)
+    client.force_login(center.erin)
+    with mock.patch.object(live.cache, "get_or_set", side_effect=ConnectionError("cache down")):
+        response = client.get(reverse("supervision:dashboard"))
+    assert response.status_code == 200
+    charts = {key: chart for key, chart, _label in response.context["chart_list"]}
+    assert charts["decided"]["total"] == 1
+    assert [d["code"] for d in response.context["on_time"]] == ["fgj"]

@@ -13,7 +13,7 @@ from applications import notifications, services
 from applications.models import Notification
 from applications.tasks import deliver_notification, queue_pending_notifications
 
-from .applicant_helpers import own_cache, take_to_delivery  # noqa: F401
+from .applicant_helpers import take_to_delivery
 from .conftest import NOW, aware, receive_all
 
 SENT: list = []

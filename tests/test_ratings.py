@@ -13,7 +13,7 @@ from django.utils import translation
 from applications import ratings, services
 from applications.models import FollowUp, Rating
 
-from .applicant_helpers import own_cache, take_to_delivery  # noqa: F401
+from .applicant_helpers import take_to_delivery
 from .conftest import NOW, aware
 
 TRACK = reverse("applications:track")

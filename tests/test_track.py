@@ -16,7 +16,6 @@ from django.urls import reverse
 from applications import documents, public_views, services, track
 from applications.models import Applicant, Application, ApplicationMaterial, Document
 
-from .applicant_helpers import own_cache  # noqa: F401  (autouse: a cache of its own)
 from .conftest import NOW, aware, receive_all
 
 TRACK = reverse("applications:track")

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from applications import documents
 from applications.models import Document, FollowUp
 
-from ..applicant_helpers import own_cache, take_to_delivery  # noqa: F401
+from ..applicant_helpers import take_to_delivery
 from ..conftest import PASSWORD
 from .conftest import SCREENSHOTS
 
