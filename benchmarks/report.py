@@ -276,7 +276,7 @@ def render() -> str:
                 [
                     "load average (1 min) at start and end",
                     f"{run.get('load_start', [0])[0]:.1f} and {run.get('load_end', [0])[0]:.1f}"
-                    " (other engineers' test suites share the 2 cores: figures are noisy)",
+                    " (above 1, something else shared the 2 cores: figures are noisier)",
                 ],
             ],
         ),
@@ -294,7 +294,9 @@ def render() -> str:
             "## Deadline sweep",
             "",
             "At the full data set: the sweep (`supervision.sweep.sweep`) beside the plain SQL "
-            "the same work needs on the same data, each in a transaction rolled back. *Nothing "
+            "the same work needs on the same data (the cards' statements, and the bookkeeping "
+            "any sweep that remembers where it stopped needs: the calendar read, its mark read "
+            "under a lock and written), each in a transaction rolled back. *Nothing "
             "to write*: five minutes after the last sweep. *Crossing the line*: the deadlines "
             "of 10,000 reviews are set to today (running reviews due beyond the warning reach "
             "first, then recently finished ones set running again) and the sweep runs at 00:05 "
