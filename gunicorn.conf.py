@@ -1,6 +1,7 @@
 """gunicorn's settings; it reads ./gunicorn.conf.py by itself. Sizes come from the environment
 (README: "Configuration"); logs are JSON lines like the application's when LOG_FORMAT is json."""
 
+import gc
 import os
 
 bind = os.getenv("GUNICORN_BIND", "0.0.0.0:8000")
@@ -16,6 +17,16 @@ max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+
+def post_worker_init(worker) -> None:
+    """What the worker loaded at start (Django, the application, WeasyPrint) lives as long as
+    the worker: move it out of the garbage collector's way, so that a full collection in the
+    middle of a request (a slip's PDF, the dashboard) does not walk it all again. It took the
+    slowest slips from about 290 ms to about 230 ms (docs/performance.md)."""
+    gc.collect()
+    gc.freeze()
+
 
 _production = os.getenv("APP_ENV", "development") == "production"
 if os.getenv("LOG_FORMAT", "json" if _production else "plain") == "json":

@@ -460,8 +460,10 @@ class DepartmentReview(models.Model):
             models.Index(fields=["window", "state", "deadline"], name="review_queue_idx"),
             # The deadline sweep (supervision/sweep.py) reads only reviews whose clock runs,
             # by deadline: a partial index keeps finished and stopped reviews out of its way.
+            # With the id, the late and due-soon lists (deadline, then id) read their first
+            # page straight off it, however many reviews share a deadline.
             models.Index(
-                fields=["deadline"],
+                fields=["deadline", "id"],
                 name="review_running_deadline_idx",
                 condition=Q(state__in=["queued", "in_progress", "countersign"]),
             ),

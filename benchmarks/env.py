@@ -9,6 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = os.environ.get("BENCH_DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432")
 RESULTS = ROOT / "var" / "bench"
+# The cache (and broker) as production has them: Redis. Empty: the database cache of development.
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
 def database_url(name: str) -> str:
@@ -17,11 +19,13 @@ def database_url(name: str) -> str:
 
 def server_environment(name: str) -> dict[str, str]:
     """The environment a process serving or measuring database `name` runs with: DEBUG off
-    (as in production: no query log, no debug templates), everything else as configured."""
+    (as in production: no query log, no debug templates), Redis for the cache, everything else
+    as configured."""
     env = dict(os.environ)
     env.update(
         {
             "DATABASE_URL": database_url(name),
+            "REDIS_URL": REDIS,
             "DJANGO_SETTINGS_MODULE": "approval_center.settings",
             "DEBUG": "false",
             "LOG_LEVEL": "WARNING",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import math
 import statistics
@@ -367,15 +368,28 @@ def _timeline_application():
         return Application.objects.get(pk=cursor.fetchone()[0])
 
 
-def page(client, url: str, runs: int, *, name: str, target: float | None) -> dict:
+def page(
+    client,
+    url: str,
+    runs: int,
+    *,
+    name: str,
+    target: float | None,
+    setup: Callable[[], object] | None = None,
+) -> dict:
+    """Time a page; its queries are those of a request like the timed ones (after `setup`,
+    the session and caches warm from the request before)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    client.get(url)
+    if setup is not None:
+        setup()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     queries = len(captured)  # now: the next request empties the log it reads from
     assert response.status_code == 200, (url, response.status_code)
-    samples, _ = repeat(lambda _: client.get(url), runs=runs)
+    samples, _ = repeat(lambda _: client.get(url), runs=runs, setup=setup)
     return figure(
         name, samples, target=target, queries=queries, bytes=len(response.content), url=url
     )
@@ -385,6 +399,7 @@ def measure_pages(runs: int) -> list[dict]:
     from django.test import Client
 
     from applications.models import DepartmentReview
+    from supervision.live import forget_past_days
     from windows.roles import Role
 
     window = _busiest_window()
@@ -397,6 +412,14 @@ def measure_pages(runs: int) -> list[dict]:
     open_here = DepartmentReview.objects.open().for_window(window).count()
     rows = [
         page(managers, "/supervision/", runs, name="supervision dashboard", target=150),
+        page(
+            managers,
+            "/supervision/?first",
+            runs,
+            name="  its first load of the day (the past 30 days read, then kept)",
+            target=None,
+            setup=forget_past_days,
+        ),
         page(
             managers, "/supervision/live/", runs, name="dashboard refresh (live part)", target=None
         ),
@@ -634,7 +657,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     env.use_database(args.db)
+    # As gunicorn's workers do once loaded (gunicorn.conf.py, post_worker_init).
+    import approval_center.urls  # noqa: F401
+
     from . import build, generate
+
+    gc.collect()
+    gc.freeze()
 
     result = {
         "db": args.db,

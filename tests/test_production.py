@@ -132,3 +132,17 @@ def test_every_variable_is_documented_in_the_readme():
 def test_every_example_variable_reaches_the_containers(name):
     compose = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
     assert "${" + name + ":" in compose
+
+
+def test_a_gunicorn_worker_freezes_what_it_loaded():
+    import gc
+    import runpy
+
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        config["post_worker_init"](worker=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
