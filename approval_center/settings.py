@@ -262,6 +262,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "windows.tasks.sync_signing_authority",
         "schedule": crontab(hour=0, minute=5),
     },
+    # Expired sessions (the status page starts one per lookup) out of the sessions table.
+    "clear-expired-sessions": {
+        "task": "operations.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # Who tells applicants (SMS and e-mail): a class with send(notification). The default sends

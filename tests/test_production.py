@@ -146,3 +146,32 @@ def test_a_gunicorn_worker_freezes_what_it_loaded():
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_beat_clears_expired_sessions_nightly(db, settings, time_machine):
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+
+    from operations.tasks import clear_expired_sessions
+
+    entry = settings.CELERY_BEAT_SCHEDULE["clear-expired-sessions"]
+    assert entry["task"] == "operations.tasks.clear_expired_sessions"
+    time_machine.move_to("2026-11-26 10:00:00+08:00", tick=False)
+    old, current = SessionStore(), SessionStore()
+    old.set_expiry(60)
+    old["lookup"] = "2026000001"
+    old.save()
+    time_machine.move_to("2026-11-26 10:30:00+08:00", tick=False)
+    current["lookup"] = "2026000002"
+    current.save()
+    time_machine.move_to("2026-11-27 03:30:00+08:00", tick=False)
+    clear_expired_sessions.delay()
+    # The first expired at 10:01; the second lasts SESSION_COOKIE_AGE (the idle limit).
+    assert not Session.objects.filter(session_key=old.session_key).exists()
+    assert not Session.objects.filter(session_key=current.session_key).exists()
+    time_machine.move_to("2026-11-27 09:00:00+08:00", tick=False)
+    fresh = SessionStore()
+    fresh["lookup"] = "2026000003"
+    fresh.save()
+    clear_expired_sessions.delay()
+    assert Session.objects.filter(session_key=fresh.session_key).exists()
