@@ -9,8 +9,8 @@
 2. the pages at the small data set (their query counts beside the full one's), then every
    measurement at the full data set (benchmarks/measure.py);
 3. the load test against gunicorn on the full data set (benchmarks/load.py);
-4. with `--open-reviews N`, open reviews are added to the full data set until N are open and
-   the sweep is measured again (the next run rebuilds the full data set without them);
+4. with `--open-reviews N`, a copy of the full data set (`<db>_sweep`, copied by PostgreSQL in
+   seconds) gets open reviews added until N are open, and the sweep is measured there;
 5. the report (benchmarks/report.py).
 
 Each step runs in a process of its own, pointed at its database by DATABASE_URL.
@@ -91,9 +91,14 @@ def main(argv: list[str] | None = None) -> None:
             str(results / "load.json"),
         )
     if args.open_reviews:
+        # A copy of the full data set with the open reviews added: the full one stays as it
+        # is, so the next run measures it at once.
+        sweep_db = f"{args.db}_sweep"
         step(
             "benchmarks.build",
             "--db",
+            sweep_db,
+            "--copy-of",
             args.db,
             "--applications",
             str(args.applications),
@@ -103,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
         step(
             "benchmarks.measure",
             "--db",
-            args.db,
+            sweep_db,
             "--sections",
             "sweep",
             *runs,

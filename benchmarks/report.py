@@ -125,6 +125,8 @@ def census_table(results: dict[str, dict]) -> str:
             text += f" + {added:.0f} s for the open reviews"
         if spec.get("demo_seconds"):
             text += f" (demo center {spec['demo_seconds']:.0f} s before)"
+        if spec.get("copied_seconds"):
+            text += f"; this copy of the full set made in {spec['copied_seconds']:.0f} s"
         built.append(text)
     rows.append(["generated in", *built])
     return table(["", *names], rows)
