@@ -511,13 +511,10 @@ def _lock_review(
     # Only the review's row is locked (two officers acting on two reviews of the same item do not
     # wait for each other); `related` is read along with it. Each table joined costs planning
     # and building time, so a caller that needs none passes ().
-    locked = (
-        DepartmentReview.objects.select_for_update(of=("self",))
-        .select_related(*related)
-        .get(pk=review.pk)
-        if related
-        else DepartmentReview.objects.select_for_update(of=("self",)).get(pk=review.pk)
-    )
+    reviews = DepartmentReview.objects.select_for_update(of=("self",))
+    if related:  # select_related() without names would follow every foreign key
+        reviews = reviews.select_related(*related)
+    locked = reviews.get(pk=review.pk)
     if states and locked.state not in states:
         raise TransitionError(
             _("This review is now “%(state)s”; the page you acted on was out of date.")
