@@ -73,7 +73,7 @@ def figures(today: dt.date, calendar: WorkCalendar, scope: Scope = Scope()) -> d
         stopped=Count("id", filter=Q(state=Review.State.SUSPENDED)),
     )
     midnight = _start_of(today)
-    month = _kept_or_computed(
+    month = _kept(
         "month", today, scope, lambda: _decided(scope, _start_of(today.replace(day=1)), midnight)
     )
     now = _decided(scope, midnight, None)
@@ -90,10 +90,7 @@ def figures(today: dt.date, calendar: WorkCalendar, scope: Scope = Scope()) -> d
 
 def _decided(scope: Scope, start: dt.datetime, end: dt.datetime | None) -> dict[str, int]:
     """Reviews decided in [start, end), and how many of them by their deadline: one query."""
-    decided = Review.objects.filter(decided_at__gte=start)
-    if end is not None:
-        decided = decided.filter(decided_at__lt=end)
-    return scope.reviews(decided).aggregate(
+    return scope.reviews(_within(Review.objects.all(), "decided_at", start, end)).aggregate(
         finished=Count("id"),
         on_time=Count("id", filter=Q(decided_at__date__lte=F("deadline"))),
     )
@@ -128,8 +125,18 @@ def due_soon(
     )
 
 
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
 def _end_of(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+    return _start_of(day + dt.timedelta(days=1))
+
+
+def _within(queryset: QuerySet, field: str, start: dt.datetime, end: dt.datetime | None):
+    """The rows whose `field` falls in [start, end); no end: up to now."""
+    queryset = queryset.filter(**{f"{field}__gte": start})
+    return queryset.filter(**{f"{field}__lt": end}) if end is not None else queryset
 
 
 def standing_cards(day: dt.date, scope: Scope = Scope(), *, limit: int = 200) -> QuerySet[Card]:
@@ -185,27 +192,32 @@ PAST_DAYS_SECONDS = 26 * 3600
 PAST_DAYS_KEY = "supervision:past-days"
 
 
-def _start_of(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
-
-
 def _kept(name: str, today: dt.date, scope: Scope, compute: Callable[[], Any]) -> Any:
-    """`compute()` for the days before `today`, from the cache when it holds it."""
-    key = ":".join(
-        [
-            PAST_DAYS_KEY,
-            str(cache.get_or_set(f"{PAST_DAYS_KEY}:generation", _generation, timeout=None)),
-            name,
-            today.isoformat(),
-            str(getattr(scope.department, "pk", "")),
-            str(getattr(scope.window, "pk", "")),
-            scope.since.isoformat() if scope.since else "",
-        ]
-    )
-    value = cache.get(key)
+    """`compute()` for the days before `today`, from the cache when it holds it. A cache that
+    does not answer must not take the page down: the figures are then computed afresh."""
+    try:
+        generation = cache.get_or_set(f"{PAST_DAYS_KEY}:generation", _generation, timeout=None)
+        key = ":".join(
+            [
+                PAST_DAYS_KEY,
+                str(generation),
+                name,
+                today.isoformat(),
+                str(getattr(scope.department, "pk", "")),
+                str(getattr(scope.window, "pk", "")),
+                scope.since.isoformat() if scope.since else "",
+            ]
+        )
+        value = cache.get(key)
+    except Exception:
+        log.warning("the cache is not answering; past days computed afresh", exc_info=True)
+        return compute()
     if value is None:
         value = compute()
-        cache.set(key, value, PAST_DAYS_SECONDS)
+        try:
+            cache.set(key, value, PAST_DAYS_SECONDS)
+        except Exception:
+            log.warning("the cache is not answering; past days not kept", exc_info=True)
     return value
 
 
@@ -220,26 +232,14 @@ def forget_past_days() -> None:
     cache.set(f"{PAST_DAYS_KEY}:generation", _generation(), timeout=None)
 
 
-def _kept_or_computed(name: str, today: dt.date, scope: Scope, compute: Callable[[], Any]) -> Any:
-    try:
-        return _kept(name, today, scope, compute)
-    except Exception:  # a cache that does not answer must not take the page down
-        log.warning("the cache is not answering; past days computed afresh", exc_info=True)
-        return compute()
-
-
 def _per_day(
     start: dt.datetime, end: dt.datetime | None, scope: Scope
 ) -> dict[str, dict[dt.date, int]]:
     """Received, decided and newly overdue per day in [start, end): three queries."""
 
-    def within(queryset, field: str):
-        queryset = queryset.filter(**{f"{field}__gte": start})
-        return queryset.filter(**{f"{field}__lt": end}) if end is not None else queryset
-
     def by_day(queryset, field: str) -> dict[dt.date, int]:
         return dict(
-            within(queryset, field)
+            _within(queryset, field, start, end)
             .annotate(day=TruncDate(field))
             .values("day")
             .annotate(n=Count("id"))
@@ -266,7 +266,7 @@ def last_days(today: dt.date, scope: Scope = Scope(), *, days: int = 30) -> list
     three queries over today, and three over the days before when the cache does not hold them."""
     first = today - dt.timedelta(days=days - 1)
     midnight = _start_of(today)
-    past = _kept_or_computed(
+    past = _kept(
         f"per-day-{days}", today, scope, lambda: _per_day(_start_of(first), midnight, scope)
     )
     now = _per_day(midnight, None, scope)
@@ -282,11 +282,9 @@ def last_days(today: dt.date, scope: Scope = Scope(), *, days: int = 30) -> list
 
 def _on_time(start: dt.datetime, end: dt.datetime | None) -> dict[str, dict]:
     """Decided and decided on time per department in [start, end): one query."""
-    decided = Review.objects.filter(decided_at__gte=start)
-    if end is not None:
-        decided = decided.filter(decided_at__lt=end)
     rows = (
-        decided.values("department__code", "department__short_name", "department__sort_order")
+        _within(Review.objects.all(), "decided_at", start, end)
+        .values("department__code", "department__short_name", "department__sort_order")
         .annotate(
             decided=Count("id"),
             on_time=Count("id", filter=Q(decided_at__date__lte=F("deadline"))),
@@ -310,7 +308,7 @@ def on_time_by_department(today: dt.date, *, days: int = 30) -> list[dict]:
     one query over today, and one over the days before when the cache does not hold them."""
     midnight = _start_of(today)
     first = _start_of(today - dt.timedelta(days=days - 1))
-    past = _kept_or_computed(f"on-time-{days}", today, Scope(), lambda: _on_time(first, midnight))
+    past = _kept(f"on-time-{days}", today, Scope(), lambda: _on_time(first, midnight))
     rates = {code: dict(row) for code, row in past.items()}
     for code, row in _on_time(midnight, None).items():
         if code in rates:

@@ -258,6 +258,48 @@ def draft(center, calendar, materials, applicant, project):
     )
 
 
+def bulk_open_reviews(
+    accepted, center, count: int, *, start: int = 0, spread: int = 30, stopped_every: int = 0
+) -> None:
+    """`count` more applications in review with one open review each at the construction window,
+    written in bulk: deadlines from 13 October onwards over `spread` days, every
+    `stopped_every`-th review stopped (none with 0)."""
+    from applications.models import Application, DepartmentReview
+
+    applications = Application.objects.bulk_create(
+        Application(
+            applicant=accepted.applicant,
+            state="in_review",
+            received_at=NOW,
+            received_by=center.dave,
+            notice_due=accepted.notice_due,
+            receipt_number=f"2026{800000 + start + i}",
+            accepted_at=NOW,
+            promised_date=dt.date(2026, 10, 13),
+            due_date=dt.date(2026, 10, 13),
+        )
+        for i in range(count)
+    )
+    DepartmentReview.objects.bulk_create(
+        DepartmentReview(
+            application=application,
+            item=center.permit,
+            department=center.construction,
+            window=center.construction_window,
+            state="suspended"
+            if stopped_every and (start + i) % stopped_every == stopped_every - 1
+            else "in_progress",
+            officer=center.alice,
+            started_on=dt.date(2026, 9, 28),
+            promised_days=7,
+            statutory_days=20,
+            deadline=dt.date(2026, 10, 13) + dt.timedelta(days=(start + i) % spread),
+            statutory_deadline=dt.date(2026, 11, 2),
+        )
+        for i, application in enumerate(applications)
+    )
+
+
 def receive_all(application, by, **overrides):
     lines = {}
     for line in application.materials.select_related("material"):

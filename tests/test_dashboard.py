@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from applications import services
 
-from .conftest import NOW, aware
+from .conftest import NOW, aware, bulk_open_reviews
 
 
 def test_the_dashboard_shows_late_reviews_worst_first(client, center, accepted, time_machine):
@@ -192,42 +192,6 @@ def test_department_and_window_pages(client, center, accepted, time_machine):
     assert client.get(window).status_code == 403
 
 
-def bulk_reviews(accepted, center, count: int, *, start: int = 0) -> None:
-    """`count` more open applications with one overdue review each, written in bulk."""
-    from applications.models import Application, DepartmentReview
-
-    applications = Application.objects.bulk_create(
-        Application(
-            applicant=accepted.applicant,
-            state="in_review",
-            received_at=NOW,
-            received_by=center.dave,
-            notice_due=accepted.notice_due,
-            receipt_number=f"2026{900000 + start + i}",
-            accepted_at=NOW,
-            promised_date=dt.date(2026, 10, 13),
-            due_date=dt.date(2026, 10, 13),
-        )
-        for i in range(count)
-    )
-    DepartmentReview.objects.bulk_create(
-        DepartmentReview(
-            application=application,
-            item=center.permit,
-            department=center.construction,
-            window=center.construction_window,
-            state="in_progress",
-            officer=center.alice,
-            started_on=dt.date(2026, 9, 28),
-            promised_days=7,
-            statutory_days=20,
-            deadline=dt.date(2026, 10, 13) + dt.timedelta(days=i % 9),
-            statutory_deadline=dt.date(2026, 11, 2),
-        )
-        for i, application in enumerate(applications)
-    )
-
-
 @pytest.mark.parametrize("page", ["supervision:dashboard", "supervision:live"])
 def test_query_count_is_the_same_with_ten_and_a_thousand_reviews(
     client, center, accepted, time_machine, page
@@ -240,12 +204,12 @@ def test_query_count_is_the_same_with_ten_and_a_thousand_reviews(
     time_machine.move_to(aware(2026, 10, 20), tick=False)
     client.force_login(center.erin)
     url = reverse(page)
-    bulk_reviews(accepted, center, 8)  # 10 reviews in all
+    bulk_open_reviews(accepted, center, 8, spread=9)  # 10 reviews in all
     sweep(now=aware(2026, 10, 20))
     client.get(url)  # warm the session and the calendar
     with CaptureQueriesContext(connection) as ten:
         small = client.get(url)
-    bulk_reviews(accepted, center, 990, start=8)
+    bulk_open_reviews(accepted, center, 990, start=8, spread=9)
     sweep(now=aware(2026, 10, 20, 13))
     assert accepted.reviews.model.objects.count() == 1000
     with CaptureQueriesContext(connection) as thousand:
@@ -256,7 +220,7 @@ def test_query_count_is_the_same_with_ten_and_a_thousand_reviews(
     # The same for a past day's cards.
     with CaptureQueriesContext(connection) as replay:
         client.get(url, {"day": "2026-10-19"})
-    bulk_reviews(accepted, center, 10, start=5000)
+    bulk_open_reviews(accepted, center, 10, start=5000, spread=9)
     sweep(now=aware(2026, 10, 20, 14))
     with CaptureQueriesContext(connection) as replay_more:
         client.get(url, {"day": "2026-10-19"})

@@ -7,50 +7,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from applications.models import Application, DepartmentReview
+from applications.models import DepartmentReview
 from applications.views import QUEUE_PAGE_SIZE
 
-from .conftest import NOW, aware
-
-
-def more_reviews(accepted, center, count: int, *, start: int = 0) -> None:
-    """`count` more open reviews at the construction window, written in bulk: deadlines from
-    13 October onwards, every tenth one stopped."""
-    applications = Application.objects.bulk_create(
-        Application(
-            applicant=accepted.applicant,
-            state="in_review",
-            received_at=NOW,
-            received_by=center.dave,
-            notice_due=accepted.notice_due,
-            receipt_number=f"2026{800000 + start + i}",
-            accepted_at=NOW,
-        )
-        for i in range(count)
-    )
-    DepartmentReview.objects.bulk_create(
-        DepartmentReview(
-            application=application,
-            item=center.permit,
-            department=center.construction,
-            window=center.construction_window,
-            state="suspended" if (start + i) % 10 == 9 else "in_progress",
-            officer=center.alice,
-            started_on=dt.date(2026, 9, 28),
-            promised_days=7,
-            statutory_days=20,
-            deadline=dt.date(2026, 10, 13) + dt.timedelta(days=(start + i) % 30),
-            statutory_deadline=dt.date(2026, 11, 2),
-        )
-        for i, application in enumerate(applications)
-    )
+from .conftest import aware, bulk_open_reviews
 
 
 def test_the_queue_shows_a_page_by_deadline_and_counts_the_whole_queue(
     client, center, accepted, time_machine
 ):
     time_machine.move_to(aware(2026, 10, 20), tick=False)
-    more_reviews(accepted, center, 2 * QUEUE_PAGE_SIZE + 9)  # and the permit's
+    # And the permit's own review: two pages and ten more.
+    bulk_open_reviews(accepted, center, 2 * QUEUE_PAGE_SIZE + 9, stopped_every=10)
     client.force_login(center.alice)
     url = reverse("applications:queue")
     first = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
@@ -83,11 +51,11 @@ def test_the_queue_costs_the_same_queries_whatever_its_length(
     time_machine.move_to(aware(2026, 10, 20), tick=False)
     client.force_login(center.alice)
     url = reverse("applications:queue")
-    more_reviews(accepted, center, 9)
+    bulk_open_reviews(accepted, center, 9, stopped_every=10)
     client.get(url)  # warm the session
     with CaptureQueriesContext(connection) as ten:
         client.get(url)
-    more_reviews(accepted, center, 990, start=9)
+    bulk_open_reviews(accepted, center, 990, start=9, stopped_every=10)
     with CaptureQueriesContext(connection) as thousand:
         response = client.get(url)
     assert response.context["counts"]["total"] == 1000
