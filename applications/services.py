@@ -542,10 +542,26 @@ def _recompute(review: DepartmentReview, today: dt.date) -> None:
     review.deadline_provisional = due.provisional
 
 
-def _move_due_date(review: DepartmentReview, by: Staff, now: dt.datetime, reason: str) -> None:
+def _lock_for_clock(review: DepartmentReview, *states: str) -> tuple[Application, DepartmentReview]:
+    """Lock the application, then the review: the project's one lock order. A change to a
+    review's clock may move the application's due date, and withdrawing an application locks
+    it before its reviews, so taking them the other way round would deadlock the two."""
+    application = _lock_application(
+        Application(pk=review.application_id), Application.State.IN_REVIEW
+    )
+    return application, _lock_review(review, *states)
+
+
+def _move_due_date(
+    application: Application,
+    review: DepartmentReview,
+    by: Staff,
+    now: dt.datetime,
+    reason: str,
+) -> None:
     """An extension or stopped time that moves a review past the application's due date moves
-    the application's due date with it (the slip's printed promise stays as printed)."""
-    application = Application.objects.select_for_update().get(pk=review.application_id)
+    the application's due date with it (the slip's printed promise stays as printed). The
+    caller holds the application's lock."""
     if application.due_date is None or review.deadline <= application.due_date:
         return
     application.due_date = review.deadline
@@ -575,7 +591,7 @@ def review_stop(
         raise TransitionError(_("Say what is needed and why, for the written notice."))
     today = timezone.localdate(now)
     with transaction.atomic():
-        review = _lock_review(
+        application, review = _lock_for_clock(
             review, DepartmentReview.State.QUEUED, DepartmentReview.State.IN_PROGRESS
         )
         event = ClockEvent.objects.create(
@@ -621,7 +637,7 @@ def review_stop(
             text=reason,
         )
         notifications.applicant_event(
-            _application_of(review),
+            application,
             notifications.Event.SUPPLEMENTS
             if cause == ClockEvent.Cause.SUPPLEMENTS
             else notifications.Event.STOPPED,
@@ -635,7 +651,7 @@ def review_stop(
 def review_resume(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> DepartmentReview:
     today = timezone.localdate(now)
     with transaction.atomic():
-        review = _lock_review(review, DepartmentReview.State.SUSPENDED)
+        application, review = _lock_for_clock(review, DepartmentReview.State.SUSPENDED)
         ClockEvent.objects.create(
             review=review, kind=ClockEvent.Kind.RESUME, at=now, on=today, by=by
         )
@@ -644,7 +660,7 @@ def review_resume(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> D
         _save(
             review, ["state", "deadline", "statutory_deadline", "deadline_provisional"], by, at=now
         )
-        _move_due_date(review, by, now, _("Clock resumed"))
+        _move_due_date(application, review, by, now, _("Clock resumed"))
     return review
 
 
@@ -662,7 +678,7 @@ def review_extend(
     if not reason.strip():
         raise TransitionError(_("Give the reason for the extension; the applicant is told it."))
     with transaction.atomic():
-        review = _lock_review(
+        application, review = _lock_for_clock(
             review,
             DepartmentReview.State.QUEUED,
             DepartmentReview.State.IN_PROGRESS,
@@ -696,7 +712,7 @@ def review_extend(
         _save(
             review, ["deadline", "statutory_deadline", "deadline_provisional"], by, reason, at=now
         )
-        _move_due_date(review, by, now, reason)
+        _move_due_date(application, review, by, now, reason)
         document = _issue(
             Document.Kind.EXTENSION,
             application_id=review.application_id,
@@ -707,7 +723,7 @@ def review_extend(
             text=reason,
         )
         notifications.applicant_event(
-            _application_of(review),
+            application,
             notifications.Event.EXTENDED,
             review=review,
             clock_event=event,

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import DatabaseError
 from django.db.models import Count, Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -47,6 +49,8 @@ from .models import (
     Scan,
 )
 
+logger = logging.getLogger(__name__)
+
 # A review within this many working days of its deadline shows yellow (the sweep's margin).
 WARNING_WORKING_DAYS = 2
 # Open reviews on one page of a window's queue, earliest deadline first.
@@ -61,11 +65,25 @@ def _clerk(request: HttpRequest) -> None:
 
 
 def run_service(request: HttpRequest, action: Callable[[], object], done: str) -> bool:
-    """Run a service; report its refusal as a message instead of an error page."""
+    """Run a service; report its refusal as a message instead of an error page.
+
+    A database that gives up on the change (a deadlock broken, a lock or statement timeout, a
+    connection lost) rolled the whole transaction back: the person is told that nothing
+    changed and may try again, and the error is logged for the administrators."""
     try:
         action()
     except services.TransitionError as error:
         messages.error(request, str(error))
+        return False
+    except DatabaseError:
+        logger.exception("service failed in the database", extra={"path": request.path})
+        messages.error(
+            request,
+            _(
+                "The database could not complete this just now, so nothing was changed. "
+                "Please try again."
+            ),
+        )
         return False
     messages.success(request, done)
     return True
