@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -147,3 +148,37 @@ def compute(
         start=start,
         provisional=provisional or due.provisional,
     )
+
+
+def warning_reach(today: dt.date, calendar: WorkCalendar, margin: int | None = None) -> dt.date:
+    """The last day a deadline may fall on and be "due soon" (yellow): the warning margin of
+    `SWEEP_WARNING_WORKING_DAYS` working days after today. The queue, the dashboard and the
+    sweep all ask here."""
+    margin = settings.SWEEP_WARNING_WORKING_DAYS if margin is None else margin
+    return calendar.add_working_days(today, margin).end
+
+
+def light(
+    *,
+    state: str,
+    deadline: dt.date,
+    statutory_deadline: dt.date,
+    today: dt.date,
+    reach: dt.date,
+) -> str:
+    """A review's light as every list shows it: "stopped" while its clock is stopped, "law"
+    once the statutory deadline passed, "red" once the promise passed, "yellow" within the
+    warning margin, else "green" (the same lines as `models.overdue_q` and friends)."""
+    from .models import DepartmentReview
+
+    if state == DepartmentReview.State.SUSPENDED:
+        return "stopped"
+    if state not in DepartmentReview.RUNNING_STATES:
+        return "done"
+    if statutory_deadline < today:
+        return "law"
+    if deadline < today:
+        return "red"
+    if deadline <= reach:
+        return "yellow"
+    return "green"

@@ -208,9 +208,7 @@ def _clock_notice(document: Document) -> dict[str, Any]:
     event = document.clock_event
     return {
         "cause": CAUSE_WORDING.get(event.cause, "") if event else "",
-        "seal_uri": _seal_uri(
-            Seal.objects.filter(window_id=document.review.window_id, is_active=True).first()
-        ),
+        "seal_uri": _seal_uri(Seal.objects.of_window(document.review.window_id)),
     }
 
 
@@ -237,7 +235,7 @@ _EXTRA = {
 
 
 def _intake_seal() -> Seal | None:
-    return Seal.objects.filter(window__kind=Window.Kind.COMPREHENSIVE, is_active=True).first()
+    return Seal.objects.of_center()
 
 
 def _seal_uri(seal: Seal | None) -> str | None:

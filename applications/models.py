@@ -312,9 +312,47 @@ class ApplicationMaterial(models.Model):
         return f"{self.material}: {self.get_status_display()}"
 
 
+# What a review's deadlines mean, in one place for the queue, the sweep, the dashboard, the
+# assessment and the documents. Deadlines close at the end of their day, so a review due today
+# is overdue from tomorrow; only a running clock can be late (a stopped one is watched against
+# the time announced for its stop instead).
+
+
+def running_q() -> Q:
+    return Q(state__in=DepartmentReview.RUNNING_STATES)
+
+
+def overdue_q(today: dt.date) -> Q:
+    """Late on the promise: the promised deadline has passed and the clock runs."""
+    return running_q() & Q(deadline__lt=today)
+
+
+def due_soon_q(today: dt.date, reach: dt.date) -> Q:
+    """Due within the warning margin (`clock.warning_reach`)."""
+    return running_q() & Q(deadline__gte=today, deadline__lte=reach)
+
+
+def beyond_law_q(today: dt.date) -> Q:
+    """Beyond the law: the statutory deadline (the law's ceiling, with lawful extensions and
+    time not counted under Art. 45) has passed and the clock runs."""
+    return running_q() & Q(statutory_deadline__lt=today)
+
+
 class ReviewQuerySet(models.QuerySet):
     def open(self) -> ReviewQuerySet:
         return self.filter(state__in=DepartmentReview.OPEN_STATES)
+
+    def running(self) -> ReviewQuerySet:
+        return self.filter(running_q())
+
+    def overdue(self, today: dt.date) -> ReviewQuerySet:
+        return self.filter(overdue_q(today))
+
+    def due_soon(self, today: dt.date, reach: dt.date) -> ReviewQuerySet:
+        return self.filter(due_soon_q(today, reach))
+
+    def beyond_law(self, today: dt.date) -> ReviewQuerySet:
+        return self.filter(beyond_law_q(today))
 
     def due_before(self, day: dt.date) -> ReviewQuerySet:
         return self.filter(deadline__lt=day)
@@ -348,8 +386,9 @@ class DepartmentReview(models.Model):
         GRANTED = "granted", _("Granted")
         REFUSED = "refused", _("Refused")
 
-    # The clock runs in these states; SUSPENDED stops it; the rest are done.
+    # Open: not decided yet. The clock runs in RUNNING_STATES; SUSPENDED stops it.
     OPEN_STATES = (State.QUEUED, State.IN_PROGRESS, State.SUSPENDED, State.AWAITING_COUNTERSIGN)
+    RUNNING_STATES = (State.QUEUED, State.IN_PROGRESS, State.AWAITING_COUNTERSIGN)
 
     application = models.ForeignKey(
         Application,

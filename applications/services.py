@@ -755,7 +755,7 @@ def review_decide(
                 )
                 % {"item": review.item.name}
             )
-        seal = Seal.objects.filter(window_id=review.window_id, is_active=True).first()
+        seal = Seal.objects.of_window(review.window_id)
         if seal is None:
             raise TransitionError(_("The window has no approval seal in use."))
         year = timezone.localdate(now).year

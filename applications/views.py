@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from approval_center import hooks
 from windows import authority
-from windows.models import Absence, Post, Staff
+from windows.models import Post, Staff
 from windows.roles import WINDOW_ROLES, Role
 from windows.workdays import WorkCalendar
 
@@ -47,12 +47,13 @@ from .models import (
     Project,
     Rating,
     Scan,
+    beyond_law_q,
+    due_soon_q,
+    overdue_q,
 )
 
 logger = logging.getLogger(__name__)
 
-# A review within this many working days of its deadline shows yellow (the sweep's margin).
-WARNING_WORKING_DAYS = 2
 # Open reviews on one page of a window's queue, earliest deadline first.
 QUEUE_PAGE_SIZE = 50
 # Rows in each list of the intake desk (drafts, documents back, ready, ...).
@@ -453,17 +454,17 @@ def document_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _traffic_light(reviews, today: dt.date, calendar: WorkCalendar) -> None:
-    soon = calendar.add_working_days(today, WARNING_WORKING_DAYS).end
+    reach = clock.warning_reach(today, calendar)
     for review in reviews:
-        if review.state == DepartmentReview.State.SUSPENDED:
-            review.light = "stopped"
-        elif review.deadline < today:
-            review.light = "red"
+        review.light = clock.light(
+            state=review.state,
+            deadline=review.deadline,
+            statutory_deadline=review.statutory_deadline,
+            today=today,
+            reach=reach,
+        )
+        if review.light in ("red", "law"):
             review.days_late = calendar.count_working_days(review.deadline, today).working_days
-        elif review.deadline <= soon:
-            review.light = "yellow"
-        else:
-            review.light = "green"
 
 
 @login_required
@@ -477,24 +478,20 @@ def queue(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     calendar = WorkCalendar.load()
     open_reviews = DepartmentReview.objects.open().for_window(user.window)
-    running = ~Q(state=DepartmentReview.State.SUSPENDED)
-    soon = calendar.add_working_days(today, WARNING_WORKING_DAYS).end
     counts = open_reviews.aggregate(
         total=Count("id"),
-        red=Count("id", filter=running & Q(deadline__lt=today)),
-        yellow=Count("id", filter=running & Q(deadline__gte=today, deadline__lte=soon)),
-        stopped=Count("id", filter=~running),
+        red=Count("id", filter=overdue_q(today)),
+        law=Count("id", filter=beyond_law_q(today)),
+        yellow=Count("id", filter=due_soon_q(today, clock.warning_reach(today, calendar))),
+        stopped=Count("id", filter=Q(state=DepartmentReview.State.SUSPENDED)),
     )
     paginator = Paginator(open_reviews.listed().order_by("deadline", "id"), QUEUE_PAGE_SIZE)
     paginator.count = counts["total"]  # counted above with the lights: no second COUNT
     page = paginator.get_page(request.GET.get("page"))
     reviews = list(page.object_list)
-    away = set(Absence.objects.covering(today).values_list("staff_id", flat=True))
     covering_for = {
         post.holder_a_id: post.holder_a
-        for post in Post.objects.filter(holder_b=user, holder_a_id__in=away).select_related(
-            "holder_a"
-        )
+        for post in Post.objects.covered_on(today).filter(holder_b=user).select_related("holder_a")
     }
     _traffic_light(reviews, today, calendar)
     for review in reviews:

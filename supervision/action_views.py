@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from applications import access
 from applications.documents import html_to_pdf, seal_uri
 from applications.views import run_service
-from windows.models import Seal, Window
+from windows.models import Seal
 from windows.workdays import WorkCalendar
 
 from . import actions
@@ -112,8 +112,7 @@ def urge_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def urge_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The urge notice as printed: always in Chinese, like every document of the center."""
     urge = get_urge(request.user, pk)
-    intake = Window.objects.filter(kind=Window.Kind.COMPREHENSIVE).order_by("number").first()
-    seal = Seal.objects.filter(window=intake, is_active=True).first() if intake else None
+    seal = Seal.objects.of_center()
     with translation.override("zh-hans"):
         html = render_to_string(
             "supervision/documents/urge.html",

@@ -18,7 +18,7 @@ from windows.workdays import WorkCalendar
 
 from . import actions
 from .models import Card
-from .sweep import RUNNING, sweep
+from .sweep import sweep
 
 MARGIN = 2
 
@@ -45,7 +45,7 @@ def _backfill_cards(today: dt.date) -> int:
         deadline__gte=today - dt.timedelta(days=60), deadline__lt=today + dt.timedelta(days=5)
     ).exclude(state=DepartmentReview.State.SUSPENDED):
         decided = timezone.localdate(review.decided_at) if review.decided_at else None
-        open_now = review.state in RUNNING
+        open_now = review.state in DepartmentReview.RUNNING_STATES
         warn_on = _first_warning_day(calendar, review.deadline)
         if warn_on <= today and (open_now or (decided and decided >= warn_on)):
             cards.append(
@@ -84,7 +84,9 @@ def seed_demo_supervision(*, today: dt.date) -> list[str]:
     if manager is None:
         return [f"{backfilled} past cards, {written} cards now"]
     late = list(
-        DepartmentReview.objects.filter(state__in=RUNNING, deadline__lt=today)
+        DepartmentReview.objects.filter(
+            state__in=DepartmentReview.RUNNING_STATES, deadline__lt=today
+        )
         .select_related("application", "item", "window")
         .order_by("deadline", "id")[:6]
     )
@@ -120,7 +122,7 @@ def seed_demo_supervision(*, today: dt.date) -> list[str]:
         helped += 1
     meetings = 0
     several = (
-        DepartmentReview.objects.filter(state__in=RUNNING)
+        DepartmentReview.objects.filter(state__in=DepartmentReview.RUNNING_STATES)
         .values("application_id")
         .order_by("application_id")
     )

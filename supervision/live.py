@@ -13,17 +13,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from applications.models import Application, ClockEvent, DepartmentReview
+from applications.clock import warning_reach
+from applications.models import (
+    Application,
+    ClockEvent,
+    DepartmentReview,
+    beyond_law_q,
+    due_soon_q,
+    overdue_q,
+)
 from windows.workdays import WorkCalendar
 
 from .models import Card
-from .sweep import RUNNING
 
 Review = DepartmentReview
 log = logging.getLogger(__name__)
@@ -56,20 +62,16 @@ def period_start(period: str, today: dt.date) -> dt.date | None:
     return None
 
 
-def _warning_reach(today: dt.date, calendar: WorkCalendar) -> dt.date:
-    return calendar.add_working_days(today, settings.SWEEP_WARNING_WORKING_DAYS).end
-
-
 def figures(today: dt.date, calendar: WorkCalendar, scope: Scope = Scope()) -> dict:
-    soon = _warning_reach(today, calendar)
     # One aggregate over the open reviews, through their index (review_open_idx); one over
     # today's decisions and one over the month's days before today (kept until the day ends,
     # see "the last 30 days" below), through review_decided_idx. One aggregate over all
     # reviews read every review of every year.
     counts = scope.reviews(Review.objects.filter(state__in=Review.OPEN_STATES)).aggregate(
         open=Count("id"),
-        overdue=Count("id", filter=Q(state__in=RUNNING, deadline__lt=today)),
-        due_soon=Count("id", filter=Q(state__in=RUNNING, deadline__gte=today, deadline__lte=soon)),
+        overdue=Count("id", filter=overdue_q(today)),
+        beyond_law=Count("id", filter=beyond_law_q(today)),
+        due_soon=Count("id", filter=due_soon_q(today, warning_reach(today, calendar))),
         stopped=Count("id", filter=Q(state=Review.State.SUSPENDED)),
     )
     midnight = _start_of(today)
@@ -108,21 +110,14 @@ def _listed(reviews: QuerySet[Review], limit: int) -> QuerySet[Review]:
 
 def overdue(today: dt.date, scope: Scope = Scope(), *, limit: int = 50) -> QuerySet[Review]:
     """Running reviews past their deadline, worst first."""
-    return _listed(
-        scope.reviews(Review.objects.filter(state__in=RUNNING, deadline__lt=today)), limit
-    )
+    return _listed(scope.reviews(Review.objects.overdue(today)), limit)
 
 
 def due_soon(
     today: dt.date, calendar: WorkCalendar, scope: Scope = Scope(), *, limit: int = 50
 ) -> QuerySet[Review]:
-    soon = _warning_reach(today, calendar)
-    return _listed(
-        scope.reviews(
-            Review.objects.filter(state__in=RUNNING, deadline__gte=today, deadline__lte=soon)
-        ),
-        limit,
-    )
+    reach = warning_reach(today, calendar)
+    return _listed(scope.reviews(Review.objects.due_soon(today, reach)), limit)
 
 
 def _start_of(day: dt.date) -> dt.datetime:

@@ -33,16 +33,13 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from applications.clock import warning_reach
 from applications.models import Application, ClockEvent, DepartmentReview
 from windows.workdays import WorkCalendar
 
 from .models import Card, SweepMark
 
-RUNNING = (
-    DepartmentReview.State.QUEUED,
-    DepartmentReview.State.IN_PROGRESS,
-    DepartmentReview.State.AWAITING_COUNTERSIGN,
-)
+RUNNING = DepartmentReview.RUNNING_STATES
 EVERYTHING = dt.date(1, 1, 1)
 
 
@@ -153,7 +150,7 @@ def sweep(*, now: dt.datetime, margin: int | None = None, full: bool = False) ->
     """Write the cards due at `now`; return the ids of the cards written."""
     margin = settings.SWEEP_WARNING_WORKING_DAYS if margin is None else margin
     today = timezone.localdate(now)
-    until = WorkCalendar.load().add_working_days(today, margin).end
+    until = warning_reach(today, WorkCalendar.load(), margin)
     ops = connection.ops
     date = ops.adapt_datefield_value
     review_sql, application_sql = _statements()

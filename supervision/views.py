@@ -155,12 +155,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     for department in departments:
         department.deputy = deputies.get(department.pk)
     away = Absence.objects.covering(today).select_related("staff", "staff__window")
-    away_ids = {a.staff_id for a in away}
-    covered = Post.objects.filter(holder_a_id__in=away_ids).select_related(
-        "window", "holder_a", "holder_b"
-    )
-    for post in covered:
-        post.b_away = post.holder_b_id in away_ids
+    covered = Post.objects.covered_on(today).select_related("window", "holder_a", "holder_b")
     return render(
         request,
         "supervision/dashboard.html",

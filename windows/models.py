@@ -153,6 +153,22 @@ class Staff(AbstractUser):
         return self.absences.covering(on).exists()
 
 
+class PostQuerySet(models.QuerySet):
+    def with_absence(self, on: dt.date) -> PostQuerySet:
+        """The posts with `a_away` and `b_away` for a day: the one definition of A/B cover
+        (B works the post on the days A is away) that the queue, the window and department
+        pages and the dashboard use."""
+        away = Absence.objects.covering(on)
+        return self.annotate(
+            a_away=models.Exists(away.filter(staff_id=models.OuterRef("holder_a_id"))),
+            b_away=models.Exists(away.filter(staff_id=models.OuterRef("holder_b_id"))),
+        )
+
+    def covered_on(self, on: dt.date) -> PostQuerySet:
+        """The posts whose A holder is away on the day, so B covers them."""
+        return self.with_absence(on).filter(a_away=True)
+
+
 class Post(models.Model):
     """A post at a window with its A holder and the named B backup (AB岗工作制)."""
 
@@ -168,6 +184,7 @@ class Post(models.Model):
         Staff, verbose_name=_("B backup"), on_delete=models.PROTECT, related_name="b_posts"
     )
 
+    objects = PostQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -534,6 +551,25 @@ class AuthorizationLetter(models.Model):
             )
 
 
+class SealQuerySet(models.QuerySet):
+    def in_use(self) -> SealQuerySet:
+        return self.filter(is_active=True)
+
+    def of_window(self, window_id: int | None) -> Seal | None:
+        """The seal a window stamps with now: its own, if in use."""
+        return self.in_use().filter(window_id=window_id).first()
+
+    def of_center(self) -> Seal | None:
+        """The center's seal: the comprehensive window's, which stamps what the center itself
+        issues (commitment slips, intake notices, urge notices)."""
+        return (
+            self.in_use()
+            .filter(window__kind=Window.Kind.COMPREHENSIVE)
+            .order_by("window__number")
+            .first()
+        )
+
+
 class Seal(models.Model):
     """A window's dedicated administrative approval seal (行政审批专用章)."""
 
@@ -551,6 +587,7 @@ class Seal(models.Model):
     issued_on = models.DateField(_("issued on"))
     is_active = models.BooleanField(_("in use"), default=True)
 
+    objects = SealQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

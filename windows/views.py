@@ -39,10 +39,11 @@ def _window_context(window: Window, user: Staff, now: dt.datetime) -> dict:
         .filter(staff__window=window)
         .values_list("staff_id", flat=True)
     )
-    posts = list(Post.objects.filter(window=window).select_related("holder_a", "holder_b"))
-    for post in posts:
-        post.a_away = post.holder_a_id in away_ids
-        post.b_away = post.holder_b_id in away_ids
+    posts = list(
+        Post.objects.filter(window=window)
+        .with_absence(today)
+        .select_related("holder_a", "holder_b")
+    )
     items = (
         Item.objects.filter(window=window)
         .active()
