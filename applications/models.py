@@ -180,9 +180,26 @@ class Application(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    submitted_at = models.DateTimeField(
+        _("current submission received at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the materials now at the window were handed in: the first receipt, or the "
+            "applicant's return after a one-time notice. Art. 32 counts from here."
+        ),
+    )
     notice_due = models.DateField(
         _("one-time notice due by"),
         help_text=_("After this day an application not told what is missing counts as accepted."),
+    )
+    deemed_accepted = models.BooleanField(
+        _("accepted as of receipt (Art. 32)"),
+        default=False,
+        help_text=_(
+            "The one-time notice was not given within 5 working days, so the application counts "
+            "as accepted from the day its materials were received, and its clock runs from then."
+        ),
     )
     receipt_number = models.CharField(
         _("receipt number"), max_length=12, unique=True, null=True, blank=True
@@ -262,6 +279,16 @@ class Application(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
+
+    def notice_lapsed(self, today: dt.date) -> bool:
+        """Art. 32: the 5 working days for the one-time notice of this submission have passed
+        without one, so the application counts as accepted as of the submission's receipt: no
+        notice and no refusal to accept any more, only acceptance."""
+        return self.state == self.State.DRAFT and self.notice_due < today
+
+    @property
+    def submission_received_on(self) -> dt.date:
+        return timezone.localdate(self.submitted_at or self.received_at)
 
 
 class ApplicationMaterial(models.Model):

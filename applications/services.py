@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -109,6 +110,7 @@ def application_create(
             applicant=applicant,
             project=project,
             received_at=now,
+            submitted_at=now,
             received_by=by,
             notice_due=calendar.add_working_days(timezone.localdate(now), NOTICE_WORKING_DAYS).end,
         )
@@ -244,7 +246,12 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
         lines = list(application.materials.select_related("material"))
         items = list(application.items.select_related("department", "window"))
         missing = [line for line in lines if line.status == ApplicationMaterial.Status.MISSING]
-        if missing:
+        # Art. 32: not told in time what is missing, the applicant counts as accepted from the
+        # day the materials were received; what is missing is asked for during the review.
+        deemed = application.notice_lapsed(today)
+        if deemed:
+            today = application.submission_received_on
+        if missing and not deemed:
             raise TransitionError(
                 _(
                     "Materials are missing: %(list)s. Mark them received, or to follow where an "
@@ -260,10 +267,11 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
             if problems:
                 raise TransitionError(" ".join(problems))
 
-        year = today.year
+        year = timezone.localdate(now).year
         application.receipt_number = f"{year}{next_number('receipt', year):06d}"
         application.access_code = "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(8))
         application.accepted_at, application.accepted_by = now, by
+        application.deemed_accepted = deemed
         application.with_gaps = any(
             line.status == ApplicationMaterial.Status.TO_FOLLOW for line in lines
         )
@@ -301,6 +309,15 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
         application.promised_date = application.due_date = latest.deadline
         application.promised_provisional = any(r.deadline_provisional for r in reviews)
         application.promised_reason = promised_reason(latest, calendar)
+        if deemed:
+            application.promised_reason = (
+                _(
+                    "Counted from the day the materials were received, %(date)s: the one-time "
+                    "notice was not given within 5 working days (Art. 32). "
+                )
+                % {"date": date_format(today, "DATE_FORMAT")}
+                + application.promised_reason
+            )
         application.state = Application.State.IN_REVIEW
         _save(
             application,
@@ -309,6 +326,7 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
                 "access_code",
                 "accepted_at",
                 "accepted_by",
+                "deemed_accepted",
                 "with_gaps",
                 "promised_date",
                 "due_date",
@@ -317,6 +335,7 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
                 "state",
             ],
             by,
+            _("Accepted as of receipt (Art. 32)") if deemed else "",
             at=now,
         )
         _issue(
@@ -360,11 +379,20 @@ def joint_handling_warning(application: Application) -> str | None:
 def application_notify_missing(
     *, application: Application, by: Staff, now: dt.datetime, note: str = ""
 ) -> Document:
-    """The one-time notice (一次性告知单): everything missing, at once."""
+    """The one-time notice (一次性告知单): everything missing, at once, once per submission,
+    within 5 working days of its receipt (Art. 32)."""
     with transaction.atomic():
         application = _lock_application(
             application, Application.State.DRAFT, Application.State.AWAITING_MATERIALS
         )
+        if application.state == Application.State.AWAITING_MATERIALS:
+            raise TransitionError(
+                _(
+                    "A one-time notice was already given for these materials: the law allows "
+                    "one. When the applicant brings the materials, record their return first."
+                )
+            )
+        _refuse_if_lapsed(application, timezone.localdate(now))
         missing = list(
             application.materials.filter(status=ApplicationMaterial.Status.MISSING).select_related(
                 "material"
@@ -389,12 +417,34 @@ def application_notify_missing(
         )
 
 
-def application_reopen(*, application: Application, by: Staff) -> None:
-    """The applicant is back with materials: the notice is answered, intake goes on."""
+def _refuse_if_lapsed(application: Application, today: dt.date) -> None:
+    if application.notice_lapsed(today):
+        raise TransitionError(
+            _(
+                "The 5 working days for the one-time notice ended on %(date)s: by law (Art. 32) "
+                "the application counts as accepted from the day it was received (%(received)s). "
+                "It can only be accepted now; ask for what is missing during the review."
+            )
+            % {
+                "date": date_format(application.notice_due, "DATE_FORMAT"),
+                "received": date_format(application.submission_received_on, "DATE_FORMAT"),
+            }
+        )
+
+
+def application_reopen(*, application: Application, by: Staff, now: dt.datetime) -> None:
+    """The applicant is back with materials: the notice is answered, intake goes on. The new
+    submission has its own 5 working days for a one-time notice (Art. 32)."""
     with transaction.atomic():
         application = _lock_application(application, Application.State.AWAITING_MATERIALS)
         application.state = Application.State.DRAFT
-        _save(application, ["state"], by)
+        application.submitted_at = now
+        application.notice_due = (
+            WorkCalendar.load()
+            .add_working_days(timezone.localdate(now), NOTICE_WORKING_DAYS)
+            .end
+        )
+        _save(application, ["state", "submitted_at", "notice_due"], by, at=now)
 
 
 def application_refuse(
@@ -407,6 +457,7 @@ def application_refuse(
         application = _lock_application(
             application, Application.State.DRAFT, Application.State.AWAITING_MATERIALS
         )
+        _refuse_if_lapsed(application, timezone.localdate(now))
         application.state = Application.State.NOT_ACCEPTED
         application.refusal_reasons = reasons
         _save(application, ["state", "refusal_reasons"], by, at=now)

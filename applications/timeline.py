@@ -49,6 +49,23 @@ def events(application: Application) -> list[Event]:
                     "number": row.receipt_number,
                     "date": date_format(row.promised_date, "DATE_FORMAT"),
                 }
+                if row.deemed_accepted:
+                    detail += _(
+                        "; accepted as of the receipt of its materials on %(date)s, the "
+                        "one-time notice not given in time (Art. 32)"
+                    ) % {
+                        "date": date_format(
+                            timezone.localdate(row.submitted_at or row.received_at), "DATE_FORMAT"
+                        )
+                    }
+            elif (
+                row.state == Application.State.DRAFT
+                and previous.state == Application.State.AWAITING_MATERIALS
+            ):
+                detail = _(
+                    "The applicant brought materials: a new submission, one-time notice due by "
+                    "%(date)s"
+                ) % {"date": date_format(row.notice_due, "DATE_FORMAT")}
             elif row.state == Application.State.NOT_ACCEPTED:
                 detail = row.refusal_reasons
             elif row.closing_note:

@@ -284,8 +284,10 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .select_related("followup")
             .first(),
             "items": application.items.select_related("department", "window"),
-            "notice_overdue": application.notice_due < today,
-            "notice_soon": today <= application.notice_due <= today + dt.timedelta(days=2),
+            "notice_lapsed": application.notice_lapsed(today),
+            "notice_soon": today
+            <= application.notice_due
+            <= clock.warning_reach(today, WorkCalendar.load()),
             "joint_warning": services.joint_handling_warning(application),
             "today": today,
             "refuse_form": ReasonsForm(),
@@ -322,7 +324,7 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     elif action == "reopen":
         run_service(
             request,
-            lambda: services.application_reopen(application=application, by=user),
+            lambda: services.application_reopen(application=application, by=user, now=now),
             _("The applicant is back: intake goes on."),
         )
     elif action == "refuse":

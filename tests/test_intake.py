@@ -108,7 +108,7 @@ def test_the_one_time_notice_lists_everything_missing_at_once(draft, center):
     assert draft.state == Application.State.AWAITING_MATERIALS
     assert document.text.count("\n") == 2  # three lines
     assert document.number == "临审告〔2026〕1号"
-    services.application_reopen(application=draft, by=center.dave)
+    services.application_reopen(application=draft, by=center.dave, now=NOW)
     receive_all(draft, center.dave)
     assert services.application_accept(application=draft, by=center.dave, now=NOW).receipt_number
 
