@@ -231,7 +231,7 @@ def _progress(application, rng, start, now, clerk, signers, officers, leaders) -
                 by=officer,
                 now=at(1),
                 cause="supplements",
-                days_needed=0,
+                days_needed=10,
                 reason="请补充建设单位法人授权委托书及项目平面布置图。",
             )
             if age > 12 and rng.random() < 0.5:

@@ -17,7 +17,7 @@ from .models import (
     Rating,
 )
 from .ratings import COMMENT_MAX_LENGTH
-from .services import MAX_EXTENSION_DAYS
+from .services import MAX_EXTENSION_DAYS, MAX_STOP_DAYS
 from .track import code_is_well_formed, normalize_code, normalize_number
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -138,10 +138,13 @@ class StopForm(forms.Form):
     cause = forms.ChoiceField(label=_("Cause"), choices=ClockEvent.Cause.choices)
     days_needed = forms.IntegerField(
         label=_("Working days needed"),
-        min_value=0,
-        max_value=250,
-        initial=0,
-        help_text=_("The time the applicant is told it will take (Art. 45); 0 if unknown."),
+        min_value=1,
+        max_value=MAX_STOP_DAYS,
+        initial=5,
+        help_text=_(
+            "The time the applicant is told it will take (Art. 45), or the time given for the "
+            "supplements; a stop that outlasts it is flagged to the center."
+        ),
     )
     reason = forms.CharField(
         label=_("What is needed and why"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})

@@ -228,6 +228,7 @@ class Application(models.Model):
     )
     refusal_reasons = models.TextField(_("reasons for not accepting"), blank=True)
     ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
+    handover_due = models.DateField(_("to be handed over by"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     delivered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -267,6 +268,12 @@ class Application(models.Model):
             ),
             models.Index(
                 fields=["ready_at"], name="application_ready_idx", condition=Q(state="ready")
+            ),
+            # The sweep: results ready and not handed over in time.
+            models.Index(
+                fields=["handover_due"],
+                name="application_handover_idx",
+                condition=Q(state="ready"),
             ),
         ]
 
@@ -449,6 +456,12 @@ class DepartmentReview(models.Model):
     deadline = models.DateField(_("deadline"))
     deadline_provisional = models.BooleanField(_("deadline provisional"), default=False)
     statutory_deadline = models.DateField(_("statutory deadline"))
+    # While stopped: the day the time announced for the stop runs out (Art. 45).
+    stop_due = models.DateField(_("stop announced until"), null=True, blank=True)
+    # After the decision: by when the window returns its document (Art. 44), and by when the
+    # comprehensive window confirms it has it.
+    return_due = models.DateField(_("to be returned by"), null=True, blank=True)
+    receive_due = models.DateField(_("to be received by"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices, blank=True)
     reasons = models.TextField(_("reasons"), blank=True)
     decision_number = models.CharField(
@@ -540,6 +553,24 @@ class DepartmentReview(models.Model):
                 fields=["window", "deadline", "id"],
                 name="review_open_idx",
                 condition=Q(state__in=["queued", "in_progress", "suspended", "countersign"]),
+            ),
+            # The sweep's other lines, each over the few reviews in one state: the law's
+            # ceiling of running reviews, stops against the time announced, and the way back.
+            models.Index(
+                fields=["statutory_deadline", "id"],
+                name="review_running_statutory_idx",
+                condition=Q(state__in=["queued", "in_progress", "countersign"]),
+            ),
+            models.Index(
+                fields=["stop_due"], name="review_stop_due_idx", condition=Q(state="suspended")
+            ),
+            models.Index(
+                fields=["return_due"], name="review_return_due_idx", condition=Q(state="decided")
+            ),
+            models.Index(
+                fields=["receive_due"],
+                name="review_receive_due_idx",
+                condition=Q(state="returned"),
             ),
             # Reviews decided in a period: finished today and this month, the charts and the
             # on-time rates of the supervision pages.

@@ -12,6 +12,7 @@ import datetime as dt
 import secrets
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -50,6 +51,8 @@ DOCUMENT_PREFIX = {
     Document.Kind.SUPPLEMENTS: "临审补",
     Document.Kind.EXTENSION: "临审延",
 }
+# The longest stop a window may announce at once (Art. 45 asks for the time needed, in writing).
+MAX_STOP_DAYS = 120
 ACCESS_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
@@ -440,9 +443,7 @@ def application_reopen(*, application: Application, by: Staff, now: dt.datetime)
         application.state = Application.State.DRAFT
         application.submitted_at = now
         application.notice_due = (
-            WorkCalendar.load()
-            .add_working_days(timezone.localdate(now), NOTICE_WORKING_DAYS)
-            .end
+            WorkCalendar.load().add_working_days(timezone.localdate(now), NOTICE_WORKING_DAYS).end
         )
         _save(application, ["state", "submitted_at", "notice_due"], by, at=now)
 
@@ -529,7 +530,6 @@ def scan_add(
     now: dt.datetime,
 ) -> Scan:
     """Store a scan privately under a random name, after checking what it really is."""
-    from django.conf import settings
 
     content_type, extension = validators.scan_type(upload, settings.SCAN_MAX_BYTES)
     original = upload.name[:200]
@@ -603,6 +603,17 @@ def _lock_for_clock(review: DepartmentReview, *states: str) -> tuple[Application
     return application, _lock_review(review, *states)
 
 
+def stop_due(day: dt.date, days_needed: int, calendar: WorkCalendar) -> dt.date:
+    """The day the time announced for a stop runs out: its `days_needed` working days after the
+    day it stopped (which counts as used on the review's clock)."""
+    return calendar.add_working_days(day, days_needed).end
+
+
+def after_decision_due(now: dt.datetime, working_days: int) -> dt.date:
+    """A limit of the way back (return, receipt, hand-over), from the day of the step before."""
+    return WorkCalendar.load().add_working_days(timezone.localdate(now), working_days).end
+
+
 def _move_due_date(
     application: Application,
     review: DepartmentReview,
@@ -637,9 +648,20 @@ def review_stop(
     days_needed: int,
     reason: str,
 ) -> Document:
-    """Stop the clock: supplements asked for, or expert review, hearing or testing (Art. 45)."""
+    """Stop the clock: supplements asked for, or expert review, hearing or testing (Art. 45).
+
+    The applicant is told in writing how long the stop needs; a stop that outlasts it is
+    carded by the sweep, so no review is parked in "stopped" unseen."""
     if not reason.strip():
         raise TransitionError(_("Say what is needed and why, for the written notice."))
+    if not 1 <= days_needed <= MAX_STOP_DAYS:
+        raise TransitionError(
+            _(
+                "Say how many working days the stop needs (1 to %(max)d): the applicant is told "
+                "in writing (Art. 45)."
+            )
+            % {"max": MAX_STOP_DAYS}
+        )
     today = timezone.localdate(now)
     with transaction.atomic():
         application, review = _lock_for_clock(
@@ -659,6 +681,7 @@ def review_stop(
         if review.officer_id is None:
             review.officer, review.claimed_at = by, now
         _recompute(review, today)
+        review.stop_due = stop_due(today, days_needed, WorkCalendar.load())
         _save(
             review,
             [
@@ -668,6 +691,7 @@ def review_stop(
                 "deadline",
                 "statutory_deadline",
                 "deadline_provisional",
+                "stop_due",
             ],
             by,
             reason,
@@ -707,9 +731,13 @@ def review_resume(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> D
             review=review, kind=ClockEvent.Kind.RESUME, at=now, on=today, by=by
         )
         review.state = DepartmentReview.State.IN_PROGRESS
+        review.stop_due = None
         _recompute(review, today)
         _save(
-            review, ["state", "deadline", "statutory_deadline", "deadline_provisional"], by, at=now
+            review,
+            ["state", "deadline", "statutory_deadline", "deadline_provisional", "stop_due"],
+            by,
+            at=now,
         )
         _move_due_date(application, review, by, now, _("Clock resumed"))
     return review
@@ -826,9 +854,12 @@ def review_decide(
             if review.item.needs_countersign
             else DepartmentReview.State.DECIDED
         )
+        if review.state == DepartmentReview.State.DECIDED:
+            review.return_due = after_decision_due(now, settings.RETURN_WORKING_DAYS)
         _save(
             review,
             [
+                "return_due",
                 "outcome",
                 "reasons",
                 "decision_number",
@@ -876,7 +907,8 @@ def review_countersign(*, review: DepartmentReview, by: Staff, now: dt.datetime)
             )
         review.countersigned_by, review.countersigned_at = by, now
         review.state = DepartmentReview.State.DECIDED
-        _save(review, ["countersigned_by", "countersigned_at", "state"], by, at=now)
+        review.return_due = after_decision_due(now, settings.RETURN_WORKING_DAYS)
+        _save(review, ["countersigned_by", "countersigned_at", "state", "return_due"], by, at=now)
         notifications.applicant_event(
             _application_of(review), notifications.Event.DECIDED, review=review, at=now
         )
@@ -888,7 +920,8 @@ def review_return(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> N
         review = _lock_review(review, DepartmentReview.State.DECIDED, related=())
         review.state = DepartmentReview.State.RETURNED
         review.returned_at = now
-        _save(review, ["state", "returned_at"], by, at=now)
+        review.receive_due = after_decision_due(now, settings.RECEIVE_WORKING_DAYS)
+        _save(review, ["state", "returned_at", "receive_due"], by, at=now)
 
 
 def review_receive(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> Application:
@@ -908,7 +941,8 @@ def review_receive(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> 
         if not pending.exists():
             application.state = Application.State.READY
             application.ready_at = now
-            _save(application, ["state", "ready_at"], by, at=now)
+            application.handover_due = after_decision_due(now, settings.HANDOVER_WORKING_DAYS)
+            _save(application, ["state", "ready_at", "handover_due"], by, at=now)
             notifications.applicant_event(application, notifications.Event.READY, at=now)
     return application
 

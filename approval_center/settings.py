@@ -232,6 +232,12 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The deadline sweep: how often, and how many working days ahead a review turns yellow.
 SWEEP_PERIOD_SECONDS = envint("SWEEP_PERIOD_SECONDS", "300")
 SWEEP_WARNING_WORKING_DAYS = envint("SWEEP_WARNING_WORKING_DAYS", "2")
+# The way back after a decision, in working days (at least 1, so the sweep sees each line
+# crossed): the licence is issued within 10 working days of the decision (Art. 44), the
+# comprehensive window confirms receipt of what a window returned, and hands the results over.
+RETURN_WORKING_DAYS = max(envint("RETURN_WORKING_DAYS", "10"), 1)
+RECEIVE_WORKING_DAYS = max(envint("RECEIVE_WORKING_DAYS", "2"), 1)
+HANDOVER_WORKING_DAYS = max(envint("HANDOVER_WORKING_DAYS", "10"), 1)
 # How far back past its last run the sweep looks for changed clocks: a change committed while
 # the last sweep ran is judged by the next one.
 SWEEP_LOOKBACK_SECONDS = envint("SWEEP_LOOKBACK_SECONDS", "900")

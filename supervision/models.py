@@ -15,8 +15,19 @@ from applications.models import Application, DepartmentReview
 
 class Card(models.Model):
     class Level(models.TextChoices):
+        # The promise: due within the warning margin, then past it.
         YELLOW = "yellow", _("Yellow card (due soon)")
         RED = "red", _("Red card (overdue)")
+        # The law's ceiling, apart from the promise: a review past its statutory deadline, an
+        # application handled by several departments near or past its 45 working days.
+        LAW_SOON = "law_soon", _("Near the legal limit")
+        LAW = "law", _("Beyond the law")
+        # A stop that outlasts the time the applicant was told it needs (Art. 45).
+        STOP = "stop", _("Stop outlasts the time announced")
+        # The way back after the decision.
+        NOT_RETURNED = "not_returned", _("Decided, not returned in time")
+        NOT_RECEIVED = "not_received", _("Returned, not received in time")
+        NOT_DELIVERED = "not_delivered", _("Ready, not handed over in time")
 
     application = models.ForeignKey(
         Application,
@@ -33,7 +44,7 @@ class Card(models.Model):
         related_name="cards",
         help_text=_("Empty for a card on the application's overall promised date."),
     )
-    level = models.CharField(_("level"), max_length=6, choices=Level.choices)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     deadline = models.DateField(_("deadline judged"))
     issued_at = models.DateTimeField(_("issued at"))
 

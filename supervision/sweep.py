@@ -1,11 +1,18 @@
-"""The deadline sweep (DESIGN.md section 5): yellow and red cards for open reviews and
-applications, in two set-based statements.
+"""The deadline sweep (DESIGN.md section 5): cards for every line a deadline may cross, in two
+set-based statements (one for reviews, one for applications).
 
-- red: the deadline has passed (deadlines are at the close of their day, so a review due
-  today is red from tomorrow); yellow: due within the warning margin of working days;
-- only reviews whose clock runs get cards: stopped (suspended) reviews get none while stopped,
-  and an application gets none while one of its reviews is stopped; an application is judged
-  on its due date (the promise moved by lawful extensions and stopped time);
+- the promise: red once the deadline has passed (deadlines are at the close of their day, so a
+  review due today is red from tomorrow), yellow when due within the warning margin of working
+  days (`clock.warning_reach`); applications are judged on their due date (the promise moved
+  by lawful extensions and stopped time);
+- the law: "beyond the law" once a running review's statutory deadline has passed;
+- stops: a stopped review whose stop outlasts the time announced to the applicant (Art. 45);
+- the way back: decided and not returned within `RETURN_WORKING_DAYS` (Art. 44), returned and
+  not received within `RECEIVE_WORKING_DAYS`, ready and not handed over within
+  `HANDOVER_WORKING_DAYS`;
+- only running clocks are late: a stopped review gets no promise or law card while stopped
+  (it is watched against its stop instead), and an application none while one of its reviews
+  is stopped;
 - a card is written once per (review or application, level, deadline): the unique constraints
   and INSERT ... ON CONFLICT DO NOTHING make a second sweep, or two at once, write nothing
   new, while a deadline moved by an extension or a resumed clock earns a card of its own.
@@ -27,7 +34,7 @@ everything once (`full=True` forces that).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -45,105 +52,149 @@ EVERYTHING = dt.date(1, 1, 1)
 
 @dataclass(frozen=True)
 class SweepResult:
-    review_red: list[int]
-    review_yellow: list[int]
-    application_red: list[int]
-    application_yellow: list[int]
+    """The ids of the cards written, by level, for reviews and for applications."""
+
+    reviews: dict[str, list[int]] = field(default_factory=dict)
+    applications: dict[str, list[int]] = field(default_factory=dict)
     full: bool = False
 
     @property
+    def review_red(self) -> list[int]:
+        return self.reviews.get(Card.Level.RED, [])
+
+    @property
+    def review_yellow(self) -> list[int]:
+        return self.reviews.get(Card.Level.YELLOW, [])
+
+    @property
+    def application_red(self) -> list[int]:
+        return self.applications.get(Card.Level.RED, [])
+
+    @property
+    def application_yellow(self) -> list[int]:
+        return self.applications.get(Card.Level.YELLOW, [])
+
+    @property
     def written(self) -> int:
-        return sum(
-            map(
-                len,
-                (
-                    self.review_red,
-                    self.review_yellow,
-                    self.application_red,
-                    self.application_yellow,
-                ),
-            )
-        )
+        return sum(map(len, (*self.reviews.values(), *self.applications.values())))
+
+    def summary(self) -> str:
+        def line(found: dict[str, list[int]]) -> str:
+            return ", ".join(f"{len(ids)} {level}" for level, ids in sorted(found.items())) or "0"
+
+        return f"reviews: {line(self.reviews)}; applications: {line(self.applications)}"
 
 
-def _insert(sql: str, params: dict) -> list[tuple[int, str]]:
+def _insert(sql: str, params: dict) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [(row[0], row[1]) for row in cursor.fetchall()]
+        for pk, level in cursor.fetchall():
+            found.setdefault(level, []).append(pk)
+    return found
+
+
+def _crossed(table: str, column: str, where: str, level: str) -> str:
+    """A line crossed since the last sweep: due before today, not before the last sweep's day
+    (what was due before that was carded then), read through the partial index on `column`."""
+    return f"""
+            SELECT t.{"application_id" if table == "r" else "id"} AS application_id,
+                   {_review_id(table)} AS review_id, t.{column} AS deadline, {level} AS level
+              FROM {{{table}}} t
+             WHERE {where} AND t.{column} BETWEEN %(red_from)s AND %(yesterday)s"""  # noqa: S608
+
+
+def _review_id(table: str) -> str:
+    return "t.id" if table == "r" else "CAST(NULL AS BIGINT)"
 
 
 def _statements() -> tuple[str, str]:
-    card, review, application, event = (
-        Card._meta.db_table,
-        DepartmentReview._meta.db_table,
-        Application._meta.db_table,
-        ClockEvent._meta.db_table,
-    )
-    running = ", ".join(f"%(state{i})s" for i in range(len(RUNNING)))
-    level = "CASE WHEN due.deadline < %(today)s THEN %(red)s ELSE %(yellow)s END"
-    # One statement for the reviews and one for the applications, each writing both levels:
-    # the union of the rows whose deadline crossed the red line since the last sweep, those
-    # that crossed the yellow line, and the rows whose clock changed since then (UNION ALL: a
-    # row found twice is written once by ON CONFLICT DO NOTHING, without hashing every row to
-    # drop it first); the outer WHERE lets SQLite parse ON CONFLICT after a SELECT. Table names
-    # come from the models and every value goes as a parameter: nothing from a user.
+    tables = {
+        "card": Card._meta.db_table,
+        "r": DepartmentReview._meta.db_table,
+        "a": Application._meta.db_table,
+        "e": ClockEvent._meta.db_table,
+    }
+    running = "t.state IN ({})".format(", ".join(f"%(state{i})s" for i in range(len(RUNNING))))
+    promise = "CASE WHEN t.deadline < %(today)s THEN %(red)s ELSE %(yellow)s END"
+    # One statement for the reviews and one for the applications, each the union of every line
+    # a deadline may cross: for each line, the rows whose date crossed it since the last sweep
+    # (through a partial index on that date over the few rows in that state), and the rows
+    # whose clock changed since then. UNION ALL: a row found twice is written once by ON
+    # CONFLICT DO NOTHING, without hashing every row to drop it first; the outer WHERE lets
+    # SQLite parse ON CONFLICT after a SELECT. Table names come from the models and every value
+    # goes as a parameter: nothing from a user.
     # The changed clocks are read first, by the ledger's index on `at`, and only then their
-    # reviews and applications by primary key; the lines are checked after that (MATERIALIZED
-    # keeps the planner to this order). Left to itself, PostgreSQL underestimates the running
-    # reviews due within the margin and reads all of them to probe the ledger for each: a cost
-    # that follows the open reviews, not what changed.
+    # reviews and applications by primary key (MATERIALIZED keeps the planner to this order).
+    # Left to itself, PostgreSQL underestimates the running reviews due within the margin and
+    # reads all of them to probe the ledger for each: a cost that follows the open reviews, not
+    # what changed.
+    # The way back (decided, returned, ready) is not on the clock ledger: its dates are set at
+    # least a working day ahead when the step is taken, so the crossing reads see them.
     review_sql = f"""
         WITH changed AS MATERIALIZED (
-            SELECT DISTINCT r.application_id, r.id, r.deadline, r.state
-              FROM {event} e JOIN {review} r ON r.id = e.review_id
+            SELECT DISTINCT r.application_id, r.id, r.deadline, r.statutory_deadline,
+                   r.stop_due, r.state
+              FROM {{e}} e JOIN {{r}} r ON r.id = e.review_id
              WHERE e.at > %(since)s)
-        INSERT INTO {card} (application_id, review_id, level, deadline, issued_at)
-        SELECT application_id, id, {level}, deadline, %(at)s FROM (
-            SELECT r.application_id, r.id, r.deadline
-              FROM {review} r
-             WHERE r.state IN ({running}) AND r.deadline BETWEEN %(red_from)s AND %(yesterday)s
+        INSERT INTO {{card}} (application_id, review_id, deadline, level, issued_at)
+        SELECT application_id, review_id, deadline, level, %(at)s FROM (
+            {_crossed("r", "deadline", running, "%(red)s")}
             UNION ALL
-            SELECT r.application_id, r.id, r.deadline
-              FROM {review} r
-             WHERE r.state IN ({running}) AND r.deadline BETWEEN %(yellow_from)s AND %(until)s
+            SELECT t.application_id, t.id, t.deadline, %(yellow)s
+              FROM {{r}} t
+             WHERE {running} AND t.deadline BETWEEN %(yellow_from)s AND %(until)s
             UNION ALL
-            SELECT c.application_id, c.id, c.deadline
-              FROM changed c
-             WHERE c.state IN ({running}) AND c.deadline <= %(until)s
+            SELECT t.application_id, t.id, t.deadline, {promise}
+              FROM changed t
+             WHERE {running} AND t.deadline <= %(until)s
+            UNION ALL
+            {_crossed("r", "statutory_deadline", running, "%(law)s")}
+            UNION ALL
+            SELECT t.application_id, t.id, t.statutory_deadline, %(law)s
+              FROM changed t
+             WHERE {running} AND t.statutory_deadline < %(today)s
+            UNION ALL
+            {_crossed("r", "stop_due", "t.state = %(suspended)s", "%(stop)s")}
+            UNION ALL
+            SELECT t.application_id, t.id, t.stop_due, %(stop)s
+              FROM changed t
+             WHERE t.state = %(suspended)s AND t.stop_due < %(today)s
+            UNION ALL
+            {_crossed("r", "return_due", "t.state = %(decided)s", "%(not_returned)s")}
+            UNION ALL
+            {_crossed("r", "receive_due", "t.state = %(returned)s", "%(not_received)s")}
         ) AS due WHERE 1 = 1
         ON CONFLICT DO NOTHING
         RETURNING id, level"""  # noqa: S608
     application_sql = f"""
         WITH changed AS MATERIALIZED (
             SELECT DISTINCT a.id, a.due_date, a.state
-              FROM {event} e
-              JOIN {review} r ON r.id = e.review_id
-              JOIN {application} a ON a.id = r.application_id
+              FROM {{e}} e
+              JOIN {{r}} r ON r.id = e.review_id
+              JOIN {{a}} a ON a.id = r.application_id
              WHERE e.at > %(since)s)
-        INSERT INTO {card} (application_id, review_id, level, deadline, issued_at)
-        SELECT id, NULL, {level}, deadline, %(at)s FROM (
-            SELECT a.id, a.due_date AS deadline
-              FROM {application} a
-             WHERE a.state = %(in_review)s AND a.due_date BETWEEN %(red_from)s AND %(yesterday)s
+        INSERT INTO {{card}} (application_id, review_id, deadline, level, issued_at)
+        SELECT application_id, review_id, deadline, level, %(at)s FROM (
+            {_crossed("a", "due_date", "t.state = %(in_review)s", "%(red)s")}
             UNION ALL
-            SELECT a.id, a.due_date
-              FROM {application} a
-             WHERE a.state = %(in_review)s AND a.due_date BETWEEN %(yellow_from)s AND %(until)s
+            SELECT t.id, NULL, t.due_date, %(yellow)s
+              FROM {{a}} t
+             WHERE t.state = %(in_review)s AND t.due_date BETWEEN %(yellow_from)s AND %(until)s
             UNION ALL
-            SELECT c.id, c.due_date
-              FROM changed c
-             WHERE c.state = %(in_review)s AND c.due_date <= %(until)s
+            SELECT t.id, NULL, t.due_date,
+                   CASE WHEN t.due_date < %(today)s THEN %(red)s ELSE %(yellow)s END
+              FROM changed t
+             WHERE t.state = %(in_review)s AND t.due_date <= %(until)s
+            UNION ALL
+            {_crossed("a", "handover_due", "t.state = %(ready)s", "%(not_delivered)s")}
         ) AS due
          WHERE NOT EXISTS (
-            SELECT 1 FROM {review} s WHERE s.application_id = due.id AND s.state = %(stopped)s)
+            SELECT 1 FROM {{r}} s
+             WHERE s.application_id = due.application_id AND s.state = %(suspended)s)
         ON CONFLICT DO NOTHING
         RETURNING id, level"""  # noqa: S608
-    return review_sql, application_sql
-
-
-def _split(rows: list[tuple[int, str]]) -> tuple[list[int], list[int]]:
-    red = [pk for pk, level in rows if level == Card.Level.RED]
-    return red, [pk for pk, level in rows if level != Card.Level.RED]
+    return review_sql.format(**tables), application_sql.format(**tables)
 
 
 def sweep(*, now: dt.datetime, margin: int | None = None, full: bool = False) -> SweepResult:
@@ -168,6 +219,11 @@ def sweep(*, now: dt.datetime, margin: int | None = None, full: bool = False) ->
             yellow_from = mark.until + dt.timedelta(days=1)
             since = mark.swept_at - dt.timedelta(seconds=settings.SWEEP_LOOKBACK_SECONDS)
         params = {
+            **{level.value: level.value for level in Card.Level},
+            "suspended": DepartmentReview.State.SUSPENDED,
+            "decided": DepartmentReview.State.DECIDED,
+            "returned": DepartmentReview.State.RETURNED,
+            "ready": Application.State.READY,
             "at": ops.adapt_datetimefield_value(now),
             "since": ops.adapt_datetimefield_value(since),
             "today": date(today),
@@ -175,19 +231,12 @@ def sweep(*, now: dt.datetime, margin: int | None = None, full: bool = False) ->
             "yesterday": date(today - dt.timedelta(days=1)),
             "yellow_from": date(max(yellow_from, today)),
             "until": date(until),
-            "red": Card.Level.RED,
-            "yellow": Card.Level.YELLOW,
             "in_review": Application.State.IN_REVIEW,
-            "stopped": DepartmentReview.State.SUSPENDED,
             **{f"state{i}": state for i, state in enumerate(RUNNING)},
         }
-        review_red, review_yellow = _split(_insert(review_sql, params))
-        application_red, application_yellow = _split(_insert(application_sql, params))
         result = SweepResult(
-            review_red=review_red,
-            review_yellow=review_yellow,
-            application_red=application_red,
-            application_yellow=application_yellow,
+            reviews=_insert(review_sql, params),
+            applications=_insert(application_sql, params),
             full=full,
         )
         reached = {"swept_at": now, "day": today, "until": until, "margin": margin}

@@ -43,7 +43,7 @@ def test_a_notice_on_the_last_working_day_is_in_time(draft, center):
 
 
 def test_after_the_window_no_notice_can_be_issued(draft, center):
-    with pytest.raises(services.TransitionError, match="Art. 32"):
+    with pytest.raises(services.TransitionError, match=r"Art\. 32"):
         services.application_notify_missing(application=draft, by=center.dave, now=AFTER)
     assert not Document.objects.filter(kind=Document.Kind.MISSING_MATERIALS).exists()
     draft.refresh_from_db()
@@ -51,7 +51,7 @@ def test_after_the_window_no_notice_can_be_issued(draft, center):
 
 
 def test_after_the_window_it_cannot_be_refused_either(draft, center):
-    with pytest.raises(services.TransitionError, match="Art. 32"):
+    with pytest.raises(services.TransitionError, match=r"Art\. 32"):
         services.application_refuse(
             application=draft, by=center.dave, now=AFTER, reasons="材料不全"
         )

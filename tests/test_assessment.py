@@ -71,7 +71,7 @@ def october(accepted, center, applicant):
         by=center.alice,
         now=aware(2026, 9, 30, 15),
         cause="supplements",
-        days_needed=0,
+        days_needed=10,
         reason="请补充施工合同",
     )
     services.review_resume(review=permit, by=center.alice, now=aware(2026, 10, 12, 9))

@@ -59,7 +59,7 @@ def test_every_event_tells_the_applicant_once_by_sms_and_email(accepted, center)
         by=center.alice,
         now=aware(2026, 9, 29),
         cause="supplements",
-        days_needed=0,
+        days_needed=10,
         reason="请补充施工合同",
     )
     services.review_resume(review=permit, by=center.alice, now=aware(2026, 9, 30))

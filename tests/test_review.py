@@ -39,7 +39,7 @@ def test_a_stop_freezes_the_clock_and_resuming_restores_the_remaining_days(accep
         by=center.alice,
         now=aware(2026, 9, 30, 15),
         cause="supplements",
-        days_needed=0,
+        days_needed=10,
         reason="请补充施工合同",
     )
     review.refresh_from_db()

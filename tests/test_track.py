@@ -201,7 +201,7 @@ def test_the_page_shows_progress_but_nothing_of_the_staff(client, accepted, cent
         by=center.alice,
         now=aware(2026, 9, 29, 10),
         cause="supplements",
-        days_needed=0,
+        days_needed=10,
         reason="请补充施工合同原件",
     )
     planning = accepted.reviews.get(item=center.planning_item)

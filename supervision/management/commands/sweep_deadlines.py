@@ -19,8 +19,4 @@ class Command(BaseCommand):
         with transaction.atomic():
             result = sweep.sweep(now=timezone.now(), full=options["full"])
             notices.queue_red_cards(result.review_red)
-        self.stdout.write(
-            f"reviews: {len(result.review_red)} red, {len(result.review_yellow)} yellow; "
-            f"applications: {len(result.application_red)} red, "
-            f"{len(result.application_yellow)} yellow"
-        )
+        self.stdout.write(result.summary())
