@@ -140,6 +140,10 @@ class ApplicationQuerySet(models.QuerySet):
     def open(self) -> ApplicationQuerySet:
         return self.filter(state__in=Application.OPEN_STATES)
 
+    def not_handed_over(self, today: dt.date) -> ApplicationQuerySet:
+        """Ready for pickup longer than `HANDOVER_WORKING_DAYS` allow."""
+        return self.filter(state=Application.State.READY, handover_due__lt=today)
+
 
 class Application(models.Model):
     class State(models.TextChoices):
@@ -372,6 +376,18 @@ def beyond_law_q(today: dt.date) -> Q:
     return running_q() & Q(statutory_deadline__lt=today)
 
 
+def stop_overrun_q(today: dt.date) -> Q:
+    """Stopped longer than the time announced to the applicant (Art. 45)."""
+    return Q(state=DepartmentReview.State.SUSPENDED, stop_due__lt=today)
+
+
+def way_back_late_q(today: dt.date) -> Q:
+    """Decided and not returned in time (Art. 44), or returned and not received in time."""
+    return Q(state=DepartmentReview.State.DECIDED, return_due__lt=today) | Q(
+        state=DepartmentReview.State.RETURNED, receive_due__lt=today
+    )
+
+
 class ReviewQuerySet(models.QuerySet):
     def open(self) -> ReviewQuerySet:
         return self.filter(state__in=DepartmentReview.OPEN_STATES)
@@ -387,6 +403,12 @@ class ReviewQuerySet(models.QuerySet):
 
     def beyond_law(self, today: dt.date) -> ReviewQuerySet:
         return self.filter(beyond_law_q(today))
+
+    def stop_overrun(self, today: dt.date) -> ReviewQuerySet:
+        return self.filter(stop_overrun_q(today))
+
+    def way_back_late(self, today: dt.date) -> ReviewQuerySet:
+        return self.filter(way_back_late_q(today))
 
     def due_before(self, day: dt.date) -> ReviewQuerySet:
         return self.filter(deadline__lt=day)

@@ -26,6 +26,7 @@ from applications.models import (
     beyond_law_q,
     due_soon_q,
     overdue_q,
+    stop_overrun_q,
 )
 from windows.workdays import WorkCalendar
 
@@ -73,7 +74,9 @@ def figures(today: dt.date, calendar: WorkCalendar, scope: Scope = Scope()) -> d
         beyond_law=Count("id", filter=beyond_law_q(today)),
         due_soon=Count("id", filter=due_soon_q(today, warning_reach(today, calendar))),
         stopped=Count("id", filter=Q(state=Review.State.SUSPENDED)),
+        stop_overrun=Count("id", filter=stop_overrun_q(today)),
     )
+    counts["way_back_late"] = scope.reviews(Review.objects.way_back_late(today)).count()
     midnight = _start_of(today)
     month = _kept(
         "month", today, scope, lambda: _decided(scope, _start_of(today.replace(day=1)), midnight)
@@ -120,6 +123,32 @@ def due_soon(
     return _listed(scope.reviews(Review.objects.due_soon(today, reach)), limit)
 
 
+def stops_overrun(today: dt.date, scope: Scope = Scope(), *, limit: int = 50) -> QuerySet[Review]:
+    """Stopped reviews past the time announced for their stop, longest overdue first."""
+    return (
+        scope.reviews(Review.objects.stop_overrun(today))
+        .select_related("application__applicant", "officer")
+        .prefetch_related("item", "window", "department")
+        .order_by("stop_due", "id")[:limit]
+    )
+
+
+def way_back_late(today: dt.date, scope: Scope = Scope(), *, limit: int = 50) -> list[Review]:
+    """Decided and not returned, or returned and not received, past their limits; each with
+    `late_since`, the limit it missed."""
+    reviews = list(
+        scope.reviews(Review.objects.way_back_late(today))
+        .select_related("application__applicant", "officer")
+        .prefetch_related("item", "window", "department")
+        .order_by("id")[:limit]
+    )
+    for review in reviews:
+        review.late_since = (
+            review.return_due if review.state == Review.State.DECIDED else review.receive_due
+        )
+    return sorted(reviews, key=lambda r: (r.late_since, r.pk))
+
+
 def _start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time()))
 
@@ -135,9 +164,10 @@ def _within(queryset: QuerySet, field: str, start: dt.datetime, end: dt.datetime
 
 
 def standing_cards(day: dt.date, scope: Scope = Scope(), *, limit: int = 200) -> QuerySet[Card]:
-    """The review cards as they stood at the close of `day`: issued by then, the review not yet
-    decided, no later card for it, and its clock not stopped or moved since the card. Red
-    first, then by deadline. Cards are never edited, so a past day always reads the same."""
+    """The review cards of the clock as they stood at the close of `day`: issued by then, the
+    review not yet decided, no later card for it, and its clock not stopped, resumed or moved
+    since the card. Beyond the law first, then red, stopped too long and yellow, by deadline.
+    Cards are never edited, so a past day always reads the same."""
     end = _end_of(day)
     later_card = Card.objects.filter(
         review=OuterRef("review"), issued_at__lt=end, id__gt=OuterRef("id")
@@ -146,11 +176,11 @@ def standing_cards(day: dt.date, scope: Scope = Scope(), *, limit: int = 200) ->
         review=OuterRef("review"),
         at__gt=OuterRef("issued_at"),
         at__lt=end,
-        kind__in=[ClockEvent.Kind.STOP, ClockEvent.Kind.EXTEND],
+        kind__in=[ClockEvent.Kind.STOP, ClockEvent.Kind.RESUME, ClockEvent.Kind.EXTEND],
     )
-    cards = Card.objects.filter(review__isnull=False, issued_at__lt=end).filter(
-        Q(review__decided_at__isnull=True) | Q(review__decided_at__gte=end)
-    )
+    cards = Card.objects.filter(
+        review__isnull=False, issued_at__lt=end, level__in=Card.CLOCK_LEVELS
+    ).filter(Q(review__decided_at__isnull=True) | Q(review__decided_at__gte=end))
     cards = scope_cards(cards, scope)
     return (
         cards.filter(~Exists(later_card), ~Exists(clock_moved))
@@ -161,7 +191,7 @@ def standing_cards(day: dt.date, scope: Scope = Scope(), *, limit: int = 200) ->
             "review__officer",
             "application__applicant",
         )
-        .order_by("level", "deadline", "id")[:limit]  # "red" sorts before "yellow"
+        .order_by("level", "deadline", "id")[:limit]  # "law", "red", "stop", "yellow"
     )
 
 

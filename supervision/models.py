@@ -29,6 +29,9 @@ class Card(models.Model):
         NOT_RECEIVED = "not_received", _("Returned, not received in time")
         NOT_DELIVERED = "not_delivered", _("Ready, not handed over in time")
 
+    # The levels of a review's clock (the rest watch the way back after the decision).
+    CLOCK_LEVELS = (Level.YELLOW, Level.RED, Level.LAW, Level.STOP)
+
     application = models.ForeignKey(
         Application,
         verbose_name=_("application"),

@@ -57,7 +57,7 @@ def _live_context(
         for card in cards:
             card.days_late = (
                 calendar.count_working_days(card.deadline, day).working_days
-                if card.level == Card.Level.RED
+                if card.level != Card.Level.YELLOW and card.level != Card.Level.LAW_SOON
                 else 0
             )
         context["cards"] = cards
@@ -65,11 +65,20 @@ def _live_context(
     late = list(live.overdue(today, scope))
     for review in late:
         review.days_late = calendar.count_working_days(review.deadline, today).working_days
+        review.beyond_law = review.statutory_deadline < today
+    stops = list(live.stops_overrun(today, scope))
+    for review in stops:
+        review.days_over = calendar.count_working_days(review.stop_due, today).working_days
+    way_back = live.way_back_late(today, scope)
+    for review in way_back:
+        review.days_over = calendar.count_working_days(review.late_since, today).working_days
     context.update(
         {
             "live": live.figures(today, calendar, scope),
             "late": late,
             "soon": live.due_soon(today, calendar, scope),
+            "stops": stops,
+            "way_back": way_back,
         }
     )
     return context
