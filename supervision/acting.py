@@ -15,7 +15,7 @@ from applications.timeline import Event
 from windows.models import Staff
 from windows.roles import WINDOW_ROLES, Role
 
-from .models import HelpNote, Meeting, UrgeNotice
+from .models import Card, HelpNote, Meeting, UrgeNotice
 
 CENTER_WIDE = (Role.CENTER_MANAGER, Role.ADMINISTRATOR)
 
@@ -69,6 +69,22 @@ def get_meeting(user: Staff, pk: int) -> Meeting:
 
 def timeline_events(application: Application) -> list[Event]:
     events: list[Event] = []
+    # The sweep's cards: late on the promise, beyond the law, a stop outlasting its time, the
+    # way back late, each named apart.
+    for card in Card.objects.filter(application=application).select_related("review__item"):
+        events.append(
+            Event(
+                card.issued_at,
+                None,
+                _("%(card)s: %(item)s")
+                % {"card": card.get_level_display(), "item": card.review.item.name}
+                if card.review_id
+                else _("%(card)s: the application") % {"card": card.get_level_display()},
+                _("Deadline judged: %(date)s")
+                % {"date": date_format(card.deadline, "DATE_FORMAT")},
+                kind=f"card-{card.level}",
+            )
+        )
     for urge in UrgeNotice.objects.filter(review__application=application).select_related(
         "issued_by", "replied_by", "review__item", "window"
     ):

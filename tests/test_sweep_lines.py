@@ -150,3 +150,15 @@ def test_ready_but_not_handed_over_is_carded(accepted, center):
     services.application_deliver(application=accepted, by=center.dave, now=aware(2026, 10, 20))
     sweep(now=aware(2026, 10, 30))
     assert Card.objects.filter(application=accepted).count() == 1  # nothing more once delivered
+
+
+def test_the_timeline_names_late_and_beyond_the_law_apart(permit):
+    from django.utils import translation
+
+    from applications import timeline
+
+    sweep(now=aware(2026, 11, 2))
+    with translation.override("en"):
+        whats = [e.what for e in timeline.events(permit.application) if e.kind.startswith("card")]
+    assert any(w.startswith("Beyond the law: ") for w in whats)
+    assert any(w.startswith("Red card (overdue)") for w in whats)
