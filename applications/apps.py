@@ -33,3 +33,9 @@ class ApplicationsConfig(AppConfig):
         from .demo import seed_demo_applications, seed_demo_ratings
 
         return [*seed_demo_applications(today=today), *seed_demo_ratings()]
+
+    def calendar_changed(self, years, by, now) -> list:
+        """The working-day calendar of `years` changed: open reviews' deadlines move with it."""
+        from .services import deadlines_recompute
+
+        return [deadlines_recompute(years=years, by=by, now=now)]

@@ -621,6 +621,8 @@ class ClockEvent(models.Model):
         STOP = "stop", _("Clock stopped")
         RESUME = "resume", _("Clock resumed")
         EXTEND = "extend", _("Time limit extended")
+        # The calendar of holidays and adjusted working days changed under a running clock.
+        CALENDAR = "calendar", _("Deadline moved by the calendar")
 
     class Cause(models.TextChoices):
         SUPPLEMENTS = "supplements", _("Waiting for the applicant's supplements")
@@ -657,7 +659,10 @@ class ClockEvent(models.Model):
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
+        help_text=_("Empty when the center's calendar itself moved a deadline."),
     )
 
     class Meta:
@@ -756,6 +761,7 @@ class Notification(models.Model):
         DECIDED = "decided", _("Decision made")
         READY = "ready", _("Results ready")
         DELIVERED = "delivered", _("Results handed over")
+        RESCHEDULED = "rescheduled", _("Due date moved by the calendar")
 
     application = models.ForeignKey(
         Application,

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -628,6 +629,113 @@ def _move_due_date(
         return
     application.due_date = review.deadline
     _save(application, ["due_date"], by, reason, at=now)
+
+
+def deadlines_recompute(*, years: Iterable[int], by: Staff | None, now: dt.datetime) -> int:
+    """The calendar of `years` changed (an administrator's edit, or a year published): every
+    open review whose deadlines may fall in those years is computed again from its ledger.
+
+    1. Find the open reviews that started before the last day of those years and are due (by
+       promise or by law) on or after the first, or are stopped; group them by application.
+    2. Per application, in the project's lock order (the application, then its reviews):
+       recompute each; where a date moved, write a line of the clock ledger (what the sweep
+       reads to card it) and the review's history, and move the stopped time's announced end.
+    3. The application's due date follows its reviews; when it moves, the applicant is told.
+    Returns how many reviews moved. Call inside the transaction of the calendar change."""
+    years = sorted(set(years))
+    if not years:
+        return 0
+    first, last = dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31)
+    today = timezone.localdate(now)
+    calendar = WorkCalendar.load()
+    reason = _("The calendar of %(years)s changed") % {"years": "、".join(map(str, years))}
+    affected = (
+        DepartmentReview.objects.open()
+        .filter(started_on__lte=last)
+        .filter(
+            Q(deadline__gte=first)
+            | Q(statutory_deadline__gte=first)
+            | Q(state=DepartmentReview.State.SUSPENDED)
+        )
+        .values_list("application_id", flat=True)
+        .distinct()
+    )
+    moved = 0
+    with transaction.atomic():
+        for application_id in sorted(set(affected)):
+            moved += _recompute_application(
+                application_id, calendar=calendar, by=by, now=now, today=today, reason=reason
+            )
+    return moved
+
+
+def _recompute_application(
+    application_id: int,
+    *,
+    calendar: WorkCalendar,
+    by: Staff | None,
+    now: dt.datetime,
+    today: dt.date,
+    reason: str,
+) -> int:
+    application = _lock_application(Application(pk=application_id))
+    reviews = list(
+        application.reviews.select_for_update(of=("self",))
+        .filter(state__in=DepartmentReview.OPEN_STATES)
+        .prefetch_related("clock")
+        .order_by("id")
+    )
+    moved: list[tuple[DepartmentReview, ClockEvent]] = []
+    for review in reviews:
+        ledger = sorted(review.clock.all(), key=lambda e: (e.at, e.pk))
+        stops = [e for e in ledger if e.kind == ClockEvent.Kind.STOP]
+        stopped = review.state == DepartmentReview.State.SUSPENDED and stops
+        # A stopped review's date is "if it resumed on the day it stopped", as when it stopped.
+        due = clock.compute(
+            start=review.started_on,
+            promised_days=review.promised_days,
+            statutory_days=review.statutory_days,
+            ledger=ledger,
+            calendar=calendar,
+            today=stops[-1].on if stopped else today,
+        )
+        stop_until = stop_due(stops[-1].on, stops[-1].days, calendar) if stopped else None
+        before = (
+            review.deadline,
+            review.statutory_deadline,
+            review.deadline_provisional,
+            review.stop_due,
+        )
+        after = (due.deadline, due.statutory_deadline, due.provisional, stop_until)
+        if before == after:
+            continue
+        review.deadline, review.statutory_deadline, review.deadline_provisional = after[:3]
+        review.stop_due = stop_until
+        event = ClockEvent.objects.create(
+            review=review, kind=ClockEvent.Kind.CALENDAR, at=now, on=today, reason=reason, by=by
+        )
+        _save(
+            review,
+            ["deadline", "statutory_deadline", "deadline_provisional", "stop_due"],
+            by,
+            reason,
+            at=now,
+        )
+        moved.append((review, event))
+    if not moved:
+        return 0
+    latest = max(
+        application.reviews.exclude(state=DepartmentReview.State.WITHDRAWN),
+        key=lambda r: (r.deadline, r.pk),
+    )
+    if application.due_date != latest.deadline:
+        application.due_date = latest.deadline
+        _save(application, ["due_date"], by, reason, at=now)
+        event = next((e for r, e in moved if r.pk == latest.pk), moved[0][1])
+        notifications.applicant_event(
+            application, notifications.Event.RESCHEDULED, review=latest, clock_event=event, at=now
+        )
+    return len(moved)
 
 
 def review_claim(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> DepartmentReview:

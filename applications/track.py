@@ -140,6 +140,8 @@ class ItemStatus:
     outcome: str
     decision_number: str
     clock: list[ClockEvent]
+    # While stopped: the end of the time announced (for supplements, the applicant's due date).
+    supply_by: dt.date | None = None
 
 
 @dataclass
@@ -202,12 +204,11 @@ def status_of(application: Application, today: dt.date) -> Status:
             label=_item_label(review),
             deadline=review.deadline,
             provisional=review.deadline_provisional,
-            overdue=review.is_open
-            and review.state != DepartmentReview.State.SUSPENDED
-            and review.deadline < today,
+            overdue=review.state in DepartmentReview.RUNNING_STATES and review.deadline < today,
             outcome=review.outcome,
             decision_number=review.decision_number or "",
             clock=clock,
+            supply_by=review.stop_due if review.state == DepartmentReview.State.SUSPENDED else None,
         )
         items.append(item)
         stops = [e for e in clock if e.kind == ClockEvent.Kind.STOP]

@@ -26,6 +26,7 @@ from .models import (
     Window,
 )
 from .roles import Role
+from .workdays import calendar_changed
 
 admin.site.site_header = _("Approval center administration")
 admin.site.unregister(Group)
@@ -222,14 +223,58 @@ class SealAdmin(SimpleHistoryAdmin):
     list_select_related = ["window"]
 
 
+class CalendarChangeAdmin(SimpleHistoryAdmin):
+    """A change to the calendar moves the open deadlines that depend on it, in the same
+    transaction (the admin's views are atomic), and says how many moved."""
+
+    def _years(self, obj) -> set[int]:
+        raise NotImplementedError
+
+    def _moved(self, request: HttpRequest, years: set[int]) -> None:
+        moved = calendar_changed(years, by=request.user, now=timezone.now())
+        if moved:
+            self.message_user(
+                request,
+                ngettext(
+                    "The deadline of %(count)d open review moved with the calendar.",
+                    "The deadlines of %(count)d open reviews moved with the calendar.",
+                    moved,
+                )
+                % {"count": moved},
+                messages.WARNING,
+            )
+
+    def save_model(self, request, obj, form, change) -> None:
+        # The year before the edit too: a day moved to another year changes both.
+        years = self._years(obj) | (self._years(type(obj)(**form.initial)) if change else set())
+        super().save_model(request, obj, form, change)
+        self._moved(request, years)
+
+    def delete_model(self, request, obj) -> None:
+        years = self._years(obj)
+        super().delete_model(request, obj)
+        self._moved(request, years)
+
+    def delete_queryset(self, request, queryset) -> None:
+        years = set().union(*(self._years(obj) for obj in queryset))
+        super().delete_queryset(request, queryset)
+        self._moved(request, years)
+
+
 @admin.register(CalendarYear)
-class CalendarYearAdmin(SimpleHistoryAdmin):
+class CalendarYearAdmin(CalendarChangeAdmin):
     list_display = ["year", "source", "note"]
+
+    def _years(self, obj) -> set[int]:
+        return {obj.year}
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(SimpleHistoryAdmin):
+class CalendarDayAdmin(CalendarChangeAdmin):
     list_display = ["date", "kind", "name"]
     list_filter = ["kind", "date"]
     date_hierarchy = "date"
     search_fields = ["name"]
+
+    def _years(self, obj) -> set[int]:
+        return {obj.date.year}

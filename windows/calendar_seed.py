@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from chinese_calendar import constants as cc
 from django.db import transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from .models import CalendarDay, CalendarYear
+from .workdays import calendar_changed
 
 # The package names holidays in English; the center prints Chinese.
 HOLIDAY_NAMES = {
@@ -43,4 +45,6 @@ def seed_calendar(years: list[int] | None = None) -> tuple[list[int], list[int]]
                 if day.year == year
             ]
             bulk_create_with_history(sorted(rows, key=lambda r: r.date), CalendarDay)
+        # A year published while deadlines in it were counted on weekdays (provisional).
+        calendar_changed(loaded, by=None, now=timezone.now())
     return loaded, [y for y in wanted if y not in known]

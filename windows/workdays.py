@@ -177,3 +177,12 @@ def add_working_days(start: dt.date, count: int) -> Span:
 
 def count_working_days(start: dt.date, end: dt.date) -> Span:
     return WorkCalendar.load().count_working_days(start, end)
+
+
+def calendar_changed(years, *, by, now: dt.datetime) -> int:
+    """Tell the apps built on the calendar that the holidays or adjusted working days of these
+    years changed, in the transaction of the change: open deadlines move with the calendar
+    (applications' `calendar_changed` hook). Returns how many deadlines moved."""
+    from approval_center import hooks
+
+    return sum(hooks.collect("calendar_changed", set(years), by, now))
