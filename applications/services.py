@@ -666,6 +666,14 @@ def deadlines_recompute(*, years: Iterable[int], by: Staff | None, now: dt.datet
             moved += _recompute_application(
                 application_id, calendar=calendar, by=by, now=now, today=today, reason=reason
             )
+        # The Art. 32 window of the submissions still at the counter moves too.
+        for draft in Application.objects.select_for_update().filter(
+            state=Application.State.DRAFT, notice_due__gte=first, received_at__date__lte=last
+        ):
+            due = calendar.add_working_days(draft.submission_received_on, NOTICE_WORKING_DAYS).end
+            if due != draft.notice_due:
+                draft.notice_due = due
+                _save(draft, ["notice_due"], by, reason, at=now)
     return moved
 
 

@@ -265,9 +265,13 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.error(request, _("Some lines of the checklist need correcting."))
     today = timezone.localdate()
-    reviews = application.reviews.select_related(
-        "item", "window", "department", "officer"
-    ).order_by("deadline")
+    calendar = WorkCalendar.load()
+    reviews = list(
+        application.reviews.select_related("item", "window", "department", "officer").order_by(
+            "deadline"
+        )
+    )
+    _traffic_light(reviews, today, calendar)
     return render(
         request,
         "applications/application.html",
@@ -285,9 +289,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .first(),
             "items": application.items.select_related("department", "window"),
             "notice_lapsed": application.notice_lapsed(today),
-            "notice_soon": today
-            <= application.notice_due
-            <= clock.warning_reach(today, WorkCalendar.load()),
+            "notice_soon": today <= application.notice_due <= clock.warning_reach(today, calendar),
             "joint_warning": services.joint_handling_warning(application),
             "today": today,
             "refuse_form": ReasonsForm(),

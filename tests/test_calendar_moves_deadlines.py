@@ -154,3 +154,10 @@ def test_only_an_administrator_edits_the_calendar(permit, center, client):
     assert response.status_code in (302, 403)
     permit.refresh_from_db()
     assert permit.deadline == dt.date(2026, 10, 13)
+
+
+def test_the_one_time_notice_window_of_a_draft_moves_too(draft, center, client):
+    assert draft.notice_due == dt.date(2026, 10, 10)
+    add_holiday(client, center.admin, dt.date(2026, 10, 9))
+    draft.refresh_from_db()
+    assert draft.notice_due == dt.date(2026, 10, 12)
