@@ -24,9 +24,9 @@ def test_a_manager_reads_the_assessment_and_drills_down(
     page.get_by_role("button", name="查看").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("2026年10月")
     construction = page.locator("table.assessment tr", has_text="A05")
-    expect(construction).to_contain_text("16.7")
+    expect(construction).to_contain_text("53.6")
     expect(construction).to_contain_text("不合格")
-    expect(page.locator("table.assessment tr", has_text="A02")).to_contain_text("良好")
+    expect(page.locator("table.assessment tr", has_text="A02")).to_contain_text("优秀")
     expect(page.get_by_role("heading", name="计分办法")).to_be_visible()
     shot("assessment-zh")
 
