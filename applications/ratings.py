@@ -4,7 +4,8 @@ After delivery the applicant rates the application once on the status page: five
 optional comment. The two lowest levels (差评) open a follow-up that a center manager must close,
 with a note of what was done, within 15 working days. `open_followups()` is what the
 supervision dashboard lists (through `templates/applications/_followups.html`);
-`department_ratings()` and `window_ratings()` are what the efficiency assessment counts.
+`department_ratings()`, `window_ratings()` and `officer_ratings()` are what the efficiency
+assessment counts.
 """
 
 from __future__ import annotations
@@ -109,6 +110,12 @@ def department_ratings(start: dt.date, end: dt.date) -> dict[int, dict[str, floa
 def window_ratings(start: dt.date, end: dt.date) -> dict[int, dict[str, float | int]]:
     """The same per window: every window that handled an item of the rated application."""
     return _ratings_by("window_id", start, end)
+
+
+def officer_ratings(start: dt.date, end: dt.date) -> dict[int, dict[str, float | int]]:
+    """The same per officer: every officer who handled an item of the rated application (the
+    per-person figures of the efficiency assessment)."""
+    return _ratings_by("officer_id", start, end)
 
 
 def _ratings_by(unit: str, start: dt.date, end: dt.date) -> dict[int, dict[str, float | int]]:

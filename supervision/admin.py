@@ -33,6 +33,8 @@ class AssessmentWeightsAdmin(SimpleHistoryAdmin):
         "urges",
         "ratings",
         "procedure",
+        "beyond_law",
+        "overruns",
         "excellent_from",
         "good_from",
         "pass_from",
@@ -41,7 +43,17 @@ class AssessmentWeightsAdmin(SimpleHistoryAdmin):
     fieldsets = [
         (
             _("Weights of the score (out of their sum)"),
-            {"fields": ["on_time", "lateness", "urges", "ratings", "procedure"]},
+            {
+                "fields": [
+                    "on_time",
+                    "lateness",
+                    "urges",
+                    "ratings",
+                    "procedure",
+                    "beyond_law",
+                    "overruns",
+                ]
+            },
         ),
         (_("Grades"), {"fields": ["excellent_from", "good_from", "pass_from"]}),
     ]

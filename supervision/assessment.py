@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
 from django.db import models
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -196,13 +196,22 @@ class Figures:
     days_late: int = 0
     days_used: int = 0
     days_promised: int = 0
+    overdue: int = 0
+    overdue_days: int = 0
+    overdue_promised: int = 0
+    beyond_law: int = 0
+    beyond_law_undecided: int = 0
     stops: int = 0
     stopped_days: int = 0
+    stops_standing: int = 0
+    overruns: int = 0
+    overrun_days: int = 0
     extensions: int = 0
     extension_days: int = 0
     urges: int = 0
     cover_days: int = 0
     uncovered_days: int = 0
+    signed: int = 0  # per person only: reviews decided in the period under their signature
     ratings: Ratings | None = None
 
     def add(self, other: Figures) -> None:
@@ -211,8 +220,23 @@ class Figures:
                 setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
     @property
+    def judged(self) -> int:
+        """The reviews the period judges: those decided in it, and those late and undecided."""
+        return self.handled + self.overdue
+
+    @property
     def on_time_rate(self) -> float | None:
+        """On time among the reviews judged: a late undecided review counts as not on time."""
+        return 100 * self.on_time / self.judged if self.judged else None
+
+    @property
+    def decided_on_time_rate(self) -> float | None:
+        """On time among the decisions alone (the dashboard's figure)."""
         return 100 * self.on_time / self.handled if self.handled else None
+
+    @property
+    def beyond_law_decided(self) -> int:
+        return self.beyond_law - self.beyond_law_undecided
 
     @property
     def average_used(self) -> float | None:
@@ -233,10 +257,12 @@ class Grade(models.TextChoices):
 # The components of the score, each normalised to 0–100, in the order the page explains them.
 COMPONENTS = {
     "on_time": gettext_lazy("On-time rate"),
+    "beyond_law": gettext_lazy("Within the law"),
     "lateness": gettext_lazy("Lateness"),
     "urges": gettext_lazy("Urge notices"),
     "ratings": gettext_lazy("Applicants' ratings"),
     "procedure": gettext_lazy("Extensions and stops"),
+    "overruns": gettext_lazy("Stops within the time announced"),
 }
 
 
@@ -284,28 +310,38 @@ def _ratio_left(part: float, whole: float) -> float:
 def score(figures: Figures, weights: AssessmentWeights) -> Result:
     """The score out of 100: the weighted mean of the components that can be measured.
 
-    1. Nothing decided in the period: nothing to judge, no score.
-    2. Each component is 0–100: on-time rate = on time / handled; lateness = 100 × (1 − working
-       days late / working days promised); urge notices = 100 × (1 − notices / handled);
-       extensions and stops = 100 × (1 − (extensions + stops) / handled); ratings =
-       (average − 1) / 4 × 100. The last three are floored at 0.
+    1. Nothing judged in the period (nothing decided, nothing late and undecided): nothing to
+       judge, no score.
+    2. Each component is 0–100, over the reviews judged (decided + late and undecided):
+       on-time rate = decided on time / judged; within the law = 100 × (1 − beyond the law /
+       judged); lateness = 100 × (1 − (working days late of the decisions + working days late
+       of the undecided inside the period) / working days promised of both); urge notices =
+       100 × (1 − notices / judged); extensions and stops = 100 × (1 − (extensions + stops) /
+       judged); stops within the time announced = 100 × (1 − overrun stops / stops standing in
+       the period), 100 with no stop; ratings = (average − 1) / 4 × 100. All floored at 0.
     3. Score = Σ weight × component / Σ weight, over the components measured (ratings are left
        out while there are none, so the other weights count for more); the grade follows the
        marks in the weights.
     """
     f = figures
     values: dict[str, float | None] = dict.fromkeys(COMPONENTS)
-    if f.handled:
-        values["on_time"] = 100 * f.on_time / f.handled
-        values["lateness"] = _ratio_left(f.days_late, f.days_promised) if f.days_promised else 100.0
-        values["urges"] = _ratio_left(f.urges, f.handled)
-        values["procedure"] = _ratio_left(f.extensions + f.stops, f.handled)
+    if f.judged:
+        values["on_time"] = 100 * f.on_time / f.judged
+        values["beyond_law"] = _ratio_left(f.beyond_law, f.judged)
+        promised = f.days_promised + f.overdue_promised
+        late = f.days_late + f.overdue_days
+        values["lateness"] = _ratio_left(late, promised) if promised else 100.0
+        values["urges"] = _ratio_left(f.urges, f.judged)
+        values["procedure"] = _ratio_left(f.extensions + f.stops, f.judged)
+        values["overruns"] = (
+            _ratio_left(f.overruns, f.stops_standing) if f.stops_standing else 100.0
+        )
         if f.ratings is not None and f.ratings.count:
             values["ratings"] = (f.ratings.average - 1) / 4 * 100
     components = tuple(Component(code, getattr(weights, code), values[code]) for code in COMPONENTS)
     measured = [c for c in components if c.value is not None and c.weight]
     total = sum(c.weight for c in measured)
-    if not f.handled or not total:
+    if not f.judged or not total:
         return Result(components, None, None)
     points = round(sum(c.weight * c.value for c in measured) / total, 1)
     if points >= weights.excellent_from:
@@ -441,12 +477,84 @@ def decided_in(period: Period, scope: Scope) -> QuerySet[Review]:
     return Review.objects.filter(scope.reviews(), decided_at__gte=start, decided_at__lt=end)
 
 
-LATE = Q(decided_at__date__gt=F("deadline"))
+def decided_late() -> Q:
+    """A decision is late when made after the close of its deadline's day (center days): the
+    one definition of a late decision, for the assessment and the dashboard (live.py) alike."""
+    return Q(decided_at__date__gt=F("deadline"))
+
+
+def decided_on_time() -> Q:
+    """A decision made on or before its deadline's day: the complement of `decided_late`."""
+    return Q(decided_at__date__lte=F("deadline"))
+
+
+def decided_beyond_law() -> Q:
+    """A decision made after the close of its statutory deadline's day (the legal ceiling)."""
+    return Q(decided_at__date__gt=F("statutory_deadline"))
+
+
+LATE = decided_late()
+BEYOND_LAW = decided_beyond_law()
+
+
+def overdue_undecided(
+    period: Period, scope: Scope, today: dt.date, *, limit: str = "deadline"
+) -> QuerySet[Review]:
+    """Reviews late and undecided in the period: on some day of it, up to today, their
+    deadline (`limit`: the promise's `deadline`, or `statutory_deadline` for beyond the law)
+    had closed and they stood undecided. Such a review counts in every period it is overdue
+    in; in the period in which it is decided it counts by its decision instead.
+
+    A review stands undecided on day d when d is past its deadline's day and it was not
+    decided before the period ended (nor earlier), nor withdrawn before d (a withdrawal on the
+    day counts like a decision on the day). A review whose clock is stopped now counts only
+    if its deadline ran out before the stop: otherwise its deadline is the one it would have
+    if resumed, and the stop does not count against the window (the clock module keeps a
+    deadline that ran out before a stop where it ran out).
+    """
+    cut = min(period.end, today)
+    if cut < period.start:
+        return Review.objects.none()
+    start, end = period.bounds()
+    stopped_after_deadline = ClockEvent.objects.filter(
+        review=OuterRef("pk"), kind=ClockEvent.Kind.STOP, on__gt=OuterRef(limit)
+    )
+    return (
+        Review.objects.filter(scope.reviews(), **{f"{limit}__lt": cut})
+        .filter(Q(decided_at__isnull=True) | Q(decided_at__gte=end))
+        .filter(
+            Q(application__withdrawn_at__isnull=True)
+            | Q(
+                application__withdrawn_at__gte=start,
+                **{"application__withdrawn_at__date__gt": F(limit)},
+            )
+        )
+        .exclude(Q(state=Review.State.SUSPENDED) & ~Exists(stopped_after_deadline))
+    )
+
+
+def overdue_stretch(
+    period: Period, today: dt.date, deadline: dt.date, withdrawn: dt.date | None
+) -> tuple[dt.date, dt.date]:
+    """The days (after, until] of the period in which a late undecided review stood late:
+    working days late inside the period are W(until) − W(after)."""
+    cut = min(period.end, today)
+    after = max(deadline, period.start - dt.timedelta(days=1))
+    until = min(cut, withdrawn) if withdrawn else cut
+    return after, max(after, until)
+
+
+def beyond_law_in(period: Period, scope: Scope, today: dt.date) -> QuerySet[Review]:
+    """Statutory breaches of the period: decided in it after the statutory deadline, or
+    undecided past it (`overdue_undecided` with the statutory deadline)."""
+    decided = decided_in(period, scope).filter(BEYOND_LAW).values("pk")
+    undecided = overdue_undecided(period, scope, today, limit="statutory_deadline").values("pk")
+    return Review.objects.filter(Q(pk__in=decided) | Q(pk__in=undecided))
 
 
 def stops_in(period: Period, scope: Scope, today: dt.date) -> QuerySet[ClockEvent]:
-    """Stops whose stopped time touches the period: stopped before its end, not resumed
-    before it began."""
+    """Stops whose stopped time touches the period (the stops standing in it): stopped before
+    its end, not resumed before it began."""
     return (
         ClockEvent.objects.filter(scope.reviews("review__"), kind=ClockEvent.Kind.STOP)
         .filter(on__lte=min(period.end, today))
@@ -463,6 +571,26 @@ def stopped_inside(
     after = max(on, period.start - dt.timedelta(days=1))
     until = min(resumed or cut, cut)
     return after, max(after, until)
+
+
+def overran(index: WorkingDayIndex, on: dt.date, until: dt.date, announced: int) -> int:
+    """Working days a stop stood beyond the working days announced for it (Art. 45), from its
+    day to `until` (its resume, or the end of the period or today while still stopped): a stop
+    with more than 0 overran. 0 when it kept within them or announced none (0 means "not
+    known" on the stop form)."""
+    if not announced:
+        return 0
+    return max(0, index.between(on, until) - announced)
+
+
+def overrun_inside(
+    index: WorkingDayIndex, on: dt.date, after: dt.date, until: dt.date, announced: int
+) -> int:
+    """Of an overrun stop's working days beyond the time announced, those inside (after,
+    until], the stretch of the period (`stopped_inside`)."""
+    if not announced:
+        return 0
+    return max(0, index(until) - max(index(on) + announced, index(after)))
 
 
 def extensions_in(period: Period, scope: Scope) -> QuerySet[ClockEvent]:
@@ -558,6 +686,90 @@ class Assessment:
         return None
 
 
+class _Sums:
+    """Working-day figures as sums of ±n·W(d) terms per key, added up once W is known."""
+
+    def __init__(self) -> None:
+        self.terms: list[tuple[object, str, int, dt.date]] = []
+
+    def add(self, key: object, name: str, n: int, day: dt.date) -> None:
+        self.terms.append((key, name, n, day))
+
+    def between(self, key: object, name: str, n: int, after: dt.date, until: dt.date) -> None:
+        """n × the working days in (after, until]."""
+        if until > after:
+            self.add(key, name, n, until)
+            self.add(key, name, -n, after)
+
+    def days(self) -> list[dt.date]:
+        return [day for *_rest, day in self.terms]
+
+    def apply(self, per: dict, index: WorkingDayIndex) -> None:
+        for key, name, n, day in self.terms:
+            figures = per[key]
+            setattr(figures, name, getattr(figures, name) + n * index(day))
+
+
+def _count_reviews(
+    per: dict,
+    sums: _Sums,
+    period: Period,
+    today: dt.date,
+    handled: QuerySet[Review],
+    overdue: QuerySet[Review],
+    beyond_undecided: QuerySet[Review],
+    group: tuple[str, ...],
+) -> None:
+    """The figures of the reviews themselves, grouped by `group` (a unit's window and
+    department, or a person): decided, on time, late, beyond the law, working days late and
+    used; late and undecided, and their working days late inside the period. Six queries."""
+
+    def key(row: dict, prefix: str = "") -> tuple:
+        return tuple(row[prefix + name] for name in group)
+
+    for row in handled.values(*group, day=TruncDate("decided_at")).annotate(
+        n=Count("id"),
+        late=Count("id", filter=LATE),
+        beyond=Count("id", filter=BEYOND_LAW),
+        promised=Sum("promised_days"),
+    ):
+        f = per[key(row)]
+        f.handled += row["n"]
+        f.late += row["late"]
+        f.on_time += row["n"] - row["late"]
+        f.beyond_law += row["beyond"]
+        f.days_promised += row["promised"]
+        # Working days late = W(decision day) − W(deadline); days used = W(decision day) −
+        # W(start) less the days stopped.
+        sums.add(key(row), "days_used", row["n"], row["day"])
+        sums.add(key(row), "days_late", row["late"], row["day"])
+    for row in handled.filter(LATE).values(*group, "deadline").annotate(n=Count("id")):
+        sums.add(key(row), "days_late", -row["n"], row["deadline"])
+    for row in handled.values(*group, "started_on").annotate(n=Count("id")):
+        sums.add(key(row), "days_used", -row["n"], row["started_on"])
+    # Stops of the reviews decided (all resumed: a decision needs a running clock).
+    for row in (
+        ClockEvent.objects.filter(kind=ClockEvent.Kind.STOP, review__in=handled.values("pk"))
+        .annotate(resumed=resumed_on())
+        .values(*(f"review__{name}" for name in group), "on", "resumed")
+        .annotate(n=Count("id"))
+    ):
+        if row["resumed"]:
+            sums.between(key(row, "review__"), "days_used", -row["n"], row["on"], row["resumed"])
+    for row in overdue.values(
+        *group, "deadline", withdrawn=TruncDate("application__withdrawn_at")
+    ).annotate(n=Count("id"), promised=Sum("promised_days")):
+        f = per[key(row)]
+        f.overdue += row["n"]
+        f.overdue_promised += row["promised"]
+        after, until = overdue_stretch(period, today, row["deadline"], row["withdrawn"])
+        sums.between(key(row), "overdue_days", row["n"], after, until)
+    for row in beyond_undecided.values(*group).annotate(n=Count("id")):
+        f = per[key(row)]
+        f.beyond_law += row["n"]
+        f.beyond_law_undecided += row["n"]
+
+
 def assess(
     period: Period,
     scope: Scope,
@@ -568,60 +780,46 @@ def assess(
 ) -> Assessment:
     """Every unit's figures, score and grade for the period, in a fixed number of queries.
 
-    1. Count the reviews decided in the period per (window, department) and day: decided,
-       late, promised days; and per start day and per deadline, for the working-day sums.
-    2. The stops of those reviews (days used leave stopped time out), the stops touching the
-       period, the extensions and urge notices of the period, and the A/B cover.
+    1. Count the reviews per (window, department) and day: decided in the period (late,
+       beyond the law, promised days; per start day and deadline for the working-day sums),
+       and late and undecided in it (`overdue_undecided`, per deadline).
+    2. The stops touching the period (and which of them overran), the extensions and urge
+       notices of the period, and the A/B cover.
     3. Turn days into working days with one walk of the calendar (WorkingDayIndex), add the
-       rows up per window and per department, and score each unit.
+       rows up per window and per department, score each unit, rank the units.
     """
     calendar = calendar or WorkCalendar.load()
     weights = weights or AssessmentWeights.current()
     per: dict[tuple[int, int], Figures] = defaultdict(Figures)
-    day_counts: list[tuple[tuple[int, int], dt.date, int, str]] = []  # key, day, n, sign
+    sums = _Sums()
+    group = ("window", "department")
 
-    # 1. Reviews decided in the period.
-    handled = decided_in(period, scope)
-    for row in handled.values("window", "department", day=TruncDate("decided_at")).annotate(
-        n=Count("id"), late=Count("id", filter=LATE), promised=Sum("promised_days")
-    ):
-        key = (row["window"], row["department"])
-        f = per[key]
-        f.handled += row["n"]
-        f.late += row["late"]
-        f.on_time += row["n"] - row["late"]
-        f.days_promised += row["promised"]
-        day_counts.append((key, row["day"], row["n"], "used+"))
-        day_counts.append((key, row["day"], row["late"], "late+"))
-    # Working days late = W(decision day) − W(deadline); days used = W(decision day) − W(start)
-    # less the days stopped: the decision days are counted above, deadlines and starts here.
+    # 1. The reviews.
+    _count_reviews(
+        per,
+        sums,
+        period,
+        today,
+        decided_in(period, scope),
+        overdue_undecided(period, scope, today),
+        overdue_undecided(period, scope, today, limit="statutory_deadline"),
+        group,
+    )
+
+    # 2. Stops, extensions, urge notices, cover.
+    stops = []
     for row in (
-        handled.filter(LATE).values("window", "department", "deadline").annotate(n=Count("id"))
-    ):
-        day_counts.append(((row["window"], row["department"]), row["deadline"], row["n"], "late-"))
-    for row in handled.values("window", "department", "started_on").annotate(n=Count("id")):
-        day_counts.append(
-            ((row["window"], row["department"]), row["started_on"], row["n"], "used-")
-        )
-
-    # 2. Stops of the reviews decided (all resumed: a decision needs a running clock).
-    handled_stops = list(
-        ClockEvent.objects.filter(kind=ClockEvent.Kind.STOP, review__in=handled.values("pk"))
-        .annotate(resumed=resumed_on())
-        .values("review__window", "review__department", "on", "resumed")
-        .annotate(n=Count("id"))
-    )
-    period_stops = list(
         stops_in(period, scope, today)
-        .values("review__window", "review__department", "on", "resumed")
+        .values("review__window", "review__department", "on", "resumed", "days")
         .annotate(n=Count("id"))
-    )
-    stretches = []
-    for row in period_stops:
+    ):
         key = (row["review__window"], row["review__department"])
+        per[key].stops_standing += row["n"]
         if period.start <= row["on"] <= period.end:
             per[key].stops += row["n"]
-        stretches.append((key, *stopped_inside(period, today, row["on"], row["resumed"]), row["n"]))
+        after, until = stopped_inside(period, today, row["on"], row["resumed"])
+        sums.between(key, "stopped_days", row["n"], after, until)
+        stops.append((key, row["on"], after, until, row["days"], row["n"]))
     for row in (
         extensions_in(period, scope)
         .values("review__window", "review__department")
@@ -642,27 +840,13 @@ def assess(
     # 3. Working days, then units.
     index = WorkingDayIndex(
         calendar,
-        [day for _k, day, _n, _s in day_counts]
-        + [day for row in handled_stops for day in (row["on"], row["resumed"]) if day]
-        + [day for _k, after, until, _n in stretches for day in (after, until)],
+        sums.days() + [day for _k, on, after, until, _d, _n in stops for day in (on, after, until)],
     )
-    for key, day, n, sign in day_counts:
-        f = per[key]
-        w = n * index(day)
-        if sign == "used+":
-            f.days_used += w
-        elif sign == "used-":
-            f.days_used -= w
-        elif sign == "late+":
-            f.days_late += w
-        else:
-            f.days_late -= w
-    for row in handled_stops:
-        if row["resumed"]:
-            key = (row["review__window"], row["review__department"])
-            per[key].days_used -= row["n"] * index.between(row["on"], row["resumed"])
-    for key, after, until, n in stretches:
-        per[key].stopped_days += n * index.between(after, until)
+    sums.apply(per, index)
+    for key, on, after, until, announced, n in stops:
+        if overran(index, on, until, announced):
+            per[key].overruns += n
+            per[key].overrun_days += n * overrun_inside(index, on, after, until, announced)
 
     windows = [
         Unit(WINDOW, w.pk, w.number, w.name, w.department_id, w.department.short_name)
@@ -684,12 +868,96 @@ def assess(
         unit.figures.ratings = ratings.get((unit.kind, unit.pk))
         unit.result = score(unit.figures, weights)
     total.result = score(total.figures, weights)
-    for units in (windows, departments):
-        ranked = sorted((u for u in units if u.result.score is not None), key=_rank_key)
-        for place, unit in enumerate(ranked, start=1):
-            unit.rank = place
-    return Assessment(period, today, weights, windows, departments, total)
+    return Assessment(period, today, weights, _ranked(windows), _ranked(departments), total)
+
+
+def _ranked(units: list[Unit]) -> list[Unit]:
+    """The units in rank order, numbered; those with no score after them, by code."""
+    ranked = sorted((u for u in units if u.result.score is not None), key=_rank_key)
+    for place, unit in enumerate(ranked, start=1):
+        unit.rank = place
+    return ranked + sorted((u for u in units if u.result.score is None), key=lambda u: u.key)
 
 
 def _rank_key(unit: Unit) -> tuple:
     return (-unit.result.score, -unit.figures.handled, unit.key)
+
+
+# --- Per person ----------------------------------------------------------------------------
+#
+# The center ties the assessment to staff bonuses, so each officer's and signer's figures are
+# for the person, their window head and the center's managers only (`people_for`).
+
+
+def people_for(user: Staff) -> QuerySet[Staff]:
+    """Whose per-person figures `user` may see: center managers and administrators everyone's;
+    a window head the staff of the window; everyone their own. Nobody else's: not a colleague
+    at the same window, not a department leader, not a stationed deputy head."""
+    if user.has_role(Role.CENTER_MANAGER, Role.ADMINISTRATOR):
+        return Staff.objects.all()
+    visible = Q(pk=user.pk)
+    if user.has_role(Role.WINDOW_HEAD) and user.window_id:
+        visible |= Q(window_id=user.window_id)
+    return Staff.objects.filter(visible)
+
+
+@dataclass
+class Person:
+    staff: Staff
+    figures: Figures = field(default_factory=Figures)
+
+    @property
+    def window(self) -> Window | None:
+        return self.staff.window
+
+
+def assess_people(
+    period: Period,
+    people: QuerySet[Staff],
+    *,
+    today: dt.date,
+    calendar: WorkCalendar | None = None,
+) -> list[Person]:
+    """Per person for the period: reviews handled as officer (decided in the period), on
+    time, late, beyond the law, working days used; late and undecided as officer; reviews
+    signed; applicants' ratings of the applications they handled an item of. People listed:
+    those of `people` who work at a department window or have a figure. Ten queries."""
+    calendar = calendar or WorkCalendar.load()
+    everything = Scope(everything=True)
+    per: dict[tuple[int], Figures] = defaultdict(Figures)
+    sums = _Sums()
+    mine = Q(officer__in=people.values("pk"))
+    _count_reviews(
+        per,
+        sums,
+        period,
+        today,
+        decided_in(period, everything).filter(mine),
+        overdue_undecided(period, everything, today).filter(mine),
+        overdue_undecided(period, everything, today, limit="statutory_deadline").filter(mine),
+        ("officer",),
+    )
+    for row in (
+        decided_in(period, everything)
+        .filter(signed_by__in=people.values("pk"))
+        .values("signed_by")
+        .annotate(n=Count("id"))
+    ):
+        per[(row["signed_by"],)].signed += row["n"]
+    sums.apply(per, WorkingDayIndex(calendar, sums.days()))
+    found = {
+        pk: Ratings(count=row["count"], average=row["average"])
+        for pk, row in ratings.officer_ratings(period.start, period.end).items()
+    }
+    listed = []
+    for staff in (
+        people.filter(
+            Q(window__kind=Window.Kind.DEPARTMENT) | Q(pk__in=[k[0] for k in per if k[0]])
+        )
+        .select_related("window")
+        .order_by("window__number", "username")
+    ):
+        person = Person(staff, per.get((staff.pk,), Figures()))
+        person.figures.ratings = found.get(staff.pk)
+        listed.append(person)
+    return listed

@@ -34,7 +34,10 @@ FIGURES = {
     "handled": gettext_lazy("Handled"),
     "on_time": gettext_lazy("On time"),
     "late": gettext_lazy("Late"),
+    "overdue": gettext_lazy("Late, undecided"),
+    "beyond_law": gettext_lazy("Beyond the law"),
     "stops": gettext_lazy("Clock stops"),
+    "overruns": gettext_lazy("Overrun stops"),
     "extensions": gettext_lazy("Extensions"),
     "urges": gettext_lazy("Urge notices"),
     "cover": gettext_lazy("A/B cover"),
@@ -130,7 +133,10 @@ def assessment_unit(
         "handled": f.handled,
         "on_time": f.on_time,
         "late": f.late,
-        "stops": f.stops,
+        "overdue": f.overdue,
+        "beyond_law": f.beyond_law,
+        "stops": f.stops_standing,
+        "overruns": f.overruns,
         "extensions": f.extensions,
         "urges": f.urges,
         "cover": f.cover_days,
@@ -146,11 +152,100 @@ def assessment_unit(
             "error": error,
             "figure": figure,
             "tabs": [(code, label, counts[code]) for code, label in FIGURES.items()],
+            "show_window": kind == a.DEPARTMENT,
             "events": events,
             "page": page,
             "query": f"period={period.key}",
             "weights": result.weights,
             "points": a.ANNUAL_POINTS,
+        },
+    )
+
+
+# --- Per person: seen by the person, their window head and the center's managers only -------
+
+PERSON_FIGURES = {
+    "handled": gettext_lazy("Handled"),
+    "signed": gettext_lazy("Signed"),
+    "on_time": gettext_lazy("On time"),
+    "late": gettext_lazy("Late"),
+    "overdue": gettext_lazy("Late, undecided"),
+    "beyond_law": gettext_lazy("Beyond the law"),
+    "ratings": gettext_lazy("Applicants' ratings"),
+}
+
+
+@login_required
+def assessment_people(request: HttpRequest) -> HttpResponse:
+    """The per-person figures the signed-in person may see (a.people_for): their own, their
+    window's as its head, everyone's as a manager."""
+    today = timezone.localdate()
+    period, error = _period(request, today)
+    people = a.assess_people(period, a.people_for(request.user), today=today)
+    return render(
+        request,
+        "supervision/assessment_people.html",
+        {
+            "people": people,
+            "period": period,
+            "error": error,
+            "today": today,
+            "periods": a.recent_periods(today, period),
+            "units": a.scope_for(request.user) is not None,
+        },
+    )
+
+
+@login_required
+def assessment_person(request: HttpRequest, pk: int, figure: str = "handled") -> HttpResponse:
+    """One person's figures and the reviews behind the figure chosen; a 404 for anyone the
+    signed-in person may not see, as if they did not exist."""
+    if figure not in PERSON_FIGURES:
+        raise Http404
+    staff = get_object_or_404(a.people_for(request.user), pk=pk)
+    today = timezone.localdate()
+    period, error = _period(request, today)
+    calendar = WorkCalendar.load()
+    listed = a.assess_people(
+        period, a.people_for(request.user).filter(pk=staff.pk), today=today, calendar=calendar
+    )
+    person = listed[0] if listed else a.Person(staff)
+    everything = a.Scope(everything=True)
+    if figure == "signed":
+        where, only = {"signed_by_id": staff.pk}, ""
+    else:
+        where, only = {"officer_id": staff.pk}, figure
+    if figure == "ratings":
+        events = _ratings(period, everything, where, today, calendar)
+    else:
+        events = _reviews(period, everything, where, today, calendar, only=only)
+    page = Paginator(events["rows"], PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    if "annotate" in events:
+        events["annotate"](page.object_list, calendar)
+    f = person.figures
+    counts = {
+        "handled": f.handled,
+        "signed": f.signed,
+        "on_time": f.on_time,
+        "late": f.late,
+        "overdue": f.overdue,
+        "beyond_law": f.beyond_law,
+        "ratings": f.ratings.count if f.ratings else 0,
+    }
+    return render(
+        request,
+        "supervision/assessment_person.html",
+        {
+            "person": person,
+            "period": period,
+            "error": error,
+            "figure": figure,
+            "tabs": [(code, label, counts[code]) for code, label in PERSON_FIGURES.items()],
+            "show_window": True,
+            "events": events,
+            "page": page,
+            "query": f"period={period.key}",
         },
     )
 
@@ -164,40 +259,78 @@ def _on(prefix: str, where: dict[str, int]) -> dict[str, int]:
 
 def _reviews(period, scope, where, today, calendar, *, only: str = "") -> dict[str, Any]:
     reviews = a.decided_in(period, scope).filter(**where)
-    if only == "late":
-        reviews = reviews.filter(a.LATE)
+    if only == "handled":
+        pass
+    elif only == "late":
+        reviews = reviews.filter(a.decided_late())
     elif only == "on_time":
-        reviews = reviews.exclude(a.LATE)
+        reviews = reviews.filter(a.decided_on_time())
+    elif only == "overdue":
+        reviews = a.overdue_undecided(period, scope, today).filter(**where)
+    elif only == "beyond_law":
+        reviews = a.beyond_law_in(period, scope, today).filter(**where)
     reviews = reviews.select_related(
         "application__applicant", "item", "window", "department", "officer", "signed_by"
-    ).order_by("decided_at", "pk")
-    return {"kind": "reviews", "rows": reviews, "annotate": _annotate_reviews}
+    ).order_by(*(("deadline", "pk") if only in ("overdue", "beyond_law") else ("decided_at", "pk")))
+
+    def annotate(rows: list[DepartmentReview], calendar: WorkCalendar) -> None:
+        _annotate_reviews(rows, calendar, period, today)
+
+    return {"kind": "reviews", "rows": reviews, "annotate": annotate}
 
 
-def _annotate_reviews(reviews: list[DepartmentReview], calendar: WorkCalendar) -> None:
-    """Days late and days used for one page of reviews: one query for their stops."""
+def _annotate_reviews(
+    reviews: list[DepartmentReview], calendar: WorkCalendar, period: a.Period, today: dt.date
+) -> None:
+    """Days late and days used for one page of reviews: one query for their stops. A review
+    not decided in the period (late and undecided in it) gets its working days late inside
+    the period, as the figure counts them."""
     stops = list(
         ClockEvent.objects.filter(kind=ClockEvent.Kind.STOP, review__in=[r.pk for r in reviews])
         .annotate(resumed=a.resumed_on())
         .values_list("review_id", "on", "resumed")
     )
+    start, end = period.bounds()
+    withdrawn = dict(
+        DepartmentReview.objects.filter(
+            pk__in=[r.pk for r in reviews], application__withdrawn_at__isnull=False
+        ).values_list("pk", "application__withdrawn_at")
+    )
     days = [d for _r, on, resumed in stops for d in (on, resumed) if d]
     for review in reviews:
-        review.decided_on = timezone.localdate(review.decided_at)
-        days += [review.decided_on, review.deadline, review.started_on]
+        review.in_period = review.decided_at is not None and start <= review.decided_at < end
+        review.decided_on = timezone.localdate(review.decided_at) if review.decided_at else None
+        if review.in_period:
+            days += [review.decided_on, review.deadline, review.started_on]
+        else:
+            gone = withdrawn.get(review.pk)
+            review.stretch = a.overdue_stretch(
+                period, today, review.deadline, timezone.localdate(gone) if gone else None
+            )
+            days += list(review.stretch)
     index = a.WorkingDayIndex(calendar, days)
     stopped: dict[int, int] = {}
     for review_id, on, resumed in stops:
         if resumed:
             stopped[review_id] = stopped.get(review_id, 0) + index.between(on, resumed)
     for review in reviews:
-        review.is_late = review.decided_on > review.deadline
-        review.days_late = index.between(review.deadline, review.decided_on)
         review.days_stopped = stopped.get(review.pk, 0)
-        review.days_used = index.between(review.started_on, review.decided_on) - review.days_stopped
+        if review.in_period:
+            review.is_late = review.decided_on > review.deadline
+            review.is_beyond_law = review.decided_on > review.statutory_deadline
+            review.days_late = index.between(review.deadline, review.decided_on)
+            review.days_used = (
+                index.between(review.started_on, review.decided_on) - review.days_stopped
+            )
+        else:
+            cut = min(period.end, today)
+            review.is_late = True
+            review.is_beyond_law = review.statutory_deadline < cut
+            review.days_late = index.between(*review.stretch)
+            review.days_used = None
 
 
-def _stops(period, scope, where, today, calendar) -> dict[str, Any]:
+def _stops(period, scope, where, today, calendar, *, only: str = "") -> dict[str, Any]:
     stops = (
         a.stops_in(period, scope, today)
         .filter(**_on("review__", where))
@@ -207,12 +340,22 @@ def _stops(period, scope, where, today, calendar) -> dict[str, Any]:
 
     def annotate(rows: list[ClockEvent], calendar: WorkCalendar) -> None:
         stretches = [a.stopped_inside(period, today, s.on, s.resumed) for s in rows]
-        index = a.WorkingDayIndex(calendar, [d for pair in stretches for d in pair])
+        index = a.WorkingDayIndex(
+            calendar, [d for s, pair in zip(rows, stretches, strict=True) for d in (s.on, *pair)]
+        )
         for stop, (after, until) in zip(rows, stretches, strict=True):
             stop.begun_in_period = period.start <= stop.on <= period.end
             stop.days_inside = index.between(after, until)
+            stop.days_so_far = index.between(stop.on, until)
+            stop.days_over = a.overran(index, stop.on, until, stop.days)
 
-    return {"kind": "stops", "rows": stops, "annotate": annotate}
+    if only != "overruns":
+        return {"kind": "stops", "rows": stops, "annotate": annotate}
+    # Which stops overran is a matter of working days: every stop of the unit standing in the
+    # period is read (one query), and the page lists those that did.
+    rows = list(stops)
+    annotate(rows, calendar)
+    return {"kind": "stops", "rows": [s for s in rows if s.days_over]}
 
 
 def _extensions(period, scope, where, today, calendar) -> dict[str, Any]:
@@ -287,7 +430,10 @@ EVENTS = {
     "handled": _reviews,
     "on_time": partial(_reviews, only="on_time"),
     "late": partial(_reviews, only="late"),
+    "overdue": partial(_reviews, only="overdue"),
+    "beyond_law": partial(_reviews, only="beyond_law"),
     "stops": _stops,
+    "overruns": partial(_stops, only="overruns"),
     "extensions": _extensions,
     "urges": _urges,
     "cover": _cover,
@@ -312,19 +458,28 @@ def _number(value: float | None) -> str:
 def csv_rows(result: a.Assessment) -> list[list[Any]]:
     """The table of units as rows, in the active language."""
     header = [
+        _("Rank"),
         _("Unit"),
         _("Code"),
         _("Name"),
         _("Department"),
         _("Handled"),
-        _("On time"),
-        _("Late"),
-        _("On-time rate (%)"),
-        _("Working days late"),
+        _("Decided on time"),
+        _("Decided late"),
+        _("Late, undecided"),
+        _("Working days late of the undecided, in the period"),
+        _("On-time rate of decided and late undecided (%)"),
+        _("On-time rate of decisions (%)"),
+        _("Beyond the law"),
+        _("Beyond the law, undecided"),
+        _("Working days late of the decisions"),
         _("Average working days used"),
         _("Average working days promised"),
-        _("Clock stops"),
+        _("Clock stops begun"),
+        _("Clock stops standing"),
         _("Working days stopped"),
+        _("Overrun stops"),
+        _("Working days overrun"),
         _("Extensions"),
         _("Working days of extension"),
         _("Urge notices"),
@@ -341,6 +496,7 @@ def csv_rows(result: a.Assessment) -> list[list[Any]]:
         f, r = unit.figures, unit.result
         rows.append(
             [
+                unit.rank or "",
                 _("Department") if unit.kind == a.DEPARTMENT else _("Window"),
                 unit.key,
                 unit.name,
@@ -348,12 +504,20 @@ def csv_rows(result: a.Assessment) -> list[list[Any]]:
                 f.handled,
                 f.on_time,
                 f.late,
+                f.overdue,
+                f.overdue_days,
                 _number(f.on_time_rate),
+                _number(f.decided_on_time_rate),
+                f.beyond_law,
+                f.beyond_law_undecided,
                 f.days_late,
                 _number(f.average_used),
                 _number(f.average_promised),
                 f.stops,
+                f.stops_standing,
                 f.stopped_days,
+                f.overruns,
+                f.overrun_days,
                 f.extensions,
                 f.extension_days,
                 f.urges,

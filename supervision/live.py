@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -30,6 +30,7 @@ from applications.models import (
 )
 from windows.workdays import WorkCalendar
 
+from .assessment import decided_on_time
 from .models import Card
 
 Review = DepartmentReview
@@ -94,10 +95,11 @@ def figures(today: dt.date, calendar: WorkCalendar, scope: Scope = Scope()) -> d
 
 
 def _decided(scope: Scope, start: dt.datetime, end: dt.datetime | None) -> dict[str, int]:
-    """Reviews decided in [start, end), and how many of them by their deadline: one query."""
+    """Reviews decided in [start, end), and how many of them by their deadline (the
+    assessment's definition, `decided_on_time`): one query."""
     return scope.reviews(_within(Review.objects.all(), "decided_at", start, end)).aggregate(
         finished=Count("id"),
-        on_time=Count("id", filter=Q(decided_at__date__lte=F("deadline"))),
+        on_time=Count("id", filter=decided_on_time()),
     )
 
 
@@ -312,7 +314,7 @@ def _on_time(start: dt.datetime, end: dt.datetime | None) -> dict[str, dict]:
         .values("department__code", "department__short_name", "department__sort_order")
         .annotate(
             decided=Count("id"),
-            on_time=Count("id", filter=Q(decided_at__date__lte=F("deadline"))),
+            on_time=Count("id", filter=decided_on_time()),
         )
         .order_by()
     )

@@ -330,6 +330,23 @@ class AssessmentWeights(models.Model):
         default=10,
         help_text=_("Extensions granted and clocks stopped, per item decided."),
     )
+    beyond_law = models.PositiveSmallIntegerField(
+        _("weight of beyond the law"),
+        default=50,
+        help_text=_(
+            "Reviews decided after their statutory time limit, or still undecided past it, per "
+            "item judged. Such a review is late on the promise too: this weight comes on top, "
+            "so breaking the law costs more than breaking the promise."
+        ),
+    )
+    overruns = models.PositiveSmallIntegerField(
+        _("weight of overrun stops"),
+        default=10,
+        help_text=_(
+            "Clock stops that lasted longer than the working days the applicant was told, per "
+            "stop standing in the period."
+        ),
+    )
     excellent_from = models.PositiveSmallIntegerField(_("grade Excellent from"), default=90)
     good_from = models.PositiveSmallIntegerField(_("grade Good from"), default=80)
     pass_from = models.PositiveSmallIntegerField(
@@ -338,7 +355,7 @@ class AssessmentWeights(models.Model):
     changed_at = models.DateTimeField(_("changed at"), auto_now=True)
     history = HistoricalRecords()
 
-    WEIGHTS = ("on_time", "lateness", "urges", "ratings", "procedure")
+    WEIGHTS = ("on_time", "lateness", "urges", "ratings", "procedure", "beyond_law", "overruns")
 
     class Meta:
         verbose_name = _("assessment weights")
@@ -351,12 +368,16 @@ class AssessmentWeights(models.Model):
                 & Q(urges__lte=100)
                 & Q(ratings__lte=100)
                 & Q(procedure__lte=100)
+                & Q(beyond_law__lte=100)
+                & Q(overruns__lte=100)
                 & (
                     Q(on_time__gt=0)
                     | Q(lateness__gt=0)
                     | Q(urges__gt=0)
                     | Q(ratings__gt=0)
                     | Q(procedure__gt=0)
+                    | Q(beyond_law__gt=0)
+                    | Q(overruns__gt=0)
                 ),
                 violation_error_message=_(
                     "Each weight is 0 to 100 and at least one is above zero."

@@ -30,6 +30,18 @@ urlpatterns += [
     path("assessment/", assessment_views.assessment, name="assessment"),
     path("assessment/export.csv", assessment_views.assessment_csv, name="assessment_csv"),
     path("assessment/print.pdf", assessment_views.assessment_pdf, name="assessment_pdf"),
+    # Per person (before the units' patterns, which would take "people" for a kind of unit).
+    path("assessment/people/", assessment_views.assessment_people, name="assessment_people"),
+    path(
+        "assessment/people/<int:pk>/",
+        assessment_views.assessment_person,
+        name="assessment_person",
+    ),
+    path(
+        "assessment/people/<int:pk>/<str:figure>/",
+        assessment_views.assessment_person,
+        name="assessment_person_events",
+    ),
     path(
         "assessment/<str:kind>/<str:key>/",
         assessment_views.assessment_unit,

@@ -140,6 +140,19 @@ def test_the_figures_of_a_month(october, center):
     assert (construction.extensions, construction.urges) == (0, 1)
     assert (construction.cover_days, construction.uncovered_days) == (2, 1)
     assert construction.ratings is None
+    # The second permit (due 21 October) stopped on the 26th, after its deadline ran out: late
+    # and undecided in October, 7 working days late inside it (22, 23, 26–30 October).
+    assert (construction.overdue, construction.overdue_days, construction.overdue_promised) == (
+        1,
+        7,
+        7,
+    )
+    assert (construction.beyond_law, construction.stops_standing, construction.overruns) == (
+        0,
+        2,
+        0,
+    )
+    assert construction.on_time_rate == 0
     planning = figures(result, "window", "A02")
     assert (planning.handled, planning.on_time, planning.late, planning.days_late) == (1, 1, 0, 0)
     assert (planning.days_used, planning.days_promised) == (9, 10)
@@ -154,20 +167,23 @@ def test_the_figures_of_a_month(october, center):
 def test_the_score_grade_and_share(october):
     result = a.assess(OCTOBER, a.Scope(everything=True), today=TODAY)
     construction = result.find("window", "A05").result
-    # on time 0, lateness 100 × (1 − 11/12), urges 100 × (1 − 1/2), extensions and stops
-    # 100 × (1 − 1/2); ratings left out: (0×40 + 8.33×20 + 50×15 + 50×10) / 85.
+    # Judged: 2 decided + 1 late and undecided. On time 0, within the law 100, lateness
+    # 100 × (1 − (11 + 7) / (12 + 7)), urges 100 × (1 − 1/3), extensions and stops
+    # 100 × (1 − 1/3), stops within the time announced 100; ratings left out:
+    # (0×40 + 100×50 + 5.26×20 + 66.7×15 + 66.7×10 + 100×10) / 145.
     marks = {c.code: c.value for c in construction.components}
     assert marks["on_time"] == 0
-    assert marks["lateness"] == pytest.approx(100 / 12)
-    assert (marks["urges"], marks["procedure"], marks["ratings"]) == (50, 50, None)
-    assert construction.score == 16.7
+    assert marks["lateness"] == pytest.approx(100 / 19)
+    assert marks["urges"] == marks["procedure"] == pytest.approx(200 / 3)
+    assert (marks["beyond_law"], marks["overruns"], marks["ratings"]) == (100, 100, None)
+    assert construction.score == 53.6
     assert construction.grade == a.Grade.FAIL
-    assert construction.share == pytest.approx(0.835)
+    assert construction.share == pytest.approx(2.68)
     planning = result.find("window", "A02").result
-    assert planning.score == round(7500 / 85, 1) == 88.2
-    assert planning.grade == a.Grade.GOOD
-    assert round(planning.share, 1) == 4.4
-    assert sum(points for _c, points in planning.breakdown if points) == pytest.approx(88.235, 0.01)
+    assert planning.score == round(13500 / 145, 1) == 93.1
+    assert planning.grade == a.Grade.EXCELLENT
+    assert round(planning.share, 1) == 4.7
+    assert sum(points for _c, points in planning.breakdown if points) == pytest.approx(93.1, 0.01)
     # A unit with nothing decided gets no score.
     assert (
         a.assess(a.Period.parse("2026-08"), a.Scope(everything=True), today=TODAY)
@@ -191,7 +207,9 @@ def test_the_score_grade_and_share(october):
     ],
 )
 def test_grades_follow_the_marks(db, on_time, grade):
-    weights = AssessmentWeights(on_time=100, lateness=0, urges=0, ratings=0, procedure=0)
+    weights = AssessmentWeights(
+        on_time=100, lateness=0, urges=0, ratings=0, procedure=0, beyond_law=0, overruns=0
+    )
     result = a.score(a.Figures(handled=1000, on_time=on_time, days_promised=5000), weights)
     assert result.score == on_time / 10
     assert result.grade == grade
@@ -201,8 +219,8 @@ def test_ratings_count_when_there_are_some(db):
     weights = AssessmentWeights()
     figures = a.Figures(handled=10, on_time=10, days_promised=50, ratings=a.Ratings(4, 3.0))
     result = a.score(figures, weights)
-    # (100×40 + 100×20 + 100×15 + 50×15 + 100×10) / 100
-    assert result.score == 92.5
+    # (100×40 + 100×20 + 100×15 + 50×15 + 100×10 + 100×50 + 100×10) / 160
+    assert result.score == 95.3
 
 
 def test_periods():
@@ -286,6 +304,8 @@ def test_weights_set_in_the_admin_change_the_score(
         "urges": 15,
         "ratings": 15,
         "procedure": 0,
+        "beyond_law": 50,
+        "overruns": 10,
         "excellent_from": 90,
         "good_from": 80,
         "pass_from": 60,
@@ -306,7 +326,8 @@ def test_weights_set_in_the_admin_change_the_score(
     assert "good_from" in response.context["adminform"].form.errors
     weights.refresh_from_db()
     assert weights.good_from == 80
-    response = client.post(url, {**form, "on_time": 0, "lateness": 0, "urges": 0, "ratings": 0})
+    nothing = dict.fromkeys(AssessmentWeights.WEIGHTS, 0)
+    response = client.post(url, {**form, **nothing})
     assert "on_time" in response.context["adminform"].form.errors
     # One row of weights: nothing to add, nothing to delete.
     assert client.get(reverse("admin:supervision_assessmentweights_add")).status_code == 403
@@ -325,7 +346,7 @@ def test_the_page_shows_every_unit_and_explains_the_score(client, october, cente
     assert [u.rank for u in result.windows] == [1, 2]
     page = response.content.decode()
     assert "How the score is made" in page
-    assert "16.7" in page and "88.2" in page and "Fail" in page
+    assert "53.6" in page and "93.1" in page and "Fail" in page
     assert reverse("supervision:assessment_events", args=["window", "A05", "late"]) in page
     with translation.override("zh-hans"):
         page = client.get(reverse("supervision:assessment"), {"period": "2026-10"}).content
@@ -513,14 +534,24 @@ def test_the_csv_opens_in_excel(client, october, center, time_machine):
     assert 'filename="assessment-2026-10.csv"' in response["Content-Disposition"]
     assert response.content.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert table[0][:5] == ["单位", "编码", "名称", "部门", "办结"]
-    by_code = {row[1]: row for row in table[1:]}
+    assert table[0][:6] == ["名次", "单位", "编码", "名称", "部门", "办结"]
+    assert "超期未办结" in table[0] and "超法定时限" in table[0] and "暂停超告知时间" in table[0]
+    by_code = {row[2]: row for row in table[1:]}
     assert set(by_code) == {"jsj", "fgj", "A02", "A05"}
     a05 = by_code["A05"]
-    assert a05[0] == "窗口" and a05[3] == "建设局"
-    assert a05[4:9] == ["2", "0", "2", "0.0", "11"]
-    assert a05[-3:] == ["16.7", "不合格", "0.8"]
-    assert by_code["fgj"][-3:] == ["88.2", "良好", "4.4"]
+    assert a05[:5] == ["2", "窗口", "A05", "建设局窗口", "建设局"]
+    assert by_code["A02"][0] == "1"
+    column = {name: n for n, name in enumerate(table[0])}
+    assert [a05[column[name]] for name in ("办结", "按时办结", "超期办结", "超期未办结")] == [
+        "2",
+        "0",
+        "2",
+        "1",
+    ]
+    assert a05[column["超期未办结件期内超期工作日"]] == "7"
+    assert a05[column["超法定时限"]] == "0" and a05[column["暂停超告知时间"]] == "0"
+    assert a05[-3:] == ["53.6", "不合格", "2.7"]
+    assert by_code["fgj"][-3:] == ["93.1", "优秀", "4.7"]
 
 
 def test_a_formula_in_a_name_stays_text(client, center, time_machine):
