@@ -33,3 +33,10 @@ class ApplicationsConfig(AppConfig):
         from .demo import seed_demo_applications, seed_demo_ratings
 
         return [*seed_demo_applications(today=today), *seed_demo_ratings()]
+
+    # Hooks (approval_center/hooks.py): what this app adds to the pages of `windows`.
+
+    def department_notices(self, department, user) -> list:
+        from .views import pending_countersigns
+
+        return pending_countersigns(department, user)

@@ -38,11 +38,7 @@ from windows.workdays import WorkCalendar
 
 from .models import Card, SweepMark
 
-RUNNING = (
-    DepartmentReview.State.QUEUED,
-    DepartmentReview.State.IN_PROGRESS,
-    DepartmentReview.State.AWAITING_COUNTERSIGN,
-)
+RUNNING = DepartmentReview.RUNNING_STATES
 EVERYTHING = dt.date(1, 1, 1)
 
 
