@@ -566,3 +566,18 @@ def test_two_signers_signing_one_draft_at_once_make_one_decision(center, accepte
     assert permit.documents.count() == 1
     assert permit.signing_steps.filter(kind="signed").count() == 1
     assert DepartmentReview.history.filter(id=permit.pk, state="decided").count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers are PostgreSQL's")
+def test_signing_steps_are_never_changed(center, permit):
+    from django.db import DatabaseError, transaction
+
+    step = send(permit, center)
+    for change in (
+        lambda: SigningStep.objects.filter(pk=step.pk).update(note="x"),
+        lambda: SigningStep.objects.filter(pk=step.pk).delete(),
+        lambda: step.sent_to.clear(),
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            change()
+    assert SigningStep.objects.get(pk=step.pk).note == OPINION
