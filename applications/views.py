@@ -513,7 +513,10 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _review_page(
-    request: HttpRequest, review: DepartmentReview, *, send_form: SendForSignatureForm = None
+    request: HttpRequest,
+    review: DepartmentReview,
+    *,
+    send_form: SendForSignatureForm | None = None,
 ) -> HttpResponse:
     """The review page; `send_form` is the officer's draft when it came back with errors."""
     now = timezone.now()
