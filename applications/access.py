@@ -9,11 +9,12 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from windows.models import Staff
-from windows.roles import Role
+from windows.roles import SIGNING_ROLES, WINDOW_ROLES, Role
 
 from .models import Application, DepartmentReview, Document
 
@@ -56,6 +57,24 @@ def get_review(user: Staff, pk: int) -> DepartmentReview:
         ),
         pk=pk,
     )
+
+
+def get_review_to_work(user: Staff, pk: int) -> DepartmentReview:
+    """A review its window's staff work on (claim, draft, send for signature): others who may
+    see it get a 403."""
+    review = get_review(user, pk)
+    if not (user.has_role(*WINDOW_ROLES) and user.window_id == review.window_id):
+        raise PermissionDenied
+    return review
+
+
+def get_review_to_sign(user: Staff, pk: int) -> DepartmentReview:
+    """A review a signer acts on (sign, send back): people in no signing role get a 403; the
+    service checks the authority itself, for the item, at that moment."""
+    review = get_review(user, pk)
+    if not user.has_role(*SIGNING_ROLES):
+        raise PermissionDenied
+    return review
 
 
 def get_document(user: Staff, pk: int) -> Document:

@@ -39,3 +39,10 @@ class ApplicationsConfig(AppConfig):
         from .services import deadlines_recompute
 
         return [deadlines_recompute(years=years, by=by, now=now)]
+
+    # Hooks (approval_center/hooks.py): what this app adds to the pages of `windows`.
+
+    def department_notices(self, department, user) -> list:
+        from .views import pending_countersigns
+
+        return pending_countersigns(department, user)

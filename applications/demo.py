@@ -114,6 +114,7 @@ def seed_demo_applications(*, today: dt.date) -> list[str]:
         _progress(application, rng, received, now, clerk, signers, officers, leaders)
         application.refresh_from_db()
         made[application.state] = made.get(application.state, 0) + 1
+    waiting = _send_some_for_signature(now)
     # The demo's past happened in the past: its messages count as sent when they were written,
     # so the worker that `make run` starts does not send (or print) hundreds of old messages.
     Notification.objects.filter(sent_at__isnull=True).update(sent_at=F("created_at"))
@@ -123,7 +124,7 @@ def seed_demo_applications(*, today: dt.date) -> list[str]:
     return [
         f"{Application.objects.count()} applications ({states}), "
         f"{reviews.count()} reviews, {reviews.open().count()} open, {late} overdue, "
-        f"{reviews.filter(state='suspended').count()} stopped"
+        f"{reviews.filter(state='suspended').count()} stopped, {waiting} awaiting signature"
     ]
 
 
@@ -269,6 +270,57 @@ def _progress(application, rng, start, now, clerk, signers, officers, leaders) -
         services.application_withdraw(
             application=application, by=clerk, now=at(1), note="申请人书面申请撤回"
         )
+
+
+# Windows whose demo logins sign (README: head_a14, deputy_fgj) get their drafts first.
+SIGNING_DEMO = {"windows": {"A14"}, "departments": {"fgj"}}
+OPINIONS = {
+    "granted": ("经审查，申报材料齐全，符合法定条件和标准，建议准予许可。", ""),
+    "refused": (
+        "经现场核查，项目选址与控制性详细规划不符，建议不予许可。",
+        "项目选址不符合控制性详细规划的要求。",
+    ),
+}
+
+
+def _send_some_for_signature(now: dt.datetime) -> int:
+    """A few reviews in progress sent for signature by their officer (who cannot sign them),
+    so the signers' lists of the demo are not empty: at most two per window, eight in all."""
+    candidates = sorted(
+        DepartmentReview.objects.filter(
+            state=DepartmentReview.State.IN_PROGRESS, officer__groups__name=Role.WINDOW_OFFICER
+        ).select_related("item", "window", "department", "officer"),
+        key=lambda r: (
+            r.window.number not in SIGNING_DEMO["windows"]
+            and r.department.code not in SIGNING_DEMO["departments"],
+            r.deadline,
+            r.pk,
+        ),
+    )
+    per_window: dict[int, int] = {}
+    sent = 0
+    for review in candidates:
+        if sent >= 8 or per_window.get(review.window_id, 0) >= 2:
+            continue
+        when = max(review.claimed_at, now - dt.timedelta(hours=2))
+        if authority.signing_basis(review.officer, review.item, at=when) is not None:
+            continue
+        outcome = "refused" if sent == 3 else "granted"
+        opinion, text = OPINIONS[outcome]
+        try:
+            services.review_send_for_signature(
+                review=review,
+                by=review.officer,
+                now=when,
+                outcome=outcome,
+                text=text,
+                opinion=opinion,
+            )
+        except services.TransitionError:
+            continue  # nobody may sign the item: it stays with the officer
+        per_window[review.window_id] = per_window.get(review.window_id, 0) + 1
+        sent += 1
+    return sent
 
 
 POOR_COMMENTS = [

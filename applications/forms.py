@@ -178,6 +178,56 @@ class DecideForm(forms.Form):
     )
 
 
+class SendForSignatureForm(forms.Form):
+    """The officer's opinion and draft decision, sent to the signers (承办)."""
+
+    prefix = "draft"  # beside the direct decision's form on the same page
+
+    outcome = forms.ChoiceField(
+        label=_("Proposed decision"),
+        choices=[
+            (DepartmentReview.Outcome.GRANTED, _("Propose to grant")),
+            (DepartmentReview.Outcome.REFUSED, _("Propose to refuse")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose grant or refuse.")},
+    )
+    text = forms.CharField(
+        label=_("Draft decision text / reasons"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Required for a refusal; printed on the decision as signed."),
+    )
+    opinion = forms.CharField(
+        label=_("Review opinion"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What was checked and found, for the signer; not printed."),
+        error_messages={"required": _("Write the review opinion for the signer.")},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("outcome") == DepartmentReview.Outcome.REFUSED
+            and not (data.get("text") or "").strip()
+        ):
+            self.add_error("text", _("A refusal must give its reasons."))
+        return data
+
+
+class SendBackForm(forms.Form):
+    prefix = "back"
+
+    note = forms.CharField(
+        label=_("Why it goes back"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why it goes back, for the officer.")},
+    )
+
+
 class ScanForm(forms.Form):
     file = forms.FileField(label=_("Scan (PDF, JPEG or PNG)"))
     line = forms.ModelChoiceField(

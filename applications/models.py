@@ -432,6 +432,7 @@ class DepartmentReview(models.Model):
         QUEUED = "queued", _("Queued")
         IN_PROGRESS = "in_progress", _("In progress")
         SUSPENDED = "suspended", _("Clock stopped")
+        AWAITING_SIGNATURE = "signature", _("Awaiting signature")
         AWAITING_COUNTERSIGN = "countersign", _("Awaiting the leader's countersign")
         DECIDED = "decided", _("Decided")
         RETURNED = "returned", _("Returned to the comprehensive window")
@@ -442,9 +443,17 @@ class DepartmentReview(models.Model):
         GRANTED = "granted", _("Granted")
         REFUSED = "refused", _("Refused")
 
-    # Open: not decided yet. The clock runs in RUNNING_STATES; SUSPENDED stops it.
-    OPEN_STATES = (State.QUEUED, State.IN_PROGRESS, State.SUSPENDED, State.AWAITING_COUNTERSIGN)
-    RUNNING_STATES = (State.QUEUED, State.IN_PROGRESS, State.AWAITING_COUNTERSIGN)
+    # The clock runs in these states: the sweep cards them, the queues light them. The partial
+    # indexes `review_running_deadline_idx` and `review_open_idx` below spell them out again
+    # (Meta cannot see this class's names); tests/test_signing_desk.py holds them equal.
+    RUNNING_STATES = (
+        State.QUEUED,
+        State.IN_PROGRESS,
+        State.AWAITING_SIGNATURE,
+        State.AWAITING_COUNTERSIGN,
+    )
+    # Open: running, or stopped (SUSPENDED); the rest are done.
+    OPEN_STATES = (*RUNNING_STATES, State.SUSPENDED)
 
     application = models.ForeignKey(
         Application,
@@ -566,7 +575,7 @@ class DepartmentReview(models.Model):
             models.Index(
                 fields=["deadline", "id"],
                 name="review_running_deadline_idx",
-                condition=Q(state__in=["queued", "in_progress", "countersign"]),
+                condition=Q(state__in=["queued", "in_progress", "signature", "countersign"]),
             ),
             # Open reviews only (a few percent of all, once the years pile up): a window's
             # queue in deadline order, read a page at a time, and the open and stopped counts
@@ -574,14 +583,16 @@ class DepartmentReview(models.Model):
             models.Index(
                 fields=["window", "deadline", "id"],
                 name="review_open_idx",
-                condition=Q(state__in=["queued", "in_progress", "suspended", "countersign"]),
+                condition=Q(
+                    state__in=["queued", "in_progress", "signature", "countersign", "suspended"]
+                ),
             ),
             # The sweep's other lines, each over the few reviews in one state: the law's
             # ceiling of running reviews, stops against the time announced, and the way back.
             models.Index(
                 fields=["statutory_deadline", "id"],
                 name="review_running_statutory_idx",
-                condition=Q(state__in=["queued", "in_progress", "countersign"]),
+                condition=Q(state__in=["queued", "in_progress", "signature", "countersign"]),
             ),
             models.Index(
                 fields=["stop_due"], name="review_stop_due_idx", condition=Q(state="suspended")
@@ -677,6 +688,53 @@ class ClockEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.on}"
+
+
+class SigningStep(models.Model):
+    """One step between the officer's desk and the signer's (承办 → 签发): the opinion and draft
+    sent for signature, sent back with a note, or signed. Rows are written, never changed; the
+    draft a signer signs is the review's latest "sent" step."""
+
+    class Kind(models.TextChoices):
+        SENT = "sent", _("Sent for signature")
+        SENT_BACK = "sent_back", _("Sent back to the officer")
+        SIGNED = "signed", _("Signed")
+
+    review = models.ForeignKey(
+        DepartmentReview,
+        verbose_name=_("review"),
+        on_delete=models.CASCADE,
+        related_name="signing_steps",
+    )
+    kind = models.CharField(_("step"), max_length=10, choices=Kind.choices)
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(
+        _("proposed decision"),
+        max_length=8,
+        choices=DepartmentReview.Outcome.choices,
+        blank=True,
+    )
+    text = models.TextField(
+        _("draft decision text"), blank=True, help_text=_("Reasons, as printed on the decision.")
+    )
+    note = models.TextField(
+        _("note"), blank=True, help_text=_("The officer's opinion, or why it was sent back.")
+    )
+    # Who could sign it when it was sent: the signers of the item at that moment.
+    sent_to = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("sent to"), blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("signing step")
+        verbose_name_plural = _("signing steps")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
 class Document(models.Model):

@@ -22,7 +22,7 @@ from simple_history.utils import bulk_create_with_history
 
 from windows import authority
 from windows.models import Item, ItemMaterial, Seal, Staff
-from windows.roles import Role
+from windows.roles import WINDOW_ROLES, Role
 from windows.workdays import WorkCalendar
 
 from . import clock, notifications, validators
@@ -36,6 +36,7 @@ from .models import (
     Document,
     Project,
     Scan,
+    SigningStep,
 )
 
 # Art. 32: the applicant must be told everything missing within 5 working days of receipt.
@@ -927,29 +928,153 @@ def review_extend(
     return document
 
 
-def review_decide(
-    *, review: DepartmentReview, by: Staff, now: dt.datetime, outcome: str, reasons: str
-) -> Document:
-    """Grant or refuse, only with signing authority for the item at this moment.
-
-    The decision is numbered in the department's series, issued in the department's name,
-    stamped with the window's seal, and records the letter or posting it was signed under.
-    """
+def _check_refusal_reasons(outcome: str, reasons: str) -> None:
     if outcome == DepartmentReview.Outcome.REFUSED and not reasons.strip():
         raise TransitionError(_("A refusal must give its reasons."))
+
+
+def _signing_basis_or_refuse(review: DepartmentReview, by: Staff, now: dt.datetime):
+    basis = authority.signing_basis(by, review.item, at=now)
+    if basis is None:
+        raise TransitionError(
+            _(
+                "You hold no signing authority for “%(item)s” at this moment: no letter of "
+                "authorization or posting covers it."
+            )
+            % {"item": review.item.name}
+        )
+    return basis
+
+
+def latest_draft(review: DepartmentReview) -> SigningStep | None:
+    """The opinion and draft last sent for signature: what a signer signs or sends back."""
+    return (
+        review.signing_steps.filter(kind=SigningStep.Kind.SENT)
+        .select_related("by")
+        .order_by("-at", "-id")
+        .first()
+    )
+
+
+def review_send_for_signature(
+    *,
+    review: DepartmentReview,
+    by: Staff,
+    now: dt.datetime,
+    outcome: str,
+    text: str,
+    opinion: str,
+) -> SigningStep:
+    """The officer's part (承办): record the opinion and the draft decision, and send them to
+    the people who may sign the item now. The clock keeps running while it waits.
+
+    1. Check the draft: an outcome, reasons for a refusal, an opinion.
+    2. Lock the review; it must be queued or in progress, and `by` one of its window's staff.
+    3. Someone must hold signing authority for the item now, or nobody could sign it.
+    4. Write the "sent" step with its signers, and move the review to awaiting signature.
+    """
+    if outcome not in DepartmentReview.Outcome.values:
+        raise TransitionError(_("Choose grant or refuse."))
+    _check_refusal_reasons(outcome, text)
+    if not opinion.strip():
+        raise TransitionError(_("Write the review opinion for the signer."))
     with transaction.atomic():
         review = _lock_review(
             review, DepartmentReview.State.QUEUED, DepartmentReview.State.IN_PROGRESS
         )
-        basis = authority.signing_basis(by, review.item, at=now)
-        if basis is None:
+        if not (by.has_role(*WINDOW_ROLES) and by.window_id == review.window_id):
+            raise TransitionError(
+                _("Only the staff of window %(window)s work this review.")
+                % {"window": review.window.number}
+            )
+        signers = list(authority.signers(review.item, at=now))
+        if not signers:
             raise TransitionError(
                 _(
-                    "You hold no signing authority for “%(item)s” at this moment: no letter of "
-                    "authorization or posting covers it."
+                    "Nobody holds signing authority for “%(item)s” today: ask the department "
+                    "for a letter of authorization or its stationed deputy head."
                 )
                 % {"item": review.item.name}
             )
+        step = SigningStep.objects.create(
+            review=review,
+            kind=SigningStep.Kind.SENT,
+            at=now,
+            by=by,
+            outcome=outcome,
+            text=text,
+            note=opinion,
+        )
+        step.sent_to.set(signers)
+        review.state = DepartmentReview.State.AWAITING_SIGNATURE
+        if review.officer_id is None:
+            review.officer, review.claimed_at = by, now
+        _save(review, ["state", "officer", "claimed_at"], by, _("Sent for signature"), at=now)
+    return step
+
+
+def review_send_back(
+    *, review: DepartmentReview, by: Staff, now: dt.datetime, note: str
+) -> SigningStep:
+    """A signer returns the draft to the officer with a note; the review is in progress again."""
+    if not note.strip():
+        raise TransitionError(_("Say why it goes back, for the officer."))
+    with transaction.atomic():
+        review = _lock_review(review, DepartmentReview.State.AWAITING_SIGNATURE)
+        _signing_basis_or_refuse(review, by, now)
+        step = SigningStep.objects.create(
+            review=review, kind=SigningStep.Kind.SENT_BACK, at=now, by=by, note=note
+        )
+        review.state = DepartmentReview.State.IN_PROGRESS
+        _save(review, ["state"], by, note, at=now)
+    return step
+
+
+def review_decide(
+    *,
+    review: DepartmentReview,
+    by: Staff,
+    now: dt.datetime,
+    outcome: str | None = None,
+    reasons: str | None = None,
+) -> Document:
+    """Grant or refuse, only with signing authority for the item at this moment.
+
+    A review awaiting signature is signed as the officer drafted it: the outcome and reasons
+    come from the latest draft sent (given ones must match it: to change the draft, send it
+    back). Otherwise the signer decides directly and gives both.
+
+    The decision is numbered in the department's series, issued in the department's name,
+    stamped with the window's seal, and records the letter or posting it was signed under.
+    """
+    if outcome is not None:
+        _check_refusal_reasons(outcome, reasons or "")
+    with transaction.atomic():
+        review = _lock_review(
+            review,
+            DepartmentReview.State.QUEUED,
+            DepartmentReview.State.IN_PROGRESS,
+            DepartmentReview.State.AWAITING_SIGNATURE,
+        )
+        basis = _signing_basis_or_refuse(review, by, now)
+        signing_draft = review.state == DepartmentReview.State.AWAITING_SIGNATURE
+        if signing_draft:
+            draft = latest_draft(review)
+            if draft is None:  # every way into this state writes a draft: not expected
+                raise TransitionError(_("No draft was sent for signature."))
+            if (outcome is not None and outcome != draft.outcome) or (
+                reasons is not None and reasons != draft.text
+            ):
+                raise TransitionError(
+                    _(
+                        "The draft sent for signature says otherwise: sign it as drafted, or "
+                        "send it back with a note."
+                    )
+                )
+            outcome, reasons = draft.outcome, draft.text
+        elif outcome is None:  # a signature asked for, and no draft waits for one
+            raise TransitionError(_("No draft of this review awaits signature."))
+        reasons = reasons or ""
         seal = Seal.objects.of_window(review.window_id)
         if seal is None:
             raise TransitionError(_("The window has no approval seal in use."))
@@ -1005,6 +1130,15 @@ def review_decide(
             number=review.decision_number,
             text=reasons,
         )
+        if signing_draft:
+            SigningStep.objects.create(
+                review=review,
+                kind=SigningStep.Kind.SIGNED,
+                at=now,
+                by=by,
+                outcome=outcome,
+                text=reasons,
+            )
         if review.state == DepartmentReview.State.DECIDED:  # else once countersigned
             notifications.applicant_event(
                 _application_of(review), notifications.Event.DECIDED, review=review, at=now

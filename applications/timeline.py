@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from approval_center import hooks
 
-from .models import Application, ClockEvent, DepartmentReview, Document, Rating
+from .models import Application, ClockEvent, DepartmentReview, Document, Rating, SigningStep
 
 
 @dataclass
@@ -87,20 +87,28 @@ def events(application: Application) -> list[Event]:
         for r in application.reviews.select_related("item", "department")
     }
     last_state: dict[int, str] = {}
+    signature = DepartmentReview.State.AWAITING_SIGNATURE
     for row in (
         DepartmentReview.history.filter(application_id=application.pk)
         .order_by("history_date", "history_id")
         .select_related("history_user", "signed_under_letter", "signed_under_posting")
     ):
-        if last_state.get(row.id) == row.state:
+        before = last_state.get(row.id)
+        if before == row.state:
+            continue
+        last_state[row.id] = row.state
+        # Sent for signature and sent back: the signing steps below tell it, with more.
+        if row.state == signature or (
+            before == signature and row.state == DepartmentReview.State.IN_PROGRESS
+        ):
             continue
         detail = ""
         if (
             row.decision_number
             and row.state
             in (DepartmentReview.State.DECIDED, DepartmentReview.State.AWAITING_COUNTERSIGN)
-            and last_state.get(row.id)
-            in (DepartmentReview.State.QUEUED, DepartmentReview.State.IN_PROGRESS)
+            and before
+            in (DepartmentReview.State.QUEUED, DepartmentReview.State.IN_PROGRESS, signature)
         ):
             basis = (
                 _("under letter of authorization %(number)s")
@@ -116,12 +124,18 @@ def events(application: Application) -> list[Event]:
                 "number": row.decision_number,
                 "basis": basis,
             }
-        if row.id not in last_state:
+        if before is None:
             what = _("Sent to %(review)s") % {"review": names.get(row.id, "")}
         else:
             what = f"{names.get(row.id, '')}: {review_states.get(row.state, row.state)}"
-        last_state[row.id] = row.state
         result.append(Event(row.history_date, row.history_user, what, detail, kind="review"))
+
+    for step in (
+        SigningStep.objects.filter(review__application=application)
+        .select_related("by")
+        .prefetch_related("sent_to")
+    ):
+        result.append(signing_event(step, names.get(step.review_id, "")))
 
     for event in (
         ClockEvent.objects.filter(review__application=application)
@@ -204,3 +218,26 @@ def events(application: Application) -> list[Event]:
     result.extend(hooks.collect("timeline_events", application))
     result.sort(key=lambda e: (e.at, e.rank))
     return result
+
+
+def signing_event(step: SigningStep, review_name: str) -> Event:
+    """A step between the officer and the signer: sent (to whom, proposing what), sent back
+    (why), signed. The signature comes just before the decision it makes."""
+    if step.kind == SigningStep.Kind.SENT:
+        detail = _("to %(signers)s; proposes: %(outcome)s; opinion: %(opinion)s") % {
+            "signers": "、".join(str(person) for person in step.sent_to.all()),
+            "outcome": step.get_outcome_display(),
+            "opinion": step.note,
+        }
+    elif step.kind == SigningStep.Kind.SENT_BACK:
+        detail = step.note
+    else:
+        detail = _("as drafted: %(outcome)s") % {"outcome": step.get_outcome_display()}
+    return Event(
+        step.at,
+        step.by,
+        f"{review_name}: {step.get_kind_display()}",
+        detail,
+        kind="review",
+        rank=-1 if step.kind == SigningStep.Kind.SIGNED else 0,
+    )

@@ -163,6 +163,7 @@ def _item_label(review: DepartmentReview) -> str:
         State.QUEUED: _("Received by the department"),
         State.IN_PROGRESS: _("Under review"),
         State.SUSPENDED: _("Time stopped"),
+        State.AWAITING_SIGNATURE: _("Decision being signed"),
         State.AWAITING_COUNTERSIGN: _("Decision being signed"),
         State.DECIDED: _("Decided: %(outcome)s") % {"outcome": outcome},
         State.RETURNED: _("Decided: %(outcome)s") % {"outcome": outcome},

@@ -18,8 +18,13 @@ urlpatterns = [
     path("documents/<int:pk>.pdf", views.document_pdf, name="document"),
     path("reviews/", views.queue, name="queue"),
     path("reviews/countersign/", views.countersign_queue, name="countersign"),
+    path("reviews/signature/", views.signature_queue, name="signature"),
     path("reviews/<int:pk>/", views.review_detail, name="review"),
     path("reviews/<int:pk>/receive/", views.review_receive, name="receive"),
+    # The signer's desk (承办 → 签发); before the catch-all of the other review actions.
+    path("reviews/<int:pk>/send/", views.review_send, name="review_send"),
+    path("reviews/<int:pk>/sign/", views.review_sign, name="review_sign"),
+    path("reviews/<int:pk>/send-back/", views.review_send_back, name="review_send_back"),
     path("reviews/<int:pk>/<slug:action>/", views.review_action, name="review_act"),
     path("followups/", views.followups, name="followups"),
     path("followups/<int:pk>/", views.followup_detail, name="followup"),

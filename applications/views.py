@@ -9,9 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_POST
 from approval_center import hooks
 from windows import authority
 from windows.models import Post, Staff
-from windows.roles import WINDOW_ROLES, Role
+from windows.roles import SIGNING_ROLES, WINDOW_ROLES, Role
 from windows.workdays import WorkCalendar
 
 from . import access, clock, ratings, services, timeline
@@ -36,6 +37,8 @@ from .forms import (
     ProjectForm,
     ReasonsForm,
     ScanForm,
+    SendBackForm,
+    SendForSignatureForm,
     StopForm,
 )
 from .models import (
@@ -47,6 +50,7 @@ from .models import (
     Project,
     Rating,
     Scan,
+    SigningStep,
     beyond_law_q,
     due_soon_q,
     overdue_q,
@@ -524,7 +528,16 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    review = access.get_review(request.user, pk)
+    return _review_page(request, access.get_review(request.user, pk))
+
+
+def _review_page(
+    request: HttpRequest,
+    review: DepartmentReview,
+    *,
+    send_form: SendForSignatureForm | None = None,
+) -> HttpResponse:
+    """The review page; `send_form` is the officer's draft when it came back with errors."""
     now = timezone.now()
     today = timezone.localdate(now)
     calendar = WorkCalendar.load()
@@ -541,11 +554,27 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     signers = authority.signers(review.item, at=now)
     basis = authority.signing_basis(request.user, review.item, at=now)
     at_window = request.user.window_id == review.window_id
+    steps = list(
+        review.signing_steps.select_related("by").prefetch_related("sent_to").order_by("at", "id")
+    )
+    draft = next((s for s in reversed(steps) if s.kind == SigningStep.Kind.SENT), None)
+    if send_form is None:
+        # After a send-back the officer starts from the draft that went up.
+        send_form = SendForSignatureForm(
+            initial={"outcome": draft.outcome, "text": draft.text, "opinion": draft.note}
+            if draft
+            else None
+        )
     return render(
         request,
         "applications/review.html",
         {
             "review": review,
+            "steps": steps,
+            "draft": draft,
+            "roster": authority.signer_roster(review.item, at=now),
+            "send_form": send_form,
+            "send_back_form": SendBackForm(),
             "application": review.application,
             "ledger": ledger,
             "due": due,
@@ -657,19 +686,156 @@ def review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return redirect("applications:review", review.pk)
 
 
+@require_POST
+@login_required
+def review_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """The officer records the opinion and the draft and sends them for signature."""
+    review = access.get_review_to_work(request.user, pk)
+    form = SendForSignatureForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The opinion and draft need correcting."))
+        return _review_page(request, review, send_form=form)
+    data = form.cleaned_data
+    run_service(
+        request,
+        lambda: services.review_send_for_signature(
+            review=review,
+            by=request.user,
+            now=timezone.now(),
+            outcome=data["outcome"],
+            text=data["text"],
+            opinion=data["opinion"],
+        ),
+        _("Sent for signature."),
+    )
+    return redirect("applications:review", review.pk)
+
+
+@require_POST
+@login_required
+def review_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    """The signer signs the draft as sent: the decision is numbered, sealed and issued."""
+    review = access.get_review_to_sign(request.user, pk)
+    run_service(
+        request,
+        lambda: services.review_decide(review=review, by=request.user, now=timezone.now()),
+        _("Decision signed and numbered."),
+    )
+    return redirect("applications:review", review.pk)
+
+
+@require_POST
+@login_required
+def review_send_back(request: HttpRequest, pk: int) -> HttpResponse:
+    review = access.get_review_to_sign(request.user, pk)
+    form = SendBackForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why it goes back, for the officer."))
+        return redirect("applications:review", review.pk)
+    if run_service(
+        request,
+        lambda: services.review_send_back(
+            review=review, by=request.user, now=timezone.now(), note=form.cleaned_data["note"]
+        ),
+        _("Sent back to the officer."),
+    ):
+        return redirect("applications:signature")
+    return redirect("applications:review", review.pk)
+
+
+@login_required
+def signature_queue(request: HttpRequest) -> HttpResponse:
+    """Reviews awaiting signature on items the user may sign right now, earliest deadline
+    first, with the queue's lights and the draft's proposal. A fixed number of queries."""
+    user = request.user
+    if not user.has_role(*SIGNING_ROLES):
+        raise PermissionDenied
+    now = timezone.now()
+    today = timezone.localdate(now)
+    calendar = WorkCalendar.load()
+    signable = authority.signable_items(user, at=now)
+    waiting = DepartmentReview.objects.filter(
+        state=DepartmentReview.State.AWAITING_SIGNATURE,
+        item__in=signable.values("id"),
+    )
+    paginator = Paginator(
+        waiting.listed()
+        .select_related("window")
+        .prefetch_related(
+            Prefetch(
+                "signing_steps",
+                SigningStep.objects.filter(kind=SigningStep.Kind.SENT)
+                .select_related("by")
+                .order_by("-at", "-id"),
+                to_attr="drafts",
+            )
+        )
+        .order_by("deadline", "id"),
+        QUEUE_PAGE_SIZE,
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    reviews = list(page.object_list)
+    _traffic_light(reviews, today, calendar)
+    for review in reviews:
+        review.draft = review.drafts[0] if review.drafts else None
+    return render(
+        request,
+        "applications/signature.html",
+        {"reviews": reviews, "page": page, "signable": signable, "today": today},
+    )
+
+
+def _countersigns(department_id: int, today: dt.date):
+    """The department's decisions waiting for the leader's countersign, earliest deadline
+    first, with the queue's lights."""
+    reviews = list(
+        DepartmentReview.objects.filter(
+            department_id=department_id, state=DepartmentReview.State.AWAITING_COUNTERSIGN
+        )
+        .select_related("application__applicant", "item", "signed_by", "window")
+        .order_by("deadline", "id")
+    )
+    _traffic_light(reviews, today, WorkCalendar.load())
+    return reviews
+
+
 @login_required
 def countersign_queue(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.has_role(Role.DEPARTMENT_LEADER) or user.department_id is None:
         raise PermissionDenied
-    reviews = (
-        DepartmentReview.objects.filter(
-            department_id=user.department_id, state=DepartmentReview.State.AWAITING_COUNTERSIGN
-        )
-        .select_related("application__applicant", "item", "signed_by", "window")
-        .order_by("deadline")
+    return render(
+        request,
+        "applications/countersign.html",
+        {"reviews": _countersigns(user.department_id, timezone.localdate())},
     )
-    return render(request, "applications/countersign.html", {"reviews": reviews})
+
+
+def pending_countersigns(department, user) -> list[dict]:
+    """For the department's page (the leader's home): what waits for this leader's countersign,
+    first thing on the page (nothing for anyone else). The `department_notices` hook."""
+    if not (
+        user.has_role(Role.DEPARTMENT_LEADER)
+        and user.department_id is not None
+        and user.department_id == department.pk
+    ):
+        return []
+    return [
+        {
+            "text": _("Countersign %(item)s · %(receipt)s · %(applicant)s, signed by %(signer)s")
+            % {
+                "item": review.item.name,
+                "receipt": review.application.receipt_number,
+                "applicant": review.application.applicant.name,
+                "signer": review.signed_by,
+            },
+            "url": reverse("applications:review", args=[review.pk]),
+            "due": review.deadline,
+            "light": review.light,
+            "days_late": getattr(review, "days_late", 0),
+        }
+        for review in _countersigns(department.pk, timezone.localdate())
+    ]
 
 
 # --- follow-ups of poor ratings (center managers) -------------------------------------------

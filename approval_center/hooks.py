@@ -8,7 +8,10 @@ that has it and joins the lists. The hooks in use:
 - `application_actions(application, user)`: (label, url) links the user may follow from an
   application's timeline;
 - `queue_notices(user)`: things a window's staff must see on their queue until dealt with,
-  as dicts with `text`, `url`, `due` and `late`.
+  as dicts with `text`, `url`, `due` and `late`;
+- `department_notices(department, user)`: what waits for the user on the department's page
+  (the leader's home), shown first, as dicts with `text`, `url`, `due`, `light` (red, yellow,
+  green: the queue's lights) and `days_late`.
 """
 
 from __future__ import annotations

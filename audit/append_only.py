@@ -21,7 +21,13 @@ $$ LANGUAGE plpgsql;
 TRIGGER = "audit_append_only"
 # Tables that are records of events themselves (written once, never changed), besides every
 # django-simple-history table.
-EXTRA_TABLES = ("supervision_card", "applications_clockevent", "applications_document")
+EXTRA_TABLES = (
+    "supervision_card",
+    "applications_clockevent",
+    "applications_document",
+    "applications_signingstep",
+    "applications_signingstep_sent_to",
+)
 
 
 def audited_tables() -> list[str]:

@@ -46,6 +46,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from applications.models import DepartmentReview
 from applications.validators import id_check_char, uscc_check_char
 from windows.calendar_seed import seed_calendar
 from windows.models import AuthorizationLetter, Item, Seal, Staff, StationedDeputy, Window
@@ -1236,9 +1237,9 @@ def census() -> dict:
             SELECT (SELECT count(*) FROM applications_application),
                    (SELECT count(*) FROM applications_departmentreview),
                    (SELECT count(*) FROM applications_departmentreview
-                     WHERE state IN ('queued', 'in_progress', 'suspended', 'countersign')),
+                     WHERE state IN %s),
                    (SELECT count(*) FROM applications_departmentreview
-                     WHERE state IN ('queued', 'in_progress', 'countersign')
+                     WHERE state IN %s
                        AND deadline < (now() AT TIME ZONE %s)::date),
                    (SELECT count(*) FROM applications_historicalapplication),
                    (SELECT count(*) FROM applications_historicaldepartmentreview),
@@ -1248,7 +1249,11 @@ def census() -> dict:
                    (SELECT min(received_at) FROM applications_application),
                    pg_database_size(current_database())
             """,
-            [TZ],
+            [
+                tuple(map(str, DepartmentReview.OPEN_STATES)),
+                tuple(map(str, DepartmentReview.RUNNING_STATES)),
+                TZ,
+            ],
         )
         row = cursor.fetchone()
         cursor.execute(

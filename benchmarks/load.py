@@ -64,7 +64,7 @@ def make_plan(host: str, users: int) -> tuple[dict, list[str]]:
         keys.append(s.session_key)
         return s.session_key
 
-    open_states = ["queued", "in_progress", "suspended", "countersign"]
+    open_states = DepartmentReview.OPEN_STATES
     windows = list(
         Window.objects.filter(kind=Window.Kind.DEPARTMENT)
         .annotate(open=Count("reviews", filter=Q(reviews__state__in=open_states)))

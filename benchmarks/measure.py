@@ -99,7 +99,12 @@ def sql(statement: str, params=None) -> int:
 
 # --- the deadline sweep ---------------------------------------------------------------------
 
-RUNNING = ("queued", "in_progress", "countersign")
+
+def _running_sql() -> str:
+    """The running states (DepartmentReview.RUNNING_STATES) as an SQL list."""
+    from applications.models import DepartmentReview
+
+    return "(" + ", ".join(f"'{state}'" for state in DepartmentReview.RUNNING_STATES) + ")"
 
 
 def _bare_statements(*, incremental: bool) -> list[str]:
@@ -107,7 +112,7 @@ def _bare_statements(*, incremental: bool) -> list[str]:
     rows that cross a line. With `incremental`, only the deadlines in the ranges crossed since
     the last run and the reviews whose clock changed since then (what any correct incremental
     job must read); otherwise every running review and application under review."""
-    running = "('queued', 'in_progress', 'countersign')"
+    running = _running_sql()
     level = "CASE WHEN deadline < %(today)s THEN 'red' ELSE 'yellow' END"
     app_level = "CASE WHEN a.due_date < %(today)s THEN 'red' ELSE 'yellow' END"
     not_stopped = (
@@ -632,7 +637,9 @@ def measure_core(runs: int) -> list[dict]:
     )
 
     def overdue(_) -> int:
-        return DepartmentReview.objects.filter(state__in=RUNNING, deadline__lt=today).count()
+        return DepartmentReview.objects.filter(
+            state__in=DepartmentReview.RUNNING_STATES, deadline__lt=today
+        ).count()
 
     samples, count = repeat(overdue, runs=runs * 3)
     rows.append(figure("count overdue reviews", samples, target=5, found=count))

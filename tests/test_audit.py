@@ -22,7 +22,15 @@ on_postgresql = pytest.mark.skipif(
 # Rows that are records of events themselves, written once and never changed (and, on
 # PostgreSQL, held to it by the same trigger): they need no history of their own. Counter is the
 # locked row that numbers receipts and documents; the numbers are in the history of their rows.
-EVENT_ROWS = {"ClockEvent", "Document", "Notification", "Counter", "Card", "StaffNotice"}
+EVENT_ROWS = {
+    "ClockEvent",
+    "Document",
+    "Notification",
+    "Counter",
+    "Card",
+    "StaffNotice",
+    "SigningStep",
+}
 # The sweep's own bookmark (where the last deadline sweep stopped): machinery, not a record of
 # the center's work; every card it leads to is an event row above.
 BOOKKEEPING = {"SweepMark"}

@@ -69,7 +69,20 @@ def check_applications_in_every_state():
     assert reviews.filter(deadline__lt=aware(2026, 11, 26).date()).exists()  # some late
     assert reviews.filter(state="suspended").exists()  # some stopped
     assert DepartmentReview.objects.filter(state="countersign").exists()
+    check_drafts_await_the_demo_signers()
     check_delivered_applications_are_rated()
+
+
+def check_drafts_await_the_demo_signers():
+    from django.utils import timezone
+
+    from applications.models import DepartmentReview
+
+    waiting = DepartmentReview.objects.filter(state="signature")
+    assert waiting.filter(signing_steps__kind="sent").count() == waiting.count() > 0
+    for login in ("head_a14", "deputy_fgj"):  # the README's demo logins that sign
+        signable = authority.signable_items(Staff.objects.get(username=login), at=timezone.now())
+        assert waiting.filter(item__in=signable.values("id")).exists(), login
 
 
 def check_delivered_applications_are_rated():

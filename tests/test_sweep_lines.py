@@ -110,7 +110,7 @@ def test_a_stop_must_say_how_long_it_needs(permit, center):
             by=center.alice,
             now=NOW,
             cause="hearing",
-            days_needed=0,
+            days_needed=10,
             reason="听证",
         )
     permit.refresh_from_db()

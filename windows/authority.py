@@ -21,7 +21,15 @@ from django.db import transaction
 from django.db.models import Exists, Q
 from django.utils import timezone
 
-from .models import AuthorizationLetter, Item, ItemUserObjectPermission, Staff, StationedDeputy
+from .models import (
+    Absence,
+    AuthorizationLetter,
+    Item,
+    ItemUserObjectPermission,
+    Post,
+    Staff,
+    StationedDeputy,
+)
 
 SIGN_CODENAME = "sign_item"
 SIGN_PERMISSION = f"windows.{SIGN_CODENAME}"
@@ -192,3 +200,48 @@ def signers(item: Item, *, at: dt.datetime):
         .filter(Q(id__in=posted.values("staff_id")) | Q(id__in=lettered.values("window_head_id")))
         .distinct()
     )
+
+
+@dataclass(frozen=True)
+class Backup:
+    """The B of an away signer's A post: works the queue; signs only with authority of their
+    own (DESIGN.md section 3)."""
+
+    staff: Staff
+    signs: bool
+    away: bool
+
+
+@dataclass(frozen=True)
+class SignerToday:
+    staff: Staff
+    away: bool
+    backups: tuple[Backup, ...] = ()
+
+
+def signer_roster(item: Item, *, at: dt.datetime) -> list[SignerToday]:
+    """Who may sign on `item` at `at`, each marked when away that day, with the B backups of
+    the A posts an away signer holds. Three queries, whatever the item."""
+    on = timezone.localdate(at)
+    people = list(signers(item, at=at).order_by("full_name", "username"))
+    # A/B cover as everywhere else (PostQuerySet.with_absence).
+    posts = list(
+        Post.objects.filter(holder_a__in=[p.pk for p in people])
+        .with_absence(on)
+        .select_related("holder_b")
+    )
+    away = set(
+        Absence.objects.covering(on)
+        .filter(staff_id__in=[p.pk for p in people])
+        .values_list("staff_id", flat=True)
+    )
+    signing = {p.pk for p in people}
+    roster = []
+    for person in people:
+        backups = tuple(
+            Backup(post.holder_b, signs=post.holder_b_id in signing, away=post.b_away)
+            for post in posts
+            if post.holder_a_id == person.pk and person.pk in away
+        )
+        roster.append(SignerToday(person, away=person.pk in away, backups=backups))
+    return roster

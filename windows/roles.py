@@ -24,6 +24,9 @@ class Role(models.TextChoices):
 
 # Roles that work at a department window.
 WINDOW_ROLES = (Role.WINDOW_OFFICER, Role.WINDOW_HEAD, Role.STATIONED_DEPUTY)
+# Roles that may hold signing authority (a deputy's posting, a window head's letter); whether
+# they hold it for an item at a moment is windows.authority's answer.
+SIGNING_ROLES = (Role.STATIONED_DEPUTY, Role.WINDOW_HEAD)
 
 
 def ensure_role_groups() -> None:

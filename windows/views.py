@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from approval_center import hooks
+
 from . import authority
 from .models import (
     Absence,
@@ -143,6 +145,8 @@ def department_detail(request: HttpRequest, code: str) -> HttpResponse:
             ),
             "countersign_items": department.items.active().filter(needs_countersign=True),
             "today": today,
+            # Contributed by the apps built on this one: the leader's pending countersigns.
+            "notices": hooks.collect("department_notices", department, request.user),
         },
     )
 
