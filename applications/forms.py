@@ -153,6 +153,9 @@ class ExtensionRequestForm(forms.Form):
     """Ask for more time: 1 to the days still available (10 in all for a review, 15 for joint
     handling)."""
 
+    # On the review page beside the stop form, whose fields share these names.
+    prefix = "extension"
+
     days = forms.IntegerField(label=_("Working days"), min_value=1)
     reason = forms.CharField(
         label=_("Reason, as told to the applicant"),

@@ -637,7 +637,7 @@ class ExtensionRequest(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", _("Awaiting approval")
         APPROVED = "approved", _("Approved")
-        REFUSED = "refused", _("Refused")
+        REFUSED = "refused", pgettext_lazy("extension request", "Refused")
         WITHDRAWN = "withdrawn", _("Withdrawn by the requester")
 
     application = models.ForeignKey(

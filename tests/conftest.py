@@ -2,7 +2,7 @@
 
 alice is an officer at the construction window, bob its head (holds a letter), carol the stationed
 deputy of planning, dave an intake clerk, erin a center manager, frank a department leader,
-grace the head of the government, and mallory an officer of another department who should see
+gwen the head of the government, and mallory an officer of another department who should see
 nothing of construction's work.
 """
 
@@ -59,7 +59,7 @@ class Center:
     frank: Staff
     mallory: Staff
     admin: Staff
-    grace: Staff
+    gwen: Staff
 
 
 def make_staff(username: str, role: Role | None, **fields) -> Staff:
@@ -170,7 +170,7 @@ def center(db) -> Center:
         "mallory", Role.WINDOW_OFFICER, department=planning, window=planning_window
     )
     admin = make_staff("root", Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
-    grace = make_staff("grace", Role.GOVERNMENT_HEAD, full_name="Grace", title="副市长")
+    gwen = make_staff("gwen", Role.GOVERNMENT_HEAD, full_name="Gwen", title="副市长")
     letter = AuthorizationLetter.objects.create(
         number="临建委〔2026〕1号",
         department=construction,
@@ -206,7 +206,7 @@ def center(db) -> Center:
         frank,
         mallory,
         admin,
-        grace,
+        gwen,
     )
 
 

@@ -45,7 +45,7 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PEOPLE = {
     Role.ADMINISTRATOR: "admin",
     Role.CENTER_MANAGER: "erin",
-    Role.GOVERNMENT_HEAD: "grace",
+    Role.GOVERNMENT_HEAD: "gwen",
     Role.DEPARTMENT_LEADER: "frank",
     Role.STATIONED_DEPUTY: "carol",
     Role.WINDOW_HEAD: "bob",

@@ -89,7 +89,7 @@ def test_an_approval_against_the_withdrawal_gives_one_outcome(center, accepted, 
         extension = services.joint_extension_request(
             application=accepted, by=center.dave, now=NOW, days=5, reason="协调会"
         )
-        approver = center.grace
+        approver = center.gwen
     else:
         extension = services.extension_request(
             review=permit, by=center.alice, now=NOW, days=4, reason="需现场核查"

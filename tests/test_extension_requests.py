@@ -159,8 +159,8 @@ def test_nobody_without_signing_authority_approves_even_by_a_forged_post(client,
         window=center.construction_window,
     )
     # carol signs planning's items, not construction's; frank leads planning; erin manages the
-    # center; amy is an officer at the window; grace heads the government (joint handling only).
-    for person in (center.carol, center.frank, center.erin, officer, center.grace, center.dave):
+    # center; amy is an officer at the window; gwen heads the government (joint handling only).
+    for person in (center.carol, center.frank, center.erin, officer, center.gwen, center.dave):
         with pytest.raises(services.TransitionError):
             services.extension_approve(extension=extension, by=person, now=NOW)
         client.force_login(person)
@@ -215,20 +215,21 @@ def test_only_the_windows_staff_ask_and_with_a_reason(client, center, permit, pl
         ask(permit, center.alice, reason=" ")
     client.force_login(center.dave)  # a clerk sees the review, but does not work it
     response = client.post(
-        reverse("applications:extension_request", args=[permit.pk]), {"days": 3, "reason": "x"}
+        reverse("applications:extension_request", args=[permit.pk]),
+        {"extension-days": 3, "extension-reason": "x"},
     )
     assert response.status_code == 403
     client.force_login(center.alice)
     response = client.post(
         reverse("applications:extension_request", args=[permit.pk]),
-        {"days": 12, "reason": "需现场核查"},
+        {"extension-days": 12, "extension-reason": "需现场核查"},
         follow=True,
     )
     assert not permit.extension_requests.exists()
     assert "Working days" in response.content.decode()
     client.post(
         reverse("applications:extension_request", args=[permit.pk]),
-        {"days": 4, "reason": "需现场核查"},
+        {"extension-days": 4, "extension-reason": "需现场核查"},
     )
     assert permit.extension_requests.get().days == 4
 
@@ -418,7 +419,7 @@ def test_a_joint_extension_is_approved_only_by_the_government_head_and_capped(
     extension.refresh_from_db()
     assert extension.state == ExtensionRequest.State.PENDING
 
-    client.force_login(center.grace)
+    client.force_login(center.gwen)
     assert client.get(reverse("home"))["Location"] == reverse("applications:extensions")
     waiting = client.get(reverse("applications:extensions")).context["waiting"]
     assert [x.pk for x in waiting] == [extension.pk]
@@ -426,13 +427,13 @@ def test_a_joint_extension_is_approved_only_by_the_government_head_and_capped(
     extension.refresh_from_db()
     accepted.refresh_from_db()
     assert extension.state == ExtensionRequest.State.APPROVED
-    assert extension.decided_by == center.grace and extension.clock_event is None
+    assert extension.decided_by == center.gwen and extension.clock_event is None
     assert (accepted.joint_extension_days, accepted.joint_deadline) == (10, D(2026, 12, 18))
     notice = extension.document
     assert notice.kind == Document.Kind.EXTENSION and notice.review is None
     sms = Notification.objects.get(key=f"extended:joint:{extension.pk}", channel="sms").text
     assert "延长10个工作日" in sms and "需召开并联审批协调会" in sms and "2026年12月18日" in sms
-    assert accepted.history.filter(joint_extension_days=10, history_user=center.grace).count() == 1
+    assert accepted.history.filter(joint_extension_days=10, history_user=center.gwen).count() == 1
 
     # 15 working days in all.
     with pytest.raises(services.TransitionError, match="1 to 15 working days in all; 10 are used"):
@@ -446,13 +447,13 @@ def test_a_joint_extension_is_approved_only_by_the_government_head_and_capped(
         services.joint_extension_request(
             application=accepted, by=center.dave, now=NOW, days=1, reason="又延"
         )
-    services.extension_approve(extension=more, by=center.grace, now=NOW)
+    services.extension_approve(extension=more, by=center.gwen, now=NOW)
     accepted.refresh_from_db()
     assert accepted.joint_deadline == D(2026, 12, 25)  # 60 working days
 
 
 def test_a_joint_extension_is_asked_only_at_the_comprehensive_window(client, center, accepted):
-    for person in (center.alice, center.bob, center.grace):
+    for person in (center.alice, center.bob, center.gwen):
         with pytest.raises(services.TransitionError, match="comprehensive window"):
             services.joint_extension_request(
                 application=accepted, by=person, now=NOW, days=5, reason="x"
@@ -460,7 +461,7 @@ def test_a_joint_extension_is_asked_only_at_the_comprehensive_window(client, cen
     client.force_login(center.bob)
     response = client.post(
         reverse("applications:joint_extension_request", args=[accepted.pk]),
-        {"days": 5, "reason": "x"},
+        {"extension-days": 5, "extension-reason": "x"},
     )
     assert response.status_code == 403
     assert not ExtensionRequest.objects.exists()
@@ -472,7 +473,7 @@ def test_the_joint_notice_prints(center, accepted):
     extension = services.joint_extension_request(
         application=accepted, by=center.dave, now=NOW, days=5, reason="需召开协调会"
     )
-    document = services.extension_approve(extension=extension, by=center.grace, now=NOW)
+    document = services.extension_approve(extension=extension, by=center.gwen, now=NOW)
     html = documents.render_html(document)
     assert "第四十二条第二款" in html and "5 个工作日" in html and "需召开协调会" in html
     assert "2026年12月11日" in html
