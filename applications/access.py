@@ -4,6 +4,7 @@
   all in and hands them all out; managers supervise);
 - the staff of a department (officers, heads, deputies, the leader) see the applications that
   have a review of their department, and those reviews;
+- the head of the government sees the applications with a joint handling extension request;
 - nobody else sees anything: a 404, as if it did not exist.
 """
 
@@ -16,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from windows.models import Staff
 from windows.roles import SIGNING_ROLES, WINDOW_ROLES, Role
 
-from .models import Application, DepartmentReview, Document
+from .models import Application, DepartmentReview, Document, ExtensionRequest
 
 CENTER_WIDE = (Role.INTAKE_CLERK, Role.CENTER_MANAGER, Role.ADMINISTRATOR)
 
@@ -28,6 +29,9 @@ def sees_everything(user: Staff) -> bool:
 def applications_for(user: Staff) -> QuerySet[Application]:
     if sees_everything(user):
         return Application.objects.all()
+    if Role.GOVERNMENT_HEAD in user.roles:
+        # The government's head decides on joint handling extensions: those applications.
+        return Application.objects.filter(extension_requests__review__isnull=True).distinct()
     if user.department_id is None:
         return Application.objects.none()
     return Application.objects.filter(reviews__department_id=user.department_id).distinct()
@@ -86,3 +90,13 @@ def get_document(user: Staff, pk: int) -> Document:
         if document.review_id and document.review.department_id != user.department_id:
             get_review(user, document.review_id)
     return document
+
+
+def get_extension(user: Staff, pk: int) -> ExtensionRequest:
+    """An extension request, to those who see what it would extend (its review, or for a joint
+    one its application); whether they may decide it is the service's check."""
+    extension = get_object_or_404(ExtensionRequest.objects.listed(), pk=pk)
+    get_application(user, extension.application_id)
+    if extension.review_id is not None and not sees_everything(user):
+        get_review(user, extension.review_id)
+    return extension

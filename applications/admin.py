@@ -9,6 +9,7 @@ from .models import (
     Application,
     DepartmentReview,
     Document,
+    ExtensionRequest,
     FollowUp,
     Notification,
     Project,
@@ -98,3 +99,20 @@ class FollowUpAdmin(ReadOnlyAdmin):
     list_display = ["rating", "state", "due", "closed_at", "closed_by"]
     list_filter = ["state"]
     list_select_related = ["rating__application", "closed_by"]
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(ReadOnlyAdmin):
+    list_display = [
+        "application",
+        "review",
+        "days",
+        "state",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+    ]
+    list_filter = ["state"]
+    search_fields = ["application__receipt_number", "reason"]
+    list_select_related = ["application", "review__item", "requested_by", "decided_by"]

@@ -16,6 +16,7 @@ class ApplicationsConfig(AppConfig):
             "applications.view_notification",
             "applications.view_rating",
             "applications.view_followup",
+            "applications.view_extensionrequest",
         },
         "center_manager": {
             "applications.view_application",
@@ -26,6 +27,7 @@ class ApplicationsConfig(AppConfig):
             "applications.view_notification",
             "applications.view_rating",
             "applications.view_followup",
+            "applications.view_extensionrequest",
         },
     }
 

@@ -182,3 +182,156 @@ def light(
     if deadline <= reach:
         return "yellow"
     return "green"
+
+
+# --- joint handling (Art. 42 para 2) ----------------------------------------------------------
+
+# Several departments handling one application jointly have 45 working days in all; the
+# government's head may extend that by 15.
+JOINT_HANDLING_DAYS = 45
+MAX_JOINT_EXTENSION_DAYS = 15
+
+
+@dataclass(frozen=True)
+class JointDeadline:
+    deadline: dt.date
+    start: dt.date
+    extension_days: int
+    stopped_days: int
+    running: bool
+    holidays: int
+    adjusted_workdays: int
+    provisional: bool
+
+    def explain(self) -> str:
+        parts = [
+            _("%(count)d working days of joint handling from %(start)s")
+            % {"count": JOINT_HANDLING_DAYS, "start": date_format(self.start, "DATE_FORMAT")}
+        ]
+        if self.extension_days:
+            parts.append(
+                ngettext(
+                    "extended by %(count)d working day with the approval of the government's head",
+                    "extended by %(count)d working days with the approval of the government's head",
+                    self.extension_days,
+                )
+                % {"count": self.extension_days}
+            )
+        if self.stopped_days:
+            parts.append(
+                ngettext(
+                    "%(count)d working day on which a review was stopped, not counted",
+                    "%(count)d working days on which a review was stopped, not counted",
+                    self.stopped_days,
+                )
+                % {"count": self.stopped_days}
+            )
+        if self.holidays:
+            parts.append(
+                ngettext(
+                    "%(count)d holiday not counted",
+                    "%(count)d holidays not counted",
+                    self.holidays,
+                )
+                % {"count": self.holidays}
+            )
+        if self.adjusted_workdays:
+            parts.append(
+                ngettext(
+                    "%(count)d adjusted working weekend day counted",
+                    "%(count)d adjusted working weekend days counted",
+                    self.adjusted_workdays,
+                )
+                % {"count": self.adjusted_workdays}
+            )
+        if not self.running:
+            parts.append(_("a review is stopped: the date holds if its clock resumes today"))
+        parts.append(_("due %(date)s") % {"date": date_format(self.deadline, "DATE_FORMAT")})
+        if self.provisional:
+            parts.append(_("provisional: the holidays of that year are not published yet"))
+        return _("; ").join(parts) + _(".")
+
+
+def stopped_intervals(ledger: Iterable[LedgerLine]) -> list[tuple[dt.date, dt.date | None]]:
+    """The review's stopped time as (stopped on, resumed on) pairs, each meaning the days in
+    (stopped, resumed]: the stop's own day counts as used, the resume's day does not (as in
+    `compute`). A stop not resumed yet has None for its end."""
+    result: list[tuple[dt.date, dt.date | None]] = []
+    since: dt.date | None = None
+    for line in ledger:
+        if line.kind == "stop" and since is None:
+            since = line.on
+        elif line.kind == "resume" and since is not None:
+            result.append((since, line.on))
+            since = None
+    if since is not None:
+        result.append((since, None))
+    return result
+
+
+def _union(intervals: list[tuple[dt.date, dt.date | None]]) -> list[tuple[dt.date, dt.date | None]]:
+    """Overlapping or touching (a, b] intervals joined; None is an open end."""
+    merged: list[tuple[dt.date, dt.date | None]] = []
+    for start, end in sorted(intervals, key=lambda pair: pair[0]):
+        if merged:
+            last_start, last_end = merged[-1]
+            if last_end is None:
+                break  # open-ended: it covers everything after
+            if start <= last_end:
+                merged[-1] = (last_start, None if end is None else max(end, last_end))
+                continue
+        merged.append((start, end))
+    return merged
+
+
+def compute_joint(
+    *,
+    start: dt.date,
+    ledgers: Iterable[Iterable[LedgerLine]],
+    extension_days: int,
+    calendar: WorkCalendar,
+    today: dt.date,
+) -> JointDeadline:
+    """The joint handling deadline of an application (Art. 42 para 2).
+
+    1. The days on which at least one of its reviews was stopped are the union of the reviews'
+       stop → resume intervals (Art. 45: that time does not count).
+    2. Walk from the start of the reviews: each stopped run closes a running segment whose
+       working days are used; if the 45 (plus the approved extension) run out inside a
+       segment, that is the deadline, stopped time after it changes nothing.
+    3. Still stopped: the date it would be due if every stopped review resumed today.
+    """
+    total = JOINT_HANDLING_DAYS + extension_days
+    intervals = _union([pair for ledger in ledgers for pair in stopped_intervals(ledger)])
+    anchor, remaining, stopped, running = start, total, 0, True
+    provisional = False
+    deadline: dt.date | None = None
+    for stop_on, resume_on in intervals:
+        stop_on = max(stop_on, anchor)
+        span = calendar.count_working_days(anchor, stop_on)
+        provisional |= span.provisional
+        if span.working_days >= remaining:
+            break
+        remaining -= span.working_days
+        if resume_on is None:
+            running = False
+            base = max(today, stop_on)
+            stopped += calendar.count_working_days(stop_on, base).working_days
+            anchor = base
+            break
+        stopped += calendar.count_working_days(stop_on, max(resume_on, stop_on)).working_days
+        anchor = max(resume_on, stop_on)
+    end = calendar.add_working_days(anchor, remaining)
+    deadline = end.end
+    # What the whole stretch crossed, for the explanation.
+    whole = calendar.count_working_days(start, deadline)
+    return JointDeadline(
+        deadline=deadline,
+        start=start,
+        extension_days=extension_days,
+        stopped_days=stopped,
+        running=running,
+        holidays=len(whole.holidays),
+        adjusted_workdays=len(whole.adjusted_workdays),
+        provisional=provisional or end.provisional or whole.provisional,
+    )

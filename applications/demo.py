@@ -114,6 +114,7 @@ def seed_demo_applications(*, today: dt.date) -> list[str]:
         _progress(application, rng, received, now, clerk, signers, officers, leaders)
         application.refresh_from_db()
         made[application.state] = made.get(application.state, 0) + 1
+    extensions = _extensions(now, clerks[0], signers)
     waiting = _send_some_for_signature(now)
     # The demo's past happened in the past: its messages count as sent when they were written,
     # so the worker that `make run` starts does not send (or print) hundreds of old messages.
@@ -124,7 +125,8 @@ def seed_demo_applications(*, today: dt.date) -> list[str]:
     return [
         f"{Application.objects.count()} applications ({states}), "
         f"{reviews.count()} reviews, {reviews.open().count()} open, {late} overdue, "
-        f"{reviews.filter(state='suspended').count()} stopped, {waiting} awaiting signature"
+        f"{reviews.filter(state='suspended').count()} stopped, {waiting} awaiting signature",
+        extensions,
     ]
 
 
@@ -321,6 +323,83 @@ def _send_some_for_signature(now: dt.datetime) -> int:
         per_window[review.window_id] = per_window.get(review.window_id, 0) + 1
         sent += 1
     return sent
+
+
+EXTENSION_REASONS = [
+    "需组织现场核查，并征求相关部门意见。",
+    "项目涉及专家论证意见需进一步核实。",
+    "申请材料涉及多个权属单位，需逐一核实。",
+]
+
+
+def _extensions(now: dt.datetime, clerk: Staff, signers: dict[int, Staff]) -> str:
+    """Extensions as they happen: an officer asks, a person who may sign the item approves
+    (or refuses); two requests still wait for a signer, and for applications handled by
+    several departments one joint extension approved by the government's head and one
+    waiting for him."""
+    head = Staff.objects.filter(groups__name=Role.GOVERNMENT_HEAD).first()
+    running = (
+        DepartmentReview.objects.filter(
+            state=DepartmentReview.State.IN_PROGRESS,
+            application__state=Application.State.IN_REVIEW,
+            officer__groups__name=Role.WINDOW_OFFICER,
+        )
+        .select_related("item", "application")
+        .order_by("application__accepted_at", "id")
+    )
+    made = {"approved": 0, "refused": 0, "pending": 0}
+    fates = ["approved"] * 5 + ["refused"] + ["pending"] * 2
+    for review in running:
+        if not fates:
+            break
+        asked = min(review.clock.order_by("at").last().at + dt.timedelta(days=2), now)
+        asked -= dt.timedelta(minutes=10)
+        decided = asked + dt.timedelta(minutes=5)
+        signer = signers.get(review.item_id)
+        if signer is None or authority.signing_basis(signer, review.item, at=decided) is None:
+            continue
+        fate = fates.pop(0)
+        extension = services.extension_request(
+            review=review,
+            by=review.officer,
+            now=asked,
+            days=3 + len(fates) % 3,
+            reason=EXTENSION_REASONS[len(fates) % len(EXTENSION_REASONS)],
+        )
+        if fate == "approved":
+            services.extension_approve(extension=extension, by=signer, now=decided)
+        elif fate == "refused":
+            services.extension_refuse(
+                extension=extension,
+                by=signer,
+                now=decided,
+                note="材料已齐全，应在承诺时限内办结，不同意延期。",
+            )
+        made[fate] += 1
+    joint = 0
+    if head is not None:
+        for n, application in enumerate(
+            Application.objects.filter(
+                state=Application.State.IN_REVIEW, joint_deadline__isnull=False
+            ).order_by("accepted_at")[:2]
+        ):
+            asked = now - dt.timedelta(minutes=8)
+            extension = services.joint_extension_request(
+                application=application,
+                by=clerk,
+                now=asked,
+                days=10,
+                reason="项目涉及多部门并联审批，需召开协调会统一意见。",
+            )
+            if n == 0:
+                services.extension_approve(
+                    extension=extension, by=head, now=asked + dt.timedelta(minutes=5)
+                )
+            joint += 1
+    return (
+        f"extension requests: {made['approved']} approved, {made['refused']} refused, "
+        f"{made['pending']} waiting; {joint} joint (one approved by the government's head)"
+    )
 
 
 POOR_COMMENTS = [

@@ -29,7 +29,14 @@ from weasyprint.urls import URLFetcher
 from windows.models import Seal, Window
 from windows.workdays import WorkCalendar
 
-from .models import Application, ApplicationMaterial, ClockEvent, DepartmentReview, Document
+from .models import (
+    Application,
+    ApplicationMaterial,
+    ClockEvent,
+    DepartmentReview,
+    Document,
+    ExtensionRequest,
+)
 from .notifications import track_page
 
 log = logging.getLogger(__name__)
@@ -204,8 +211,14 @@ def _missing(document: Document) -> dict[str, Any]:
 
 
 def _clock_notice(document: Document) -> dict[str, Any]:
-    """Stopped time, supplements and extension: the window's notice, with the window's seal."""
+    """Stopped time, supplements and extension: the window's notice, with the window's seal.
+    An extension of joint handling (no review) is the center's notice, with the intake seal."""
     event = document.clock_event
+    if document.review_id is None:
+        extension = (
+            ExtensionRequest.objects.filter(document=document).select_related("decided_by").first()
+        )
+        return {"extension": extension, "seal_uri": _seal_uri(_intake_seal())}
     return {
         "cause": CAUSE_WORDING.get(event.cause, "") if event else "",
         "seal_uri": _seal_uri(Seal.objects.of_window(document.review.window_id)),

@@ -3,9 +3,11 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from windows.models import Item, Staff
+from windows.models import Item
 
 from . import validators
 from .models import (
@@ -17,7 +19,7 @@ from .models import (
     Rating,
 )
 from .ratings import COMMENT_MAX_LENGTH
-from .services import MAX_EXTENSION_DAYS, MAX_STOP_DAYS
+from .services import MAX_STOP_DAYS
 from .track import code_is_well_formed, normalize_code, normalize_number
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -151,18 +153,38 @@ class StopForm(forms.Form):
     )
 
 
-class ExtendForm(forms.Form):
-    days = forms.IntegerField(label=_("Working days"), min_value=1, max_value=MAX_EXTENSION_DAYS)
-    approved_by = forms.ModelChoiceField(label=_("Approved by"), queryset=Staff.objects.none())
+class ExtensionRequestForm(forms.Form):
+    """Ask for more time: 1 to the days still available (10 in all for a review, 15 for joint
+    handling)."""
+
+    # On the review page beside the stop form, whose fields share these names.
+    prefix = "extension"
+
+    days = forms.IntegerField(label=_("Working days"), min_value=1)
     reason = forms.CharField(
         label=_("Reason, as told to the applicant"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, signers, **kwargs) -> None:
+    def __init__(self, *args, remaining: int, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["approved_by"].queryset = signers
+        self.fields["days"].max_value = remaining
+        self.fields["days"].validators.append(MaxValueValidator(remaining))
+        self.fields["days"].widget.attrs.update({"min": 1, "max": remaining})
+        self.fields["days"].help_text = ngettext(
+            "At most %(count)d working day is left to ask for.",
+            "At most %(count)d working days are left to ask for.",
+            remaining,
+        ) % {"count": remaining}
+
+
+class RefuseExtensionForm(forms.Form):
+    note = forms.CharField(
+        label=_("Why it is refused"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class DecideForm(forms.Form):

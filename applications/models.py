@@ -244,6 +244,18 @@ class Application(models.Model):
     )
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     closing_note = models.CharField(_("note"), max_length=500, blank=True)
+    # Art. 42 para 2: an application reviewed by two or more departments is bound by 45 working
+    # days in all, plus what the government's head approves (services.
+    # application_store_joint_deadline keeps it; clock.compute_joint derives it).
+    joint_deadline = models.DateField(
+        _("joint handling deadline"),
+        null=True,
+        blank=True,
+        help_text=_("Only for an application reviewed by two or more departments (Art. 42)."),
+    )
+    joint_extension_days = models.PositiveSmallIntegerField(
+        _("joint handling extension (working days)"), default=0
+    )
 
     objects = ApplicationQuerySet.as_manager()
     history = HistoricalRecords()
@@ -272,6 +284,12 @@ class Application(models.Model):
             ),
             models.Index(
                 fields=["ready_at"], name="application_ready_idx", condition=Q(state="ready")
+            ),
+            # The sweep: applications handled jointly near or past their joint deadline.
+            models.Index(
+                fields=["joint_deadline"],
+                name="application_joint_idx",
+                condition=Q(state="in_review", joint_deadline__isnull=False),
             ),
             # The sweep: results ready and not handed over in time.
             models.Index(
@@ -735,6 +753,181 @@ class SigningStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ExtensionRequestQuerySet(models.QuerySet):
+    def pending(self) -> ExtensionRequestQuerySet:
+        return self.filter(state=ExtensionRequest.State.PENDING)
+
+    def actionable(self) -> ExtensionRequestQuerySet:
+        """Pending, and what they would extend is still running: an open review of an
+        application in review, or (joint) an application in review."""
+        return self.pending().filter(
+            Q(review__isnull=True) | Q(review__state__in=DepartmentReview.OPEN_STATES),
+            application__state=Application.State.IN_REVIEW,
+        )
+
+    def joint(self) -> ExtensionRequestQuerySet:
+        return self.filter(review__isnull=True)
+
+    def awaiting(self, user, *, at: dt.datetime) -> ExtensionRequestQuerySet:
+        """The requests `user` may approve now, never their own: a review's extension when they
+        may sign its item at this moment (a stationed deputy or a window head under a letter;
+        windows.authority), a joint one when they are the government's head."""
+        from windows import authority
+        from windows.roles import Role
+
+        held = set(user.roles) if user.is_active else set()
+        conditions = []
+        if Role.GOVERNMENT_HEAD in held:
+            conditions.append(Q(review__isnull=True))
+        if held & {Role.STATIONED_DEPUTY, Role.WINDOW_HEAD}:
+            signable = authority.signable_items(user, at=at).values("id")
+            conditions.append(Q(review__isnull=False, review__item__in=signable))
+        if not conditions:
+            return self.none()
+        mine = conditions[0] if len(conditions) == 1 else conditions[0] | conditions[1]
+        return self.actionable().filter(mine).exclude(requested_by=user)
+
+    def of_reviews(self) -> ExtensionRequestQuerySet:
+        return self.filter(review__isnull=False)
+
+    def watch(self) -> dict:
+        """For the center's managers: how many wait, of each kind, and the oldest of them."""
+        counts = self.aggregate(
+            total=models.Count("id"),
+            joint=models.Count("id", filter=Q(review__isnull=True)),
+        )
+        oldest = self.listed().order_by("requested_at", "id").first()
+        return {**counts, "oldest": oldest}
+
+    def listed(self) -> ExtensionRequestQuerySet:
+        return self.select_related(
+            "application__applicant",
+            "application__project",
+            "review__item",
+            "review__department",
+            "review__window",
+            "requested_by",
+            "decided_by",
+        )
+
+
+class ExtensionRequest(models.Model):
+    """A request to extend a time limit (Art. 42), which takes effect only when approved.
+
+    A review's extension (para 1) is requested by the review's window staff and approved by
+    someone who may sign the item at that moment, never the requester; a joint handling
+    extension (para 2, `review` empty) is requested at the comprehensive window and approved by
+    the head of the government. Approval writes the clock ledger line (for a review), the
+    notice of extension and the applicant's message (services.extension_approve)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", pgettext_lazy("extension request", "Refused")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the requester")
+
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.PROTECT,
+        related_name="extension_requests",
+    )
+    review = models.ForeignKey(
+        DepartmentReview,
+        verbose_name=_("review"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="extension_requests",
+        help_text=_("Empty for an extension of the joint handling of the whole application."),
+    )
+    days = models.PositiveSmallIntegerField(_("working days"))
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    clock_event = models.OneToOneField(
+        ClockEvent,
+        verbose_name=_("clock ledger line"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="extension_request",
+    )
+    document = models.OneToOneField(
+        "Document",
+        verbose_name=_("notice of extension"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="extension_request",
+    )
+
+    objects = ExtensionRequestQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering = ["requested_at", "id"]
+        constraints = [
+            # One request waiting at a time: per review, and per application for joint handling.
+            models.UniqueConstraint(
+                fields=["review"],
+                condition=Q(state="pending", review__isnull=False),
+                name="extension_one_pending_per_review",
+            ),
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(state="pending", review__isnull=True),
+                name="extension_one_pending_joint",
+            ),
+            models.CheckConstraint(name="extension_days_positive", condition=Q(days__gte=1)),
+            models.CheckConstraint(
+                name="extension_refusal_has_note",
+                condition=~Q(state="refused") | ~Q(decision_note=""),
+            ),
+            models.CheckConstraint(
+                name="extension_decided_has_who_and_when",
+                condition=Q(state="pending")
+                | (Q(decided_at__isnull=False) & Q(decided_by__isnull=False)),
+            ),
+        ]
+        indexes = [
+            # The approvers' lists and the dashboard read the pending ones, oldest first.
+            models.Index(
+                fields=["requested_at"],
+                name="extension_pending_idx",
+                condition=Q(state="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = self.review.item.name if self.review_id else _("joint handling")
+        return f"{self.application} · {what} · +{self.days}"
+
+    @property
+    def is_joint(self) -> bool:
+        return self.review_id is None
 
 
 class Document(models.Model):

@@ -37,7 +37,7 @@ from django.utils.module_loading import import_string
 
 from windows.models import Window
 
-from .models import Application, ClockEvent, DepartmentReview, Notification
+from .models import Application, ClockEvent, DepartmentReview, ExtensionRequest, Notification
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +56,21 @@ def applicant_event(
     review: DepartmentReview | None = None,
     clock_event: ClockEvent | None = None,
     reviews: list[DepartmentReview] | None = None,
+    extension: ExtensionRequest | None = None,
     at: dt.datetime | None = None,
 ) -> list[Notification]:
     """Write this event's messages to the applicant (once per event and channel) and queue
     them for after the commit. Call inside the transaction of the change itself, holding the
     lock of what the event is about (the application or the review).
 
-    `reviews`: for an acceptance, the reviews just created (else they are read again)."""
-    key = event_key(event, review=review, clock_event=clock_event)
+    `reviews`: for an acceptance, the reviews just created (else they are read again).
+    `extension`: for an extension, the approved request (days and reason; a joint one has no
+    review and no clock ledger line)."""
+    key = event_key(event, review=review, clock_event=clock_event, extension=extension)
     applicant = application.applicant
     language = _language(applicant.language)
     context = _context(application, event, review, clock_event, reviews)
+    context["extension"] = extension
     with translation.override(language):
         sms = _render(language, event, "sms", context)
         subject = " ".join(_render(language, event, "subject", context).split())
@@ -102,12 +106,19 @@ def applicant_event(
 
 
 def event_key(
-    event: str, *, review: DepartmentReview | None = None, clock_event: ClockEvent | None = None
+    event: str,
+    *,
+    review: DepartmentReview | None = None,
+    clock_event: ClockEvent | None = None,
+    extension: ExtensionRequest | None = None,
 ) -> str:
     """What makes an event itself: the application's own events happen once, a review's
-    decision once per review, a stop or an extension once per line of the clock ledger."""
+    decision once per review, a stop or an extension once per line of the clock ledger, a
+    joint extension once per request."""
     if clock_event is not None:
         return f"{event}:{clock_event.pk}"
+    if extension is not None and review is None:
+        return f"{event}:joint:{extension.pk}"
     if review is not None:
         return f"{event}:{review.pk}"
     return event

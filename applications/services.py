@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -34,6 +34,7 @@ from .models import (
     Counter,
     DepartmentReview,
     Document,
+    ExtensionRequest,
     Project,
     Scan,
     SigningStep,
@@ -41,8 +42,8 @@ from .models import (
 
 # Art. 32: the applicant must be told everything missing within 5 working days of receipt.
 NOTICE_WORKING_DAYS = 5
-# Art. 42: joint handling by several departments, 45 working days; one extension of 10.
-JOINT_HANDLING_DAYS = 45
+# Art. 42 para 1: a review may be extended by 10 working days in all (para 2, joint handling:
+# clock.JOINT_HANDLING_DAYS and clock.MAX_JOINT_EXTENSION_DAYS).
 MAX_EXTENSION_DAYS = 10
 # Official document numbers are printed in Chinese whatever the reader's language.
 DOCUMENT_PREFIX = {
@@ -324,6 +325,9 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
                 + application.promised_reason
             )
         application.state = Application.State.IN_REVIEW
+        application_store_joint_deadline(
+            application=application, by=by, now=now, calendar=calendar, reviews=reviews, save=False
+        )
         _save(
             application,
             [
@@ -338,6 +342,7 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
                 "promised_provisional",
                 "promised_reason",
                 "state",
+                "joint_deadline",
             ],
             by,
             _("Accepted as of receipt (Art. 32)") if deemed else "",
@@ -366,19 +371,61 @@ def promised_reason(review: DepartmentReview, calendar: WorkCalendar) -> str:
     }
 
 
-def joint_handling_warning(application: Application) -> str | None:
-    """Art. 42: several departments have 45 working days in all; say when the promise is longer."""
-    if not application.promised_date or not application.accepted_at:
+def joint_deadline_of(
+    application: Application,
+    *,
+    calendar: WorkCalendar,
+    today: dt.date,
+    reviews: list[DepartmentReview] | None = None,
+) -> clock.JointDeadline | None:
+    """The joint handling deadline (Art. 42 para 2) as the clock derives it from the reviews'
+    ledgers, or None when the application is not handled by two or more departments."""
+    if reviews is None:
+        reviews = list(application.reviews.only("id", "department_id", "started_on"))
+    if len({review.department_id for review in reviews}) < 2:
         return None
-    span = WorkCalendar.load().count_working_days(
-        timezone.localdate(application.accepted_at), application.promised_date
+    ledgers: dict[int, list[ClockEvent]] = {review.pk: [] for review in reviews}
+    events = ClockEvent.objects.filter(
+        review_id__in=list(ledgers), kind__in=[ClockEvent.Kind.STOP, ClockEvent.Kind.RESUME]
+    ).order_by("at", "id")
+    for event in events.only("review_id", "kind", "on"):
+        ledgers[event.review_id].append(event)
+    return clock.compute_joint(
+        start=min(review.started_on for review in reviews),
+        ledgers=ledgers.values(),
+        extension_days=application.joint_extension_days,
+        calendar=calendar,
+        today=today,
     )
-    if span.working_days > JOINT_HANDLING_DAYS:
-        return _(
-            "The promised date is %(days)d working days away, more than the 45 working days "
-            "the law allows for joint handling."
-        ) % {"days": span.working_days}
-    return None
+
+
+def application_store_joint_deadline(
+    *,
+    application: Application,
+    by: Staff,
+    now: dt.datetime,
+    calendar: WorkCalendar | None = None,
+    reviews: list[DepartmentReview] | None = None,
+    reason: str = "",
+    save: bool = True,
+) -> bool:
+    """Store the joint handling deadline: the one place it is written. Called, with the
+    application locked, at acceptance, when one of its reviews stops or resumes, and when a joint
+    extension is approved. Returns whether it changed; `save=False` leaves saving to the caller
+    (acceptance saves the application once)."""
+    joint = joint_deadline_of(
+        application,
+        calendar=calendar or WorkCalendar.load(),
+        today=timezone.localdate(now),
+        reviews=reviews,
+    )
+    value = joint.deadline if joint is not None else None
+    if value == application.joint_deadline:
+        return False
+    application.joint_deadline = value
+    if save:
+        _save(application, ["joint_deadline"], by, reason, at=now)
+    return True
 
 
 def application_notify_missing(
@@ -733,6 +780,9 @@ def _recompute_application(
         moved.append((review, event))
     if not moved:
         return 0
+    application_store_joint_deadline(
+        application=application, by=by, now=now, calendar=calendar, reason=reason
+    )
     latest = max(
         application.reviews.exclude(state=DepartmentReview.State.WITHDRAWN),
         key=lambda r: (r.deadline, r.pk),
@@ -828,6 +878,9 @@ def review_stop(
             now=now,
             text=reason,
         )
+        application_store_joint_deadline(
+            application=application, by=by, now=now, reason=_("Clock stopped")
+        )
         notifications.applicant_event(
             application,
             notifications.Event.SUPPLEMENTS
@@ -857,75 +910,315 @@ def review_resume(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> D
             at=now,
         )
         _move_due_date(application, review, by, now, _("Clock resumed"))
+        application_store_joint_deadline(
+            application=application, by=by, now=now, reason=_("Clock resumed")
+        )
     return review
 
 
-def review_extend(
-    *,
-    review: DepartmentReview,
-    by: Staff,
-    approved_by: Staff,
-    now: dt.datetime,
-    days: int,
-    reason: str,
-) -> Document:
-    """Extend by up to 10 working days in all, approved by someone who may sign the item."""
-    today = timezone.localdate(now)
+# --- extensions (Art. 42): requested, then approved by someone else ------------------------
+
+# A review's time limit can be extended while its clock can still run or is stopped.
+EXTENDABLE_STATES = (
+    DepartmentReview.State.QUEUED,
+    DepartmentReview.State.IN_PROGRESS,
+    DepartmentReview.State.SUSPENDED,
+)
+
+
+def extension_days_used(review: DepartmentReview) -> tuple[int, int]:
+    """(approved, pending) working days of a review's extensions."""
+    approved = sum(review.clock.filter(kind=ClockEvent.Kind.EXTEND).values_list("days", flat=True))
+    pending = sum(review.extension_requests.pending().values_list("days", flat=True))
+    return approved, pending
+
+
+def joint_extension_days_pending(application: Application) -> int:
+    return sum(application.extension_requests.joint().pending().values_list("days", flat=True))
+
+
+def may_request_review_extension(user: Staff, review: DepartmentReview) -> bool:
+    """The staff of the review's window ask for its extensions."""
+    return user.is_active and user.window_id == review.window_id and user.has_role(*WINDOW_ROLES)
+
+
+def may_request_joint_extension(user: Staff) -> bool:
+    """The comprehensive window's clerks, or a center manager, ask for a joint extension."""
+    return user.is_active and (Role.INTAKE_CLERK in user.roles or Role.CENTER_MANAGER in user.roles)
+
+
+def is_government_head(user: Staff) -> bool:
+    # The role itself, not a superuser's pass: only the government's head approves (Art. 42).
+    return user.is_active and Role.GOVERNMENT_HEAD in user.roles
+
+
+def _reason_required(reason: str) -> None:
     if not reason.strip():
         raise TransitionError(_("Give the reason for the extension; the applicant is told it."))
+
+
+def _one_pending(create) -> ExtensionRequest:
+    """Create the request; the database's constraint is the last word on "one at a time"."""
+    try:
+        with transaction.atomic():
+            return create()
+    except IntegrityError:
+        raise TransitionError(
+            _("An extension request is already waiting for approval; wait for its decision.")
+        ) from None
+
+
+def extension_request(
+    *, review: DepartmentReview, by: Staff, now: dt.datetime, days: int, reason: str
+) -> ExtensionRequest:
+    """The officer asks for more time on a review (Art. 42 para 1): nothing moves yet.
+
+    1. Lock the review; it must be open (queued, in progress or stopped).
+    2. One request may wait at a time, and approved plus waiting days stay within 10.
+    """
+    _reason_required(reason)
     with transaction.atomic():
-        application, review = _lock_for_clock(
-            review,
-            DepartmentReview.State.QUEUED,
-            DepartmentReview.State.IN_PROGRESS,
-            DepartmentReview.State.SUSPENDED,
-        )
-        already = sum(e.days for e in review.clock.filter(kind=ClockEvent.Kind.EXTEND))
-        if days < 1 or already + days > MAX_EXTENSION_DAYS:
+        review = _lock_review(review, *EXTENDABLE_STATES, related=())
+        if not may_request_review_extension(by, review):
+            raise TransitionError(_("Only the staff of the review's window ask for its extension."))
+        if review.extension_requests.pending().exists():
+            raise TransitionError(
+                _("An extension request is already waiting for approval; wait for its decision.")
+            )
+        approved, _pending = extension_days_used(review)
+        if days < 1 or approved + days > MAX_EXTENSION_DAYS:
             raise TransitionError(
                 _("An extension is 1 to %(max)d working days in all; %(already)d are used.")
-                % {"max": MAX_EXTENSION_DAYS, "already": already}
+                % {"max": MAX_EXTENSION_DAYS, "already": approved}
             )
-        if authority.signing_basis(approved_by, review.item, at=now) is None:
+        return _one_pending(
+            lambda: _create_request(
+                application_id=review.application_id,
+                review=review,
+                days=days,
+                reason=reason,
+                by=by,
+                now=now,
+            )
+        )
+
+
+def joint_extension_request(
+    *, application: Application, by: Staff, now: dt.datetime, days: int, reason: str
+) -> ExtensionRequest:
+    """The comprehensive window asks the government's head for more time for the joint
+    handling of an application (Art. 42 para 2): at most 15 working days in all."""
+    _reason_required(reason)
+    with transaction.atomic():
+        application = _lock_application(application, Application.State.IN_REVIEW)
+        if not may_request_joint_extension(by):
             raise TransitionError(
-                _(
-                    "%(person)s holds no signing authority for this item and cannot approve an "
-                    "extension."
-                )
-                % {"person": approved_by}
+                _("Only the comprehensive window or a center manager asks for a joint extension.")
             )
-        event = ClockEvent.objects.create(
-            review=review,
-            kind=ClockEvent.Kind.EXTEND,
-            at=now,
-            on=today,
-            days=days,
-            reason=reason,
-            approved_by=approved_by,
-            by=by,
+        if application.joint_deadline is None:
+            raise TransitionError(
+                _("This application is not handled jointly by several departments.")
+            )
+        if application.extension_requests.joint().pending().exists():
+            raise TransitionError(
+                _("An extension request is already waiting for approval; wait for its decision.")
+            )
+        used = application.joint_extension_days
+        if days < 1 or used + days > clock.MAX_JOINT_EXTENSION_DAYS:
+            raise TransitionError(
+                _("A joint extension is 1 to %(max)d working days in all; %(already)d are used.")
+                % {"max": clock.MAX_JOINT_EXTENSION_DAYS, "already": used}
+            )
+        return _one_pending(
+            lambda: _create_request(
+                application_id=application.pk,
+                review=None,
+                days=days,
+                reason=reason,
+                by=by,
+                now=now,
+            )
         )
-        _recompute(review, today)
-        _save(
-            review, ["deadline", "statutory_deadline", "deadline_provisional"], by, reason, at=now
+
+
+def _create_request(
+    *,
+    application_id: int,
+    review: DepartmentReview | None,
+    days: int,
+    reason: str,
+    by: Staff,
+    now: dt.datetime,
+) -> ExtensionRequest:
+    extension = ExtensionRequest(
+        application_id=application_id,
+        review=review,
+        days=days,
+        reason=reason,
+        requested_by=by,
+        requested_at=now,
+    )
+    extension._history_user, extension._history_date = by, now
+    extension.save()
+    return extension
+
+
+def _lock_extension(extension: ExtensionRequest) -> ExtensionRequest:
+    locked = ExtensionRequest.objects.select_for_update(of=("self",)).get(pk=extension.pk)
+    if locked.state != ExtensionRequest.State.PENDING:
+        raise TransitionError(
+            _("This extension request is already “%(state)s”.")
+            % {"state": locked.get_state_display()}
         )
-        _move_due_date(application, review, by, now, reason)
+    return locked
+
+
+def _may_approve(extension: ExtensionRequest, by: Staff, now: dt.datetime) -> None:
+    """Raise unless `by` may decide this request now: never its requester (four eyes); a
+    signer of the item for a review's extension; the government's head for a joint one."""
+    if by.pk == extension.requested_by_id:
+        raise TransitionError(
+            _("You asked for this extension yourself: another person must approve it (four eyes).")
+        )
+    if extension.review_id is None:
+        if not is_government_head(by):
+            raise TransitionError(
+                _("Only the head of the government approves an extension of joint handling.")
+            )
+        return
+    item = extension.review.item
+    if authority.signing_basis(by, item, at=now) is None:
+        raise TransitionError(
+            _(
+                "You hold no signing authority for “%(item)s” at this moment and cannot decide "
+                "on its extension."
+            )
+            % {"item": item.name}
+        )
+
+
+def extension_approve(*, extension: ExtensionRequest, by: Staff, now: dt.datetime) -> Document:
+    """Approve: the time limit moves now, and only now.
+
+    1. Lock the application, then the review (the project's lock order), then the request; it
+       must still be pending, and `by` must be allowed to approve it (`_may_approve`).
+    2. A review's extension: the EXTEND line of its clock ledger (approved by `by`), its
+       deadline recomputed, the application's due date moved with it.
+       A joint extension: the days added to the application, its joint deadline stored again.
+    3. The notice of extension, the applicant's message (days and reason), the request approved.
+    """
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        application = _lock_application(extension.application, Application.State.IN_REVIEW)
+        review = None
+        if extension.review_id is not None:
+            review = _lock_review(extension.review, *EXTENDABLE_STATES)
+        extension = _lock_extension(extension)
+        extension.review = review  # the locked one, with its item
+        _may_approve(extension, by, now)
+        event = None
+        if review is not None:
+            approved, _pending = extension_days_used(review)
+            if approved + extension.days > MAX_EXTENSION_DAYS:
+                raise TransitionError(
+                    _("An extension is 1 to %(max)d working days in all; %(already)d are used.")
+                    % {"max": MAX_EXTENSION_DAYS, "already": approved}
+                )
+            event = ClockEvent.objects.create(
+                review=review,
+                kind=ClockEvent.Kind.EXTEND,
+                at=now,
+                on=today,
+                days=extension.days,
+                reason=extension.reason,
+                approved_by=by,
+                by=by,
+            )
+            _recompute(review, today)
+            _save(
+                review,
+                ["deadline", "statutory_deadline", "deadline_provisional"],
+                by,
+                extension.reason,
+                at=now,
+            )
+            _move_due_date(application, review, by, now, extension.reason)
+        else:
+            used = application.joint_extension_days
+            if used + extension.days > clock.MAX_JOINT_EXTENSION_DAYS:
+                raise TransitionError(
+                    _(
+                        "A joint extension is 1 to %(max)d working days in all; "
+                        "%(already)d are used."
+                    )
+                    % {"max": clock.MAX_JOINT_EXTENSION_DAYS, "already": used}
+                )
+            application.joint_extension_days = used + extension.days
+            application_store_joint_deadline(application=application, by=by, now=now, save=False)
+            _save(
+                application,
+                ["joint_extension_days", "joint_deadline"],
+                by,
+                extension.reason,
+                at=now,
+            )
         document = _issue(
             Document.Kind.EXTENSION,
-            application_id=review.application_id,
+            application_id=application.pk,
             review=review,
             event=event,
             by=by,
             now=now,
-            text=reason,
+            text=extension.reason,
+        )
+        extension.state = ExtensionRequest.State.APPROVED
+        extension.decided_by, extension.decided_at = by, now
+        extension.clock_event, extension.document = event, document
+        _save(
+            extension,
+            ["state", "decided_by", "decided_at", "clock_event", "document"],
+            by,
+            at=now,
         )
         notifications.applicant_event(
             application,
             notifications.Event.EXTENDED,
             review=review,
             clock_event=event,
+            extension=extension,
             at=now,
         )
     return document
+
+
+def extension_refuse(
+    *, extension: ExtensionRequest, by: Staff, now: dt.datetime, note: str
+) -> ExtensionRequest:
+    """Refuse, saying why (the requester reads it); nothing else moves."""
+    if not note.strip():
+        raise TransitionError(_("Say why the extension is refused; the requester reads it."))
+    with transaction.atomic():
+        extension = _lock_extension(extension)
+        _may_approve(extension, by, now)
+        extension.state = ExtensionRequest.State.REFUSED
+        extension.decided_by, extension.decided_at = by, now
+        extension.decision_note = note
+        _save(extension, ["state", "decided_by", "decided_at", "decision_note"], by, at=now)
+    return extension
+
+
+def extension_withdraw(
+    *, extension: ExtensionRequest, by: Staff, now: dt.datetime
+) -> ExtensionRequest:
+    """The requester takes back a request still waiting (asked by mistake, or no longer needed)."""
+    with transaction.atomic():
+        extension = _lock_extension(extension)
+        if by.pk != extension.requested_by_id:
+            raise TransitionError(_("Only the person who asked can withdraw the request."))
+        extension.state = ExtensionRequest.State.WITHDRAWN
+        extension.decided_by, extension.decided_at = by, now
+        _save(extension, ["state", "decided_by", "decided_at"], by, at=now)
+    return extension
 
 
 def _check_refusal_reasons(outcome: str, reasons: str) -> None:

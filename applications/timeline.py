@@ -12,7 +12,15 @@ from django.utils.translation import gettext as _
 
 from approval_center import hooks
 
-from .models import Application, ClockEvent, DepartmentReview, Document, Rating, SigningStep
+from .models import (
+    Application,
+    ClockEvent,
+    DepartmentReview,
+    Document,
+    ExtensionRequest,
+    Rating,
+    SigningStep,
+)
 
 
 @dataclass
@@ -157,6 +165,44 @@ def events(application: Application) -> list[Event]:
                 event.by,
                 f"{event.review.item.name}: {event.get_kind_display()}",
                 detail,
+                kind="clock",
+            )
+        )
+
+    # Extension requests: asked for, then refused or withdrawn (an approved review extension
+    # shows as its clock ledger line above; an approved joint one here).
+    extension_states = dict(ExtensionRequest.State.choices)
+    for extension in application.extension_requests.select_related(
+        "requested_by", "decided_by", "review__item"
+    ):
+        subject = extension.review.item.name if extension.review_id else _("Joint handling")
+        result.append(
+            Event(
+                extension.requested_at,
+                extension.requested_by,
+                _("%(subject)s: extension of %(days)d working days asked for")
+                % {"subject": subject, "days": extension.days},
+                extension.reason,
+                kind="clock",
+            )
+        )
+        if extension.decided_at is None or (
+            extension.review_id and extension.state == ExtensionRequest.State.APPROVED
+        ):
+            continue
+        result.append(
+            Event(
+                extension.decided_at,
+                extension.decided_by,
+                _("%(subject)s: extension %(state)s")
+                % {"subject": subject, "state": extension_states[extension.state]},
+                extension.decision_note
+                or (
+                    _("%(days)d working days, approved by the head of the government")
+                    % {"days": extension.days}
+                    if extension.state == ExtensionRequest.State.APPROVED
+                    else ""
+                ),
                 kind="clock",
             )
         )

@@ -14,6 +14,11 @@ urlpatterns = [
     path("applications/<int:pk>/timeline/", views.application_timeline, name="timeline"),
     path("applications/<int:pk>/scans/", views.scan_upload, name="scan_upload"),
     path("scans/<int:pk>/", views.scan_download, name="scan"),
+    path(
+        "applications/<int:pk>/joint-extension/",
+        views.joint_extension_request,
+        name="joint_extension_request",
+    ),
     path("applications/<int:pk>/<slug:action>/", views.application_action, name="act"),
     path("documents/<int:pk>.pdf", views.document_pdf, name="document"),
     path("reviews/", views.queue, name="queue"),
@@ -25,7 +30,16 @@ urlpatterns = [
     path("reviews/<int:pk>/send/", views.review_send, name="review_send"),
     path("reviews/<int:pk>/sign/", views.review_sign, name="review_sign"),
     path("reviews/<int:pk>/send-back/", views.review_send_back, name="review_send_back"),
+    path(
+        "reviews/<int:pk>/extension/",
+        views.review_extension_request,
+        name="extension_request",
+    ),
     path("reviews/<int:pk>/<slug:action>/", views.review_action, name="review_act"),
+    path("extensions/", views.extensions, name="extensions"),
+    path("extensions/<int:pk>/approve/", views.extension_approve, name="extension_approve"),
+    path("extensions/<int:pk>/refuse/", views.extension_refuse, name="extension_refuse"),
+    path("extensions/<int:pk>/withdraw/", views.extension_withdraw, name="extension_withdraw"),
     path("followups/", views.followups, name="followups"),
     path("followups/<int:pk>/", views.followup_detail, name="followup"),
     # The applicant's side: public, no login.

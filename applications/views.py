@@ -20,11 +20,12 @@ from django.views.decorators.http import require_POST
 
 from approval_center import hooks
 from windows import authority
-from windows.models import Post, Staff
+from windows.models import Post
 from windows.roles import SIGNING_ROLES, WINDOW_ROLES, Role
 from windows.workdays import WorkCalendar
 
 from . import access, clock, ratings, services, timeline
+from .clock import MAX_JOINT_EXTENSION_DAYS
 from .forms import (
     ApplicantForm,
     ApplyForm,
@@ -32,10 +33,11 @@ from .forms import (
     ChecklistLineForm,
     CloseFollowUpForm,
     DecideForm,
-    ExtendForm,
+    ExtensionRequestForm,
     NoteForm,
     ProjectForm,
     ReasonsForm,
+    RefuseExtensionForm,
     ScanForm,
     SendBackForm,
     SendForSignatureForm,
@@ -46,6 +48,7 @@ from .models import (
     Application,
     ApplicationMaterial,
     DepartmentReview,
+    ExtensionRequest,
     FollowUp,
     Project,
     Rating,
@@ -62,6 +65,8 @@ logger = logging.getLogger(__name__)
 QUEUE_PAGE_SIZE = 50
 # Rows in each list of the intake desk (drafts, documents back, ready, ...).
 INTAKE_LIST_SIZE = 25
+# Extension requests listed for an approver at once, oldest first.
+EXTENSIONS_PAGE_SIZE = 100
 
 
 def _clerk(request: HttpRequest) -> None:
@@ -294,7 +299,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "items": application.items.select_related("department", "window"),
             "notice_lapsed": application.notice_lapsed(today),
             "notice_soon": today <= application.notice_due <= clock.warning_reach(today, calendar),
-            "joint_warning": services.joint_handling_warning(application),
+            **_joint_context(request, application, today),
             "today": today,
             "refuse_form": ReasonsForm(),
             "note_form": NoteForm(),
@@ -303,6 +308,66 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "scan_form": ScanForm(application=application),
         },
     )
+
+
+def _joint_context(request: HttpRequest, application: Application, today: dt.date) -> dict:
+    """The joint handling deadline (Art. 42 para 2) with its reason, its extension requests,
+    and the form to ask the government's head for more time."""
+    if application.joint_deadline is None:
+        return {"joint": None}
+    joint = services.joint_deadline_of(application, calendar=WorkCalendar.load(), today=today)
+    remaining = (
+        MAX_JOINT_EXTENSION_DAYS
+        - application.joint_extension_days
+        - services.joint_extension_days_pending(application)
+    )
+    can_ask = (
+        application.state == Application.State.IN_REVIEW
+        and services.may_request_joint_extension(request.user)
+        and remaining > 0
+    )
+    return {
+        "joint": joint,
+        "joint_late": application.due_date is not None
+        and joint is not None
+        and application.due_date > joint.deadline,
+        "joint_requests": application.extension_requests.joint().listed(),
+        "joint_form": ExtensionRequestForm(remaining=remaining) if can_ask else None,
+        "joint_remaining": remaining,
+    }
+
+
+@require_POST
+@login_required
+def joint_extension_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """The comprehensive window asks the government's head to extend the joint handling."""
+    application = access.get_application(request.user, pk)
+    if not services.may_request_joint_extension(request.user):
+        raise PermissionDenied
+    remaining = MAX_JOINT_EXTENSION_DAYS - application.joint_extension_days
+    form = ExtensionRequestForm(request.POST, remaining=max(remaining, 1))
+    if form.is_valid():
+        run_service(
+            request,
+            lambda: services.joint_extension_request(
+                application=application,
+                by=request.user,
+                now=timezone.now(),
+                days=form.cleaned_data["days"],
+                reason=form.cleaned_data["reason"],
+            ),
+            _("Asked. The head of the government decides; nothing moves until then."),
+        )
+    else:
+        _form_errors(request, form)
+    return redirect("applications:detail", application.pk)
+
+
+def _form_errors(request: HttpRequest, form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
 
 
 @require_POST
@@ -442,6 +507,11 @@ def application_timeline(request: HttpRequest, pk: int) -> HttpResponse:
         "applications/timeline.html",
         {
             "application": application,
+            "joint": services.joint_deadline_of(
+                application, calendar=WorkCalendar.load(), today=timezone.localdate()
+            )
+            if application.joint_deadline
+            else None,
             "events": timeline.events(application),
             "actions": hooks.collect("application_actions", application, request.user),
         },
@@ -551,7 +621,6 @@ def _review_page(
         today=today,
     )
     _traffic_light([review], today, calendar)
-    signers = authority.signers(review.item, at=now)
     basis = authority.signing_basis(request.user, review.item, at=now)
     at_window = request.user.window_id == review.window_id
     steps = list(
@@ -565,6 +634,14 @@ def _review_page(
             if draft
             else None
         )
+    approved, pending = services.extension_days_used(review)
+    remaining = services.MAX_EXTENSION_DAYS - approved - pending
+    can_ask = (
+        review.state in services.EXTENDABLE_STATES
+        and services.may_request_review_extension(request.user, review)
+        and remaining > 0
+        and not pending
+    )
     return render(
         request,
         "applications/review.html",
@@ -590,7 +667,13 @@ def _review_page(
             .distinct(),
             "documents": review.documents.all(),
             "stop_form": StopForm(),
-            "extend_form": ExtendForm(signers=signers),
+            "extension_form": ExtensionRequestForm(remaining=remaining) if can_ask else None,
+            "extension_requests": review.extension_requests.listed(),
+            "extension_days": {
+                "approved": approved,
+                "pending": pending,
+                "max": services.MAX_EXTENSION_DAYS,
+            },
             "decide_form": DecideForm(),
         },
     )
@@ -640,24 +723,6 @@ def review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             lambda: services.review_resume(review=review, by=user, now=now),
             _("The clock runs again with the remaining days."),
         )
-    elif action == "extend":
-        form = ExtendForm(request.POST, signers=Staff.objects.filter(is_active=True))
-        if form.is_valid():
-            data = form.cleaned_data
-            run_service(
-                request,
-                lambda: services.review_extend(
-                    review=review,
-                    by=user,
-                    approved_by=data["approved_by"],
-                    now=now,
-                    days=data["days"],
-                    reason=data["reason"],
-                ),
-                _("Extended. Print the notice for the applicant."),
-            )
-        else:
-            messages.error(request, _("An extension needs its days, who approved it and why."))
     elif action == "decide":
         form = DecideForm(request.POST)
         if form.is_valid():
@@ -797,6 +862,123 @@ def _countersigns(department_id: int, today: dt.date):
     )
     _traffic_light(reviews, today, WorkCalendar.load())
     return reviews
+
+
+@require_POST
+@login_required
+def review_extension_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """The review's officer asks for more time; a signer of the item approves or refuses."""
+    review = access.get_review(request.user, pk)
+    if not services.may_request_review_extension(request.user, review):
+        raise PermissionDenied
+    form = ExtensionRequestForm(request.POST, remaining=services.MAX_EXTENSION_DAYS)
+    if form.is_valid():
+        run_service(
+            request,
+            lambda: services.extension_request(
+                review=review,
+                by=request.user,
+                now=timezone.now(),
+                days=form.cleaned_data["days"],
+                reason=form.cleaned_data["reason"],
+            ),
+            _("Asked. The time limit moves only when a person who may sign the item approves."),
+        )
+    else:
+        _form_errors(request, form)
+    return redirect("applications:review", review.pk)
+
+
+@login_required
+def extensions(request: HttpRequest) -> HttpResponse:
+    """The extension requests waiting for this person's approval, oldest first, with their age
+    in working days; and the ones they decided lately."""
+    now = timezone.now()
+    today = timezone.localdate(now)
+    calendar = WorkCalendar.load()
+    waiting = list(
+        ExtensionRequest.objects.awaiting(request.user, at=now)
+        .listed()
+        .order_by("requested_at", "id")[:EXTENSIONS_PAGE_SIZE]
+    )
+    for extension in waiting:
+        extension.age = calendar.count_working_days(
+            timezone.localdate(extension.requested_at), today
+        ).working_days
+    decided = (
+        ExtensionRequest.objects.filter(decided_by=request.user)
+        .exclude(requested_by=request.user)
+        .listed()
+        .order_by("-decided_at")[:20]
+    )
+    return render(
+        request,
+        "applications/extensions.html",
+        {
+            "waiting": waiting,
+            "decided": decided,
+            "refuse_form": RefuseExtensionForm(),
+            "page_size": EXTENSIONS_PAGE_SIZE,
+        },
+    )
+
+
+def _back_from_extension(request: HttpRequest, extension: ExtensionRequest) -> HttpResponse:
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("applications:extensions")
+
+
+@require_POST
+@login_required
+def extension_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    extension = access.get_extension(request.user, pk)
+    run_service(
+        request,
+        lambda: services.extension_approve(
+            extension=extension, by=request.user, now=timezone.now()
+        ),
+        _("Approved: the time limit is extended, the notice issued and the applicant told."),
+    )
+    return _back_from_extension(request, extension)
+
+
+@require_POST
+@login_required
+def extension_refuse(request: HttpRequest, pk: int) -> HttpResponse:
+    extension = access.get_extension(request.user, pk)
+    form = RefuseExtensionForm(request.POST)
+    if form.is_valid():
+        run_service(
+            request,
+            lambda: services.extension_refuse(
+                extension=extension,
+                by=request.user,
+                now=timezone.now(),
+                note=form.cleaned_data["note"],
+            ),
+            _("Refused. The requester sees why; the time limit stays as it was."),
+        )
+    else:
+        messages.error(request, _("Say why the extension is refused; the requester reads it."))
+    return _back_from_extension(request, extension)
+
+
+@require_POST
+@login_required
+def extension_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    extension = access.get_extension(request.user, pk)
+    run_service(
+        request,
+        lambda: services.extension_withdraw(
+            extension=extension, by=request.user, now=timezone.now()
+        ),
+        _("The request is withdrawn."),
+    )
+    if extension.review_id is not None:
+        return redirect("applications:review", extension.review_id)
+    return redirect("applications:detail", extension.application_id)
 
 
 @login_required

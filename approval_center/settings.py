@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "windows.context_processors.staff",
                 "supervision.context_processors.notices",
+                "applications.context_processors.extensions",
             ],
         },
     },

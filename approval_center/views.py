@@ -8,6 +8,7 @@ from windows.roles import Role
 ROLE_HOMES = {
     Role.ADMINISTRATOR: "windows:admin_home",
     Role.CENTER_MANAGER: "supervision:dashboard",
+    Role.GOVERNMENT_HEAD: "applications:extensions",
     Role.DEPARTMENT_LEADER: "windows:my_department",
     Role.STATIONED_DEPUTY: "applications:queue",
     Role.WINDOW_HEAD: "applications:queue",

@@ -161,15 +161,20 @@ class Story:
             services.review_resume(review=review, by=officer, now=when)
         if self.rng.random() < extend_chance:
             when = self.at(max(day, self.later(start, max(1, item.promised_days // 2))), 11)
-            if when is not None and authority.signing_basis(signer, item, at=when):
-                services.review_extend(
+            if (
+                when is not None
+                and officer != signer  # the approver is never the one who asked
+                and authority.signing_basis(signer, item, at=when)
+            ):
+                # The officer asks; the signer approves an hour later (Art. 42: four eyes).
+                extension = services.extension_request(
                     review=review,
                     by=officer,
-                    approved_by=signer,
-                    now=when,
+                    now=when - dt.timedelta(hours=1),
                     days=self.rng.randint(3, 5),
                     reason="需组织现场核查。",
                 )
+                services.extension_approve(extension=extension, by=signer, now=when)
                 self.extended += 1
                 day = timezone.localdate(when)
         review.refresh_from_db()

@@ -5,7 +5,10 @@ set-based statements (one for reviews, one for applications).
   review due today is red from tomorrow), yellow when due within the warning margin of working
   days (`clock.warning_reach`); applications are judged on their due date (the promise moved
   by lawful extensions and stopped time);
-- the law: "beyond the law" once a running review's statutory deadline has passed;
+- the law: "beyond the law" once a running review's statutory deadline has passed; for an
+  application handled by several departments, "near the legal limit" within the warning margin
+  of its joint deadline (Art. 42 para 2: 45 working days and an approved extension) and "beyond
+  the law" once it has passed;
 - stops: a stopped review whose stop outlasts the time announced to the applicant (Art. 45);
 - the way back: decided and not returned within `RETURN_WORKING_DAYS` (Art. 44), returned and
   not received within `RECEIVE_WORKING_DAYS`, ready and not handed over within
@@ -169,7 +172,7 @@ def _statements() -> tuple[str, str]:
         RETURNING id, level"""  # noqa: S608
     application_sql = f"""
         WITH changed AS MATERIALIZED (
-            SELECT DISTINCT a.id, a.due_date, a.state
+            SELECT DISTINCT a.id, a.due_date, a.joint_deadline, a.state
               FROM {{e}} e
               JOIN {{r}} r ON r.id = e.review_id
               JOIN {{a}} a ON a.id = r.application_id
@@ -186,6 +189,18 @@ def _statements() -> tuple[str, str]:
                    CASE WHEN t.due_date < %(today)s THEN %(red)s ELSE %(yellow)s END
               FROM changed t
              WHERE t.state = %(in_review)s AND t.due_date <= %(until)s
+            UNION ALL
+            {_crossed("a", "joint_deadline", "t.state = %(in_review)s", "%(law)s")}
+            UNION ALL
+            SELECT t.id, NULL, t.joint_deadline, %(law_soon)s
+              FROM {{a}} t
+             WHERE t.state = %(in_review)s
+               AND t.joint_deadline BETWEEN %(yellow_from)s AND %(until)s
+            UNION ALL
+            SELECT t.id, NULL, t.joint_deadline,
+                   CASE WHEN t.joint_deadline < %(today)s THEN %(law)s ELSE %(law_soon)s END
+              FROM changed t
+             WHERE t.state = %(in_review)s AND t.joint_deadline <= %(until)s
             UNION ALL
             {_crossed("a", "handover_due", "t.state = %(ready)s", "%(not_delivered)s")}
         ) AS due

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import ratings
+from applications.models import ExtensionRequest
 from windows.models import Absence, Department, Item, Post, Staff, StationedDeputy, Window
 from windows.roles import WINDOW_ROLES, Role
 from windows.workdays import WorkCalendar
@@ -180,6 +181,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "open_urges": UrgeNotice.objects.filter(replied_at__isnull=True).count(),
             # Poor ratings waiting for the center's follow-up (applications.ratings).
             "followups": ratings.open_followups()[:20],
+            # Extension requests waiting for their approver (applications.ExtensionRequest).
+            "open_extensions": ExtensionRequest.objects.actionable().watch(),
             **_live_context(request, today, scope, calendar),
         },
     )

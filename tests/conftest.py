@@ -1,8 +1,9 @@
 """Shared fixtures: a small center with named people in every role.
 
 alice is an officer at the construction window, bob its head (holds a letter), carol the stationed
-deputy of planning, dave an intake clerk, erin a center manager, frank a department leader, and
-mallory an officer of another department who should see nothing of construction's work.
+deputy of planning, dave an intake clerk, erin a center manager, frank a department leader,
+gwen the head of the government, and mallory an officer of another department who should see
+nothing of construction's work.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class Center:
     frank: Staff
     mallory: Staff
     admin: Staff
+    gwen: Staff
 
 
 def make_staff(username: str, role: Role | None, **fields) -> Staff:
@@ -168,6 +170,7 @@ def center(db) -> Center:
         "mallory", Role.WINDOW_OFFICER, department=planning, window=planning_window
     )
     admin = make_staff("root", Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+    gwen = make_staff("gwen", Role.GOVERNMENT_HEAD, full_name="Gwen", title="副市长")
     letter = AuthorizationLetter.objects.create(
         number="临建委〔2026〕1号",
         department=construction,
@@ -203,6 +206,7 @@ def center(db) -> Center:
         frank,
         mallory,
         admin,
+        gwen,
     )
 
 
@@ -298,6 +302,12 @@ def bulk_open_reviews(
         )
         for i, application in enumerate(applications)
     )
+
+
+def extend(review, *, by, approved_by, now, days: int, reason: str):
+    """An extension as it happens (Art. 42): `by` asks, `approved_by` approves; the notice."""
+    extension = services.extension_request(review=review, by=by, now=now, days=days, reason=reason)
+    return services.extension_approve(extension=extension, by=approved_by, now=now)
 
 
 def receive_all(application, by, **overrides):

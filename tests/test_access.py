@@ -45,6 +45,7 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PEOPLE = {
     Role.ADMINISTRATOR: "admin",
     Role.CENTER_MANAGER: "erin",
+    Role.GOVERNMENT_HEAD: "gwen",
     Role.DEPARTMENT_LEADER: "frank",
     Role.STATIONED_DEPUTY: "carol",
     Role.WINDOW_HEAD: "bob",
@@ -207,7 +208,20 @@ def samples(center, accepted, private_media, assessment_weights) -> dict[str, ob
     rating.save()
     rating_followup = RatingFollowUp(rating=rating, opened_at=NOW, due=dt.date(2026, 10, 26))
     rating_followup.save()
+    # A review's extension asked by its officer, and a joint one asked at the comprehensive
+    # window (the government's head sees the applications with one).
+    extension = services.extension_request(
+        review=accepted.reviews.get(item=center.permit),
+        by=center.alice,
+        now=NOW,
+        days=3,
+        reason="核查",
+    )
+    services.joint_extension_request(
+        application=accepted, by=center.dave, now=NOW, days=5, reason="协调"
+    )
     return {
+        "extension": extension,
         "rating_followup": rating_followup,
         "urge": urge,
         "meeting": meeting,

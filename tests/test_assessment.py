@@ -19,7 +19,7 @@ from supervision import assessment as a
 from supervision.models import AssessmentWeights, UrgeNotice
 from windows.models import Absence, Post
 
-from .conftest import aware, receive_all
+from .conftest import aware, extend, receive_all
 
 OCTOBER = a.Period.parse("2026-10")
 TODAY = dt.date(2026, 11, 5)
@@ -78,8 +78,8 @@ def october(accepted, center, applicant):
     services.review_decide(
         review=permit, by=center.bob, now=aware(2026, 10, 21, 10), outcome="granted", reasons=""
     )
-    services.review_extend(
-        review=planning,
+    extend(
+        planning,
         by=center.mallory,
         approved_by=center.carol,
         now=aware(2026, 10, 9, 10),

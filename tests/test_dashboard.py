@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from applications import services
 
-from .conftest import NOW, aware, bulk_open_reviews
+from .conftest import NOW, aware, bulk_open_reviews, extend
 
 
 def test_the_dashboard_shows_late_reviews_worst_first(client, center, accepted, time_machine):
@@ -129,8 +129,8 @@ def test_an_extension_takes_the_card_down_that_day(client, center, accepted, tim
 
     permit = accepted.reviews.get(item=center.permit)
     sweep(now=aware(2026, 10, 12, 9))
-    services.review_extend(
-        review=permit,
+    extend(
+        permit,
         by=center.alice,
         approved_by=center.bob,
         now=aware(2026, 10, 12, 15),

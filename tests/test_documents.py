@@ -27,7 +27,7 @@ from windows import authority
 from windows.demo import draw_seal
 from windows.models import Seal
 
-from .conftest import NOW, aware, receive_all
+from .conftest import NOW, aware, extend, receive_all
 
 PDFTOTEXT = shutil.which("pdftotext") or "/usr/bin/pdftotext"
 FC_MATCH = shutil.which("fc-match") or "/usr/bin/fc-match"
@@ -377,8 +377,8 @@ def test_a_notice_of_stopped_time_names_the_cause_and_the_days(accepted, people,
 
 def test_a_notice_of_extension_names_days_approver_and_new_deadline(accepted, people, tmp_path):
     review = review_of(accepted, people.permit)
-    document = services.review_extend(
-        review=review,
+    document = extend(
+        review,
         by=people.alice,
         approved_by=people.bob,
         now=aware(2026, 10, 9, 16),

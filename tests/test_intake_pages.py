@@ -186,11 +186,12 @@ def test_confirming_receipt_follows_only_a_local_next(client, center, accepted):
     assert response["Location"] == "/intake/"
 
 
-def test_the_extension_form_offers_only_those_who_may_sign(client, center, accepted):
+def test_the_extension_form_asks_for_what_is_left(client, center, accepted):
     permit = accepted.reviews.get(item=center.permit)
     client.force_login(center.alice)
     response = client.get(reverse("applications:review", args=[permit.pk]))
-    assert list(response.context["extend_form"].fields["approved_by"].queryset) == [center.bob]
+    assert response.context["extension_form"].fields["days"].max_value == 10
+    assert "approved_by" not in response.context["extension_form"].fields
 
 
 def test_the_clerk_checks_the_materials_on_the_page(client, center, draft):

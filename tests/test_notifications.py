@@ -14,7 +14,7 @@ from applications.models import Notification
 from applications.tasks import deliver_notification, queue_pending_notifications
 
 from .applicant_helpers import take_to_delivery
-from .conftest import NOW, aware, receive_all
+from .conftest import NOW, aware, extend, receive_all
 
 SENT: list = []
 
@@ -72,8 +72,8 @@ def test_every_event_tells_the_applicant_once_by_sms_and_email(accepted, center)
         reason="组织专家论证",
     )
     services.review_resume(review=permit, by=center.alice, now=aware(2026, 10, 9))
-    services.review_extend(
-        review=permit,
+    extend(
+        permit,
         by=center.alice,
         approved_by=center.bob,
         now=aware(2026, 10, 9),

@@ -7,7 +7,7 @@ from applications import services
 from applications.models import Application, DepartmentReview, Document
 from windows import authority
 
-from .conftest import NOW, aware
+from .conftest import NOW, aware, extend
 
 
 @pytest.fixture(autouse=True)
@@ -55,34 +55,22 @@ def test_a_stop_freezes_the_clock_and_resuming_restores_the_remaining_days(accep
 
 def test_an_extension_needs_someone_entitled_and_at_most_ten_days(accepted, center):
     review = review_of(accepted, center.permit)
-    with pytest.raises(services.TransitionError, match="no signing authority"):
-        services.review_extend(
-            review=review,
-            by=center.alice,
-            approved_by=center.alice,
-            now=NOW,
-            days=5,
-            reason="需现场核查",
-        )
-    with pytest.raises(services.TransitionError, match="1 to 10"):
-        services.review_extend(
-            review=review,
-            by=center.alice,
-            approved_by=center.bob,
-            now=NOW,
-            days=11,
-            reason="需现场核查",
-        )
-    services.review_extend(
-        review=review, by=center.alice, approved_by=center.bob, now=NOW, days=5, reason="需现场核查"
+    asked = services.extension_request(
+        review=review, by=center.alice, now=NOW, days=5, reason="需现场核查"
     )
+    with pytest.raises(services.TransitionError, match="no signing authority"):
+        services.extension_approve(extension=asked, by=center.carol, now=NOW)
+    services.extension_withdraw(extension=asked, by=center.alice, now=NOW)
+    with pytest.raises(services.TransitionError, match="1 to 10"):
+        services.extension_request(
+            review=review, by=center.alice, now=NOW, days=11, reason="需现场核查"
+        )
+    extend(review, by=center.alice, approved_by=center.bob, now=NOW, days=5, reason="需现场核查")
     review.refresh_from_db()
     # 13 October plus 5 working days.
     assert review.deadline == dt.date(2026, 10, 20)
     with pytest.raises(services.TransitionError, match="5 are used"):
-        services.review_extend(
-            review=review, by=center.alice, approved_by=center.bob, now=NOW, days=6, reason="再延"
-        )
+        services.extension_request(review=review, by=center.alice, now=NOW, days=6, reason="再延")
 
 
 def test_only_someone_with_signing_authority_decides(accepted, center):

@@ -101,16 +101,16 @@ def test_two_stops_at_once_stop_the_clock_once(center, permit):
     assert history_states(permit).count("suspended") == 1
 
 
-def test_two_extensions_at_once_never_pass_ten_days(center, permit):
+def test_two_extension_requests_at_once_leave_one_waiting(center, permit):
     errors = race(
-        lambda i: services.review_extend(
-            review=permit, by=center.alice, approved_by=center.bob, now=NOW, days=6, reason="复杂"
+        lambda i: services.extension_request(
+            review=permit, by=center.alice, now=NOW, days=6, reason="复杂"
         ),
         2,
     )
     only_transition_errors(errors, 1)
-    assert sum(permit.clock.filter(kind=ClockEvent.Kind.EXTEND).values_list("days", flat=True)) == 6
-    assert Document.objects.filter(review=permit, kind="extension").count() == 1
+    assert permit.extension_requests.filter(state="pending").count() == 1
+    assert not permit.clock.filter(kind=ClockEvent.Kind.EXTEND).exists()
 
 
 def test_two_deliveries_at_once_deliver_once(center, accepted):

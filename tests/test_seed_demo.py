@@ -52,6 +52,7 @@ def test_it_builds_the_center_of_the_source(demo, capsys):
     check_it_loads_this_years_calendar_and_says_next_year_is_missing(demo)
     check_demo_logins_prints_one_login_per_role(demo, capsys)
     check_applications_in_every_state()
+    check_extensions_asked_and_decided()
     assert Department.objects.count() == 25
     assert Window.objects.count() == 43
     assert Window.objects.filter(kind="comprehensive").get().number == "A01"
@@ -166,3 +167,18 @@ def check_demo_logins_prints_one_login_per_role(demo, capsys):
     for role in Role:
         assert role.value in out
     assert "center2026" in out
+
+
+def check_extensions_asked_and_decided() -> None:
+    from applications.models import ExtensionRequest
+
+    reviews = ExtensionRequest.objects.of_reviews()
+    assert reviews.filter(state="approved").count() >= 5
+    assert reviews.filter(state="refused").exists()
+    assert reviews.filter(state="pending").count() == 2
+    for extension in reviews.filter(state="approved").select_related("clock_event"):
+        assert extension.decided_by_id != extension.requested_by_id
+        assert extension.clock_event.approved_by_id == extension.decided_by_id
+    joint = ExtensionRequest.objects.joint()
+    assert joint.get(state="approved").decided_by.username == "gov_head"
+    assert joint.filter(state="pending").count() == 1

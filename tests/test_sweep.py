@@ -16,7 +16,7 @@ from applications import services
 from supervision.models import Card
 from supervision.sweep import sweep
 
-from .conftest import NOW, aware
+from .conftest import NOW, aware, extend
 
 
 def cards(**filters):
@@ -67,8 +67,8 @@ def test_a_stopped_clock_gets_no_card(permit, center):
 
 
 def test_an_extension_moves_the_card(permit, center):
-    services.review_extend(
-        review=permit,
+    extend(
+        permit,
         by=center.alice,
         approved_by=center.bob,
         now=aware(2026, 10, 12, 9),
@@ -220,8 +220,8 @@ def test_a_resumed_clock_is_judged_by_the_next_sweep(permit, center):
 def test_a_change_committed_during_the_last_sweep_is_not_missed(permit, center):
     sweep(now=aware(2026, 10, 9, 10))
     # An extension stamped just before that sweep, committed after it had read the ledger.
-    services.review_extend(
-        review=permit,
+    extend(
+        permit,
         by=center.alice,
         approved_by=center.bob,
         now=aware(2026, 10, 9, 9),
@@ -239,8 +239,8 @@ def test_a_change_committed_during_the_last_sweep_is_not_missed(permit, center):
 def test_an_extension_moves_the_application_due_date_not_the_printed_promise(
     permit, accepted, center
 ):
-    services.review_extend(
-        review=permit,
+    extend(
+        permit,
         by=center.alice,
         approved_by=center.bob,
         now=aware(2026, 10, 12, 9),

@@ -110,7 +110,7 @@ def test_a_stop_must_say_how_long_it_needs(permit, center):
             by=center.alice,
             now=NOW,
             cause="hearing",
-            days_needed=10,
+            days_needed=0,
             reason="听证",
         )
     permit.refresh_from_db()
@@ -162,3 +162,51 @@ def test_the_timeline_names_late_and_beyond_the_law_apart(permit):
         whats = [e.what for e in timeline.events(permit.application) if e.kind.startswith("card")]
     assert any(w.startswith("Beyond the law: ") for w in whats)
     assert any(w.startswith("Red card (overdue)") for w in whats)
+
+
+# --- joint handling (Art. 42 para 2): the permit (construction) and planning reviews of
+# `accepted` make it an application of two departments, bound by 45 working days from
+# 28 September: 4 December 2026.
+
+
+def joint_levels(application):
+    return levels(application=application, review=None, level__in=["law", "law_soon"])
+
+
+def test_joint_handling_is_carded_near_and_past_its_limit(accepted):
+    accepted.refresh_from_db()
+    assert accepted.joint_deadline == dt.date(2026, 12, 4)
+    sweep(now=aware(2026, 12, 1))
+    assert joint_levels(accepted) == []
+    sweep(now=aware(2026, 12, 2, 9))  # two working days ahead reach the 4th
+    assert joint_levels(accepted) == [("law_soon", dt.date(2026, 12, 4))]
+    result = sweep(now=aware(2026, 12, 7, 9))
+    assert not result.full
+    assert joint_levels(accepted) == [
+        ("law", dt.date(2026, 12, 4)),
+        ("law_soon", dt.date(2026, 12, 4)),
+    ]
+
+
+def test_the_heads_extension_moves_the_joint_limit_and_its_cards(accepted, center):
+    request = services.joint_extension_request(
+        application=accepted, by=center.dave, now=aware(2026, 11, 30), days=10, reason="多部门协调"
+    )
+    services.extension_approve(extension=request, by=center.gwen, now=aware(2026, 11, 30, 15))
+    accepted.refresh_from_db()
+    assert accepted.joint_deadline == dt.date(2026, 12, 18)
+    sweep(now=aware(2026, 12, 7, 9))
+    assert joint_levels(accepted) == []
+    sweep(now=aware(2026, 12, 21, 9))
+    assert ("law", dt.date(2026, 12, 18)) in joint_levels(accepted)
+
+
+def test_a_one_department_application_has_no_joint_limit(draft, center, seals):
+    services.application_set_items(application=draft, items=[center.permit], by=center.dave)
+    from .conftest import receive_all
+
+    receive_all(draft, center.dave)
+    application = services.application_accept(application=draft, by=center.dave, now=NOW)
+    assert application.joint_deadline is None
+    sweep(now=aware(2027, 3, 1))
+    assert joint_levels(application) == []

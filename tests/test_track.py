@@ -16,7 +16,7 @@ from django.urls import reverse
 from applications import documents, public_views, services, track
 from applications.models import Applicant, Application, ApplicationMaterial, Document
 
-from .conftest import NOW, aware, receive_all
+from .conftest import NOW, aware, extend, receive_all
 
 TRACK = reverse("applications:track")
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
@@ -188,8 +188,8 @@ def test_the_page_shows_progress_but_nothing_of_the_staff(client, accepted, cent
     line.save(update_fields=["note"])
     permit = accepted.reviews.get(item=center.permit)
     services.review_claim(review=permit, by=center.alice, now=NOW)
-    services.review_extend(
-        review=permit,
+    extend(
+        permit,
         by=center.alice,
         approved_by=center.bob,
         now=aware(2026, 9, 29, 9),
@@ -305,9 +305,7 @@ def test_the_page_costs_the_same_queries_however_much_happened(client, accepted,
             reason="专家论证",
         )
         services.review_resume(review=permit, by=center.alice, now=aware(2026, 9, day, 15))
-    services.review_extend(
-        review=permit, by=center.alice, approved_by=center.bob, now=NOW, days=2, reason="核查"
-    )
+    extend(permit, by=center.alice, approved_by=center.bob, now=NOW, days=2, reason="核查")
     with CaptureQueriesContext(connection) as after:
         page = client.get(TRACK).content.decode()
     assert page.count("专家论证") == 2
@@ -316,9 +314,7 @@ def test_the_page_costs_the_same_queries_however_much_happened(client, accepted,
 
 def test_a_moved_due_date_is_shown_beside_the_promise(client, accepted, center, clock):
     planning = accepted.reviews.get(item=center.planning_item)
-    services.review_extend(
-        review=planning, by=center.carol, approved_by=center.carol, now=NOW, days=3, reason="核查"
-    )
+    extend(planning, by=center.mallory, approved_by=center.carol, now=NOW, days=3, reason="核查")
     accepted.refresh_from_db()
     assert accepted.due_date > accepted.promised_date
     lookup(client, accepted.receipt_number, accepted.access_code)

@@ -243,6 +243,9 @@ def _staff(departments, windows, names) -> dict[str, Staff]:
         person(f"manager{i}", Role.CENTER_MANAGER, title, staff_flag=True)
     for i in range(1, 9):
         person(f"clerk{i}", Role.INTAKE_CLERK, "综合窗口受理员", window=windows["A01"])
+    # The city government's head approves extensions of joint handling (Art. 42 para 2); one of
+    # the 146 accounts, so one small window has one officer fewer.
+    person("gov_head", Role.GOVERNMENT_HEAD, "副市长")
 
     deputy_codes = [d[0] for d in demo_data.DEPARTMENTS if d[5]]
     department_windows = {

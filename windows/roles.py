@@ -15,6 +15,8 @@ class Role(models.TextChoices):
     # page of the first one they hold.
     ADMINISTRATOR = "administrator", _("Administrator")
     CENTER_MANAGER = "center_manager", _("Center manager")
+    # Approves the extension of a joint handling by several departments (Art. 42 para 2).
+    GOVERNMENT_HEAD = "government_head", _("Head of the government")
     DEPARTMENT_LEADER = "department_leader", _("Department leader")
     STATIONED_DEPUTY = "stationed_deputy", _("Stationed deputy head")
     WINDOW_HEAD = "window_head", _("Window head")

@@ -51,7 +51,8 @@ def test_the_officer_sends_for_signature_and_the_head_signs(
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="待我签发").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("待我签发")
     row = page.locator("main tr").filter(has_text=ITEM)
-    expect(row).to_have_class("light-red")  # accepted in September: long overdue
+    # Accepted in September: long overdue, and past the 20 working days of the law too.
+    expect(row).to_have_class("light-law")
     expect(row).to_contain_text("Alice")
     shot("signing-3-signature-list")
 
@@ -91,11 +92,11 @@ def test_the_leader_lands_on_pending_countersigns_with_their_lights(
     sign_in(page, live_server, "frank")
     waiting = page.get_by_test_id("waiting-for-you")
     expect(waiting).to_contain_text("企业投资项目核准")
-    expect(waiting.locator(".dot.red")).to_have_count(1)  # due in October: long overdue
+    expect(waiting.locator(".dot.law")).to_have_count(1)  # due in October: beyond the law
     shot("signing-6-leader-home")
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="会签").click()
-    expect(page.locator("main tr.light-red")).to_have_count(1)
+    expect(page.locator("main tr.light-law")).to_have_count(1)
     shot("signing-7-countersign-list")
-    waiting_link = page.locator("main tr.light-red").get_by_role("link").first
+    waiting_link = page.locator("main tr.light-law").get_by_role("link").first
     waiting_link.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("企业投资项目核准")
