@@ -30,7 +30,8 @@ from applications.models import (
 )
 from windows.workdays import WorkCalendar
 
-from .assessment import decided_on_time
+from .assessment import Period, decided_on_time, overdue_undecided
+from .assessment import Scope as UnitScope
 from .models import Card
 
 Review = DepartmentReview
@@ -86,11 +87,14 @@ def figures(today: dt.date, calendar: WorkCalendar, scope: Scope = Scope()) -> d
     counts["finished_today"] = now["finished"]
     counts["finished_month"] = month["finished"] + now["finished"]
     counts["on_time_month"] = month["on_time"] + now["on_time"]
-    counts["on_time_rate"] = (
-        round(100 * counts["on_time_month"] / counts["finished_month"])
-        if counts["finished_month"]
-        else None
-    )
+    # As the assessment judges the month (one definition, `assessment.overdue_undecided`): a
+    # review late and undecided in it counts as not on time, so a month cannot look punctual
+    # while reviews sit late. Read through the index on `decided_at` (undecided reviews only).
+    counts["late_undecided_month"] = scope.reviews(
+        overdue_undecided(Period.of(today), UnitScope(everything=True), today)
+    ).count()
+    judged = counts["finished_month"] + counts["late_undecided_month"]
+    counts["on_time_rate"] = round(100 * counts["on_time_month"] / judged) if judged else None
     return counts
 
 

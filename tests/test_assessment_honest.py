@@ -308,6 +308,11 @@ def test_the_dashboard_and_the_assessment_agree(november, center, time_machine):
         result.total.figures.handled,
         result.total.figures.on_time,
     )
+    # The month's on-time rate counts the late undecided reviews as the assessment does: the
+    # dashboard cannot show a punctual month while reviews sit late.
+    assert month["late_undecided_month"] == result.total.figures.overdue > 0
+    assert month["on_time_rate"] == round(result.total.figures.on_time_rate)
+    assert month["on_time_rate"] < round(result.total.figures.decided_on_time_rate)
 
 
 # --- Per person ----------------------------------------------------------------------------
