@@ -543,6 +543,10 @@ def _traffic_light(reviews, today: dt.date, calendar: WorkCalendar) -> None:
         )
         if review.light in ("red", "law"):
             review.days_late = calendar.count_working_days(review.deadline, today).working_days
+        # Stopped longer than the applicant was told (the sweep's "stop" card).
+        review.stop_overrun = review.light == "stopped" and bool(
+            review.stop_due and review.stop_due < today
+        )
 
 
 @login_required

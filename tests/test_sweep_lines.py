@@ -210,3 +210,27 @@ def test_a_one_department_application_has_no_joint_limit(draft, center, seals):
     assert application.joint_deadline is None
     sweep(now=aware(2027, 3, 1))
     assert joint_levels(application) == []
+
+
+def test_the_queue_shows_beyond_the_law_and_a_stop_outlasting_its_time(
+    permit, center, client, time_machine
+):
+    from django.urls import reverse
+
+    client.force_login(center.alice)
+    time_machine.move_to(aware(2026, 11, 2, 9), tick=False)
+    page = client.get(reverse("applications:queue")).content.decode()
+    assert "超法定时限 1" in page and "超期" in page  # past 30 October, the statutory deadline
+    services.review_stop(
+        review=permit,
+        by=center.alice,
+        now=aware(2026, 11, 2, 10),
+        cause="testing",
+        days_needed=2,
+        reason="检测",
+    )
+    time_machine.move_to(aware(2026, 11, 5, 9), tick=False)
+    client.force_login(center.alice)  # a new day, a new session
+    page = client.get(reverse("applications:queue")).content.decode()
+    assert "超法定时限 0" in page  # the clock is stopped: watched against the stop instead
+    assert "longer than announced" in page or "超过告知时间" in page
