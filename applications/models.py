@@ -197,9 +197,12 @@ class Application(models.Model):
         _("one-time notice due by"),
         help_text=_("After this day an application not told what is missing counts as accepted."),
     )
+    # Database defaults too, so rows written by plain SQL (the benchmarks' generator, imports)
+    # need not name the columns added later.
     deemed_accepted = models.BooleanField(
         _("accepted as of receipt (Art. 32)"),
         default=False,
+        db_default=False,
         help_text=_(
             "The one-time notice was not given within 5 working days, so the application counts "
             "as accepted from the day its materials were received, and its clock runs from then."
@@ -254,7 +257,7 @@ class Application(models.Model):
         help_text=_("Only for an application reviewed by two or more departments (Art. 42)."),
     )
     joint_extension_days = models.PositiveSmallIntegerField(
-        _("joint handling extension (working days)"), default=0
+        _("joint handling extension (working days)"), default=0, db_default=0
     )
 
     objects = ApplicationQuerySet.as_manager()
