@@ -101,6 +101,7 @@ def test_every_event_tells_the_applicant_once_by_sms_and_email(accepted, center)
     )
     assert application.access_code in sms["accepted"].text
     assert "请补充施工合同" in sms["supplements"].text
+    assert "请于2026年10月19日前" in sms["supplements"].text  # the time given, Art. 45
     assert "专家评审" in sms["stopped"].text and "5个工作日" in sms["stopped"].text
     assert "延长2个工作日" in sms["extended"].text and "需现场核查" in sms["extended"].text
     assert "准予许可" in sms["decided"].text
