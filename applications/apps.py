@@ -33,8 +33,10 @@ class ApplicationsConfig(AppConfig):
 
     def seed_demo(self, *, today) -> list[str]:
         from .demo import seed_demo_applications, seed_demo_ratings
+        from .notifications import demo_past
 
-        return [*seed_demo_applications(today=today), *seed_demo_ratings()]
+        with demo_past():
+            return [*seed_demo_applications(today=today), *seed_demo_ratings()]
 
     def calendar_changed(self, years, by, now) -> list:
         """The working-day calendar of `years` changed: open reviews' deadlines move with it."""

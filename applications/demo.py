@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from django.db.models import F
 from django.utils import timezone
 
 from windows import authority
@@ -20,7 +19,6 @@ from .models import (
     Application,
     ApplicationMaterial,
     DepartmentReview,
-    Notification,
     Project,
 )
 from .validators import id_check_char, uscc_check_char
@@ -116,9 +114,6 @@ def seed_demo_applications(*, today: dt.date) -> list[str]:
         made[application.state] = made.get(application.state, 0) + 1
     extensions = _extensions(now, clerks[0], signers)
     waiting = _send_some_for_signature(now)
-    # The demo's past happened in the past: its messages count as sent when they were written,
-    # so the worker that `make run` starts does not send (or print) hundreds of old messages.
-    Notification.objects.filter(sent_at__isnull=True).update(sent_at=F("created_at"))
     reviews = DepartmentReview.objects.all()
     late = reviews.open().filter(deadline__lt=today).count()
     states = ", ".join(f"{k}: {v}" for k, v in sorted(made.items()))

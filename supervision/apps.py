@@ -25,13 +25,16 @@ class SupervisionConfig(AppConfig):
     }
 
     def seed_demo(self, *, today) -> list[str]:
+        from applications.notifications import demo_past
+
         from .assessment_demo import seed_assessment_demo
         from .demo import seed_demo_supervision
         from .live import forget_past_days
 
         # The assessment's past month first, so the cards of the past cover it too.
-        assessment = seed_assessment_demo(today=today)
-        lines = assessment + seed_demo_supervision(today=today)
+        with demo_past():
+            assessment = seed_assessment_demo(today=today)
+            lines = assessment + seed_demo_supervision(today=today)
         forget_past_days()  # the demo wrote past days: the dashboard reads them afresh
         return lines
 
