@@ -103,6 +103,8 @@ def readable(field, value, cache: dict) -> object:
     in the center's zone."""
     if value is None or value == "":
         return None
+    if field.many_to_many:
+        return _members(field, value, cache)
     if field.choices:
         return dict(field.flatchoices).get(value, value)
     if field.is_relation and field.related_model is not None:
@@ -113,6 +115,20 @@ def readable(field, value, cache: dict) -> object:
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     return value
+
+
+def _members(field, rows: list[dict], cache: dict) -> str | None:
+    """A many-to-many field's value in a history row (the rows of its through table, as
+    simple-history's diff gives them) as the names of the related objects: a letter's items, a
+    meeting's departments, a person's groups."""
+    target = field.m2m_reverse_field_name()
+    keys = [row[target] for row in rows if row.get(target) is not None]
+    missing = [key for key in keys if (field.related_model, key) not in cache]
+    if missing:
+        found = field.related_model._default_manager.in_bulk(missing)
+        for key in missing:
+            cache[(field.related_model, key)] = found.get(key, key)
+    return ", ".join(str(cache[(field.related_model, key)]) for key in keys) or None
 
 
 def entries(rows: list[tuple]) -> list[Entry]:
