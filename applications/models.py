@@ -261,7 +261,7 @@ class Application(models.Model):
     )
 
     objects = ApplicationQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=["items"])
 
     class Meta:
         verbose_name = _("application")

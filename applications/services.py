@@ -136,8 +136,11 @@ def application_set_items(*, application: Application, items: Iterable[Item], by
         application = _lock_application(
             application, Application.State.DRAFT, Application.State.AWAITING_MATERIALS
         )
+        now = timezone.now()
+        application._history_user = by
+        application._history_date = now
         application.items.set(items)
-        _sync_checklist(application, by=by, at=timezone.now())
+        _sync_checklist(application, by=by, at=now)
 
 
 def _sync_checklist(application: Application, *, by: Staff, at: dt.datetime) -> None:

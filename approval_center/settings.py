@@ -103,12 +103,15 @@ TEMPLATES = [
 # second writer waits instead of failing, IMMEDIATE so a write transaction takes its lock up front),
 # PostgreSQL through DATABASE_URL.
 DATABASE_URL = os.getenv("DATABASE_URL", "")
-if DATABASE_URL:
+# Production's migrate step connects as the owner of the schema instead (the others run as the
+# application's role of DATABASE_URL, which owns nothing; see audit/privileges.py).
+MIGRATE_DATABASE_URL = os.getenv("MIGRATE_DATABASE_URL", "")
+if MIGRATE_DATABASE_URL or DATABASE_URL:
     # Persistent connections, checked before each request and task reuses them, so web and
     # workers carry on after PostgreSQL restarts; a down server fails in seconds, not minutes.
     DATABASES = {
         "default": dj_database_url.parse(
-            DATABASE_URL,
+            MIGRATE_DATABASE_URL or DATABASE_URL,
             conn_max_age=envint("DATABASE_CONN_MAX_AGE", "60"),
             conn_health_checks=True,
         )

@@ -11,11 +11,18 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.db.models import CharField, F, Model, QuerySet, Value
+from django.db.models import CharField, F, Model, Q, QuerySet, Value
 from django.db.models.functions import Cast
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+# The records that are about a person (their account, roles and permissions; their signing
+# authority on an item), by the fields that name that person: "who made her an administrator, and
+# when" is one search by her name.
+PERSON_FIELDS = {
+    "windows.staff": ("username", "full_name"),
+    "windows.itemuserobjectpermission": ("user__username", "user__full_name"),
+}
 COLUMNS = ("history_id", "history_date", "history_type", "history_user_id", "object_id", "model")
 
 
@@ -36,6 +43,7 @@ def history_models() -> dict[str, type[Model]]:
 class Search:
     model: str = ""
     who: str = ""
+    person: str = ""
     object_id: str = ""
     kind: str = ""
     since: dt.date | None = None
@@ -52,6 +60,12 @@ def _one(label: str, model: type[Model], search: Search) -> QuerySet:
         rows = rows.filter(history_user__username__icontains=search.who) | rows.filter(
             history_user__full_name__icontains=search.who
         )
+    if search.person:
+        username, full_name = PERSON_FIELDS[label]
+        rows = rows.filter(
+            Q(**{f"{username}__icontains": search.person})
+            | Q(**{f"{full_name}__icontains": search.person})
+        )
     if search.object_id:
         rows = rows.filter(object_id=search.object_id)
     if search.kind:
@@ -67,6 +81,10 @@ def search(query: Search) -> QuerySet:
     """The matching history rows as tuples of COLUMNS, newest first."""
     models = history_models()
     chosen = {query.model: models[query.model]} if query.model in models else models
+    if query.person:
+        chosen = {label: model for label, model in chosen.items() if label in PERSON_FIELDS}
+        if not chosen:
+            return models["windows.staff"].objects.none()
     parts = [_one(label, model, query) for label, model in chosen.items()]
     rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     return rows.order_by("-history_date", "-history_id")
@@ -103,6 +121,8 @@ def readable(field, value, cache: dict) -> object:
     in the center's zone."""
     if value is None or value == "":
         return None
+    if field.many_to_many:
+        return _members(field, value, cache)
     if field.choices:
         return dict(field.flatchoices).get(value, value)
     if field.is_relation and field.related_model is not None:
@@ -113,6 +133,33 @@ def readable(field, value, cache: dict) -> object:
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     return value
+
+
+def _members(field, rows: list[dict], cache: dict) -> str | None:
+    """A many-to-many field's value in a history row (the rows of its through table, as
+    simple-history's diff gives them) as the names of the related objects: a letter's items, a
+    meeting's departments, a person's groups."""
+    target = field.m2m_reverse_field_name()
+    keys = [row[target] for row in rows if row.get(target) is not None]
+    missing = [key for key in keys if (field.related_model, key) not in cache]
+    if missing:
+        found = field.related_model._default_manager.in_bulk(missing)
+        for key in missing:
+            cache[(field.related_model, key)] = found.get(key, key)
+    names = [_name(cache[(field.related_model, key)]) for key in keys]
+    return ", ".join(names) or None
+
+
+def _name(obj) -> str:
+    """A role's group under the role's name in the reader's language; anything else as it
+    reads."""
+    from django.contrib.auth.models import Group
+
+    from windows.roles import Role
+
+    if isinstance(obj, Group) and obj.name in Role.values:
+        return str(Role(obj.name).label)
+    return str(obj)
 
 
 def entries(rows: list[tuple]) -> list[Entry]:

@@ -17,6 +17,8 @@ KINDS = [("", _("Any change")), ("+", _("Created")), ("~", _("Changed")), ("-", 
 
 class AuditSearchForm(forms.Form):
     who = forms.CharField(label=_("Who"), required=False, max_length=150)
+    # A member of staff whose account, roles, permissions or signing authority changed.
+    person = forms.CharField(label=_("About whom"), required=False, max_length=150)
     model = forms.ChoiceField(label=_("Record"), required=False)
     object_id = forms.CharField(label=_("Record number"), required=False, max_length=40)
     kind = forms.ChoiceField(label=_("Change"), required=False, choices=KINDS)

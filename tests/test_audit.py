@@ -5,16 +5,19 @@ import datetime as dt
 
 import pytest
 from django.apps import apps
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.urls import reverse
 
 from applications import services
 from applications.models import ApplicationMaterial, ClockEvent, DepartmentReview, Document
 from audit.append_only import TRIGGER, audited_tables
+from audit.history import history_models
+from supervision import actions
 from supervision.models import Card
 from windows.models import Item
 
 from .conftest import NOW
+from .test_access import private_media, samples  # noqa: F401  (one object of every kind)
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the triggers are PostgreSQL's (CI runs it)"
@@ -184,3 +187,71 @@ def test_the_trail_is_paginated_and_its_queries_do_not_grow_with_the_table(
 def test_the_trail_is_for_administrators_only(client, center):
     client.force_login(center.erin)
     assert trail(client).status_code == 403
+
+
+def touch(obj, by) -> None:
+    """Write a second history row for any tracked object: one text field changed, and each
+    many-to-many field with history given one more member and one fewer."""
+    meta = type(obj)._meta
+    for field in meta.concrete_fields:
+        if (
+            isinstance(field, models.CharField | models.TextField)
+            and field.editable
+            and not field.choices
+            and not field.primary_key
+        ):
+            value = getattr(obj, field.attname) or ""
+            limit = field.max_length or 1000
+            setattr(obj, field.attname, (value[: limit - 1] + "改") if value else "改")
+            break
+    obj._history_user = by
+    obj.save()
+    tracked = getattr(type(obj), "history", None)
+    m2m_names = {f.name for f in tracked.model._history_m2m_fields} if tracked else set()
+    for field in meta.many_to_many:
+        if field.name not in m2m_names:
+            continue
+        manager = getattr(obj, field.name)
+        now_in = list(manager.all())
+        other = field.related_model._default_manager.exclude(pk__in=[o.pk for o in now_in])
+        obj._history_user = by
+        manager.add(*other.order_by("pk")[:2])
+        if now_in:
+            manager.remove(now_in[0])
+
+
+def test_the_trail_opens_for_every_model_with_history(client, samples, center):  # noqa: F811
+    """Every kind of record, each with at least two history rows (many-to-many changes too):
+    the whole trail, each model's list and each object's rows answer, and say what changed."""
+    actions.meeting_record(
+        meeting=samples["meeting"], by=center.erin, now=NOW, minutes="议定", decisions="发证"
+    )
+    actions.help_note_add(application=samples["application"], by=center.erin, now=NOW, text="代办")
+    touched = {}
+    for label, model in history_models().items():
+        obj = model.instance_type._default_manager.order_by("pk").first()
+        assert obj is not None, f"no {label} to open the trail of: add one to `samples`"
+        touch(obj, center.admin)
+        touched[label] = obj
+        assert model.objects.filter(**{obj._meta.pk.attname: obj.pk}).count() >= 2, label
+    client.force_login(center.admin)
+    first = trail(client)
+    assert first.status_code == 200
+    pages = first.context["page"].paginator.num_pages
+    for number in range(2, pages + 1):
+        assert trail(client, page=number).status_code == 200
+    for label, obj in touched.items():
+        response = trail(client, model=label)
+        assert response.status_code == 200, label
+        response = trail(client, model=label, object_id=str(obj.pk))
+        assert response.status_code == 200, label
+        assert response.context["page"].paginator.count >= 2, label
+    # Many-to-many changes read as names: a letter's items, a meeting's departments.
+    letter = touched["windows.authorizationletter"]
+    rows = rows_of(trail(client, model="windows.authorizationletter", object_id=letter.pk))
+    assert "Items covered:" in rows
+    assert all(item.name in rows for item in letter.items.all())
+    meeting = samples["meeting"]
+    rows = rows_of(trail(client, model="supervision.meeting", object_id=meeting.pk))
+    assert "Departments invited:" in rows and center.planning.name in rows
+    assert "Minutes:" in rows and "议定" in rows

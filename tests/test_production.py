@@ -18,15 +18,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def example_environment() -> dict[str, str]:
-    """.env.example as a dict, its two empty secrets filled as an operator would."""
+    """.env.example as a dict, its empty secrets filled as an operator would."""
     values = {}
     for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.lstrip().startswith("#"):
             key, _, value = line.partition("=")
             values[key.strip()] = value.strip()
-    assert values["SECRET_KEY"] == "" and values["POSTGRES_PASSWORD"] == ""
+    secrets_left_empty = ("SECRET_KEY", "POSTGRES_PASSWORD", "APP_DATABASE_PASSWORD")
+    assert all(values[name] == "" for name in secrets_left_empty)
     values["SECRET_KEY"] = secrets.token_urlsafe(50)
     values["POSTGRES_PASSWORD"] = secrets.token_urlsafe(20)
+    values["APP_DATABASE_PASSWORD"] = secrets.token_urlsafe(20)
     return values
 
 

@@ -39,7 +39,7 @@ class SyncsAuthorityAdmin(SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
-        drift = authority.sync_signing_authority(at=timezone.now())
+        drift = authority.sync_signing_authority(at=timezone.now(), by=request.user)
         if drift:
             self.message_user(
                 request,

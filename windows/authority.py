@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, Q
 from django.utils import timezone
 
@@ -99,25 +99,35 @@ def authority_drift(at: dt.datetime) -> Drift:
     return Drift(missing=frozenset(desired - current), extra=frozenset(current - desired))
 
 
-def sync_signing_authority(*, at: dt.datetime) -> Drift:
-    """Make the permissions match the letters and postings; return what was changed."""
+def sync_signing_authority(*, at: dt.datetime, by: Staff | None = None) -> Drift:
+    """Make the permissions match the letters and postings; return what was changed.
+
+    Each grant and withdrawal writes its history row: who (`by`; none for the nightly sync) and
+    when (`at`)."""
     with transaction.atomic():
         drift = authority_drift(at)
         if drift.missing:
             permission = _sign_permission()
-            ItemUserObjectPermission.objects.bulk_create(
-                [
-                    ItemUserObjectPermission(
-                        user_id=staff_id, content_object_id=item_id, permission=permission
-                    )
-                    for staff_id, item_id in sorted(drift.missing)
-                ],
-                ignore_conflicts=True,  # a concurrent sync may have granted it already
-            )
-        for staff_id, item_id in drift.extra:
-            ItemUserObjectPermission.objects.filter(
+            for staff_id, item_id in sorted(drift.missing):
+                # One at a time, so that only a grant really made writes its history row (a
+                # concurrent sync may have granted it already: the savepoint absorbs that).
+                grant = ItemUserObjectPermission(
+                    user_id=staff_id, content_object_id=item_id, permission=permission
+                )
+                grant._history_user = by
+                grant._history_date = at
+                try:
+                    with transaction.atomic():
+                        grant.save()
+                except IntegrityError:
+                    pass
+        for staff_id, item_id in sorted(drift.extra):
+            for grant in ItemUserObjectPermission.objects.filter(
                 permission__codename=SIGN_CODENAME, user_id=staff_id, content_object_id=item_id
-            ).delete()
+            ):
+                grant._history_user = by
+                grant._history_date = at
+                grant.delete()
     return drift
 
 
@@ -133,7 +143,7 @@ def letter_revoke(
             letter.revoke_reason = reason
             letter._change_reason = reason
             letter.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-        sync_signing_authority(at=at)
+        sync_signing_authority(at=at, by=by)
     return letter
 
 

@@ -124,8 +124,11 @@ class Staff(AbstractUser):
         related_name="staff",
     )
 
-    # Password hashes and login times are not business history.
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    # Password hashes and login times are not business history. Roles (groups) and permissions
+    # given or taken away are: each change writes a row with who and when.
+    history = HistoricalRecords(
+        excluded_fields=["password", "last_login"], m2m_fields=["groups", "user_permissions"]
+    )
 
     class Meta:
         verbose_name = _("staff member")
@@ -368,6 +371,8 @@ class ItemUserObjectPermission(UserObjectPermissionBase):
     """Signing authority on an item: a direct table instead of guardian's generic one."""
 
     content_object = models.ForeignKey(Item, on_delete=models.CASCADE)
+    # Each grant and withdrawal writes a row with who (None: the nightly sync) and when.
+    history = HistoricalRecords()
 
     class Meta(UserObjectPermissionBase.Meta):
         verbose_name = _("signing authority")
