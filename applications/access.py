@@ -6,9 +6,16 @@
   have a review of their department, and those reviews;
 - the head of the government sees the applications with a joint handling extension request;
 - nobody else sees anything: a 404, as if it did not exist.
+
+The access code is the applicant's key to the status page (and to nothing else): no staff page
+shows it. Only the commitment slip carries it, and printing or reprinting a slip is an act of the
+comprehensive window (`may_print_slip`), logged to `audit.documents` by the view. Messages to the
+applicant are shown to staff through `masked`, the stored text staying as it was sent.
 """
 
 from __future__ import annotations
+
+import re
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -81,14 +88,34 @@ def get_review_to_sign(user: Staff, pk: int) -> DepartmentReview:
     return review
 
 
+def may_print_slip(user: Staff) -> bool:
+    """The commitment slip carries the access code: only the comprehensive window prints it."""
+    return user.has_role(Role.INTAKE_CLERK)
+
+
+CODE_MASK = "****"
+
+
+def masked(text: str, code: str) -> str:
+    """The text with the access code hidden, however it was grouped (ABCD EFGH, ABCD-EFGH)."""
+    if not code:
+        return text
+    pattern = r"[\s-]?".join(re.escape(ch) for ch in code)
+    return re.sub(pattern, CODE_MASK, text, flags=re.IGNORECASE)
+
+
 def get_document(user: Staff, pk: int) -> Document:
+    """A document, to those who see what it is about; the commitment slip (it carries the
+    access code) to the comprehensive window only: others who see the application get a 403."""
     document = get_object_or_404(Document.objects.select_related("review"), pk=pk)
     # A department sees the documents of its own reviews, and the application's own documents
-    # (slip, notices) when it has a review in it.
+    # (notices) when it has a review in it.
     if not sees_everything(user):
         get_application(user, document.application_id)
         if document.review_id and document.review.department_id != user.department_id:
             get_review(user, document.review_id)
+    if document.kind == Document.Kind.COMMITMENT_SLIP and not may_print_slip(user):
+        raise PermissionDenied
     return document
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from approval_center import hooks
 
+from .access import masked
 from .models import (
     Application,
     ClockEvent,
@@ -232,7 +233,8 @@ def events(application: Application) -> list[Event]:
                 None,
                 _("Applicant told by %(channel)s: %(event)s")
                 % {"channel": note.get_channel_display(), "event": note.get_event_display()},
-                f"{note.recipient} · {sent} · {note.text}",
+                # The code is the applicant's; staff see the message without it.
+                f"{note.recipient} · {sent} · {masked(note.text, application.access_code)}",
                 kind="notice",
                 rank=1,
             )

@@ -48,6 +48,7 @@ from .models import (
     Application,
     ApplicationMaterial,
     DepartmentReview,
+    Document,
     ExtensionRequest,
     FollowUp,
     Project,
@@ -60,6 +61,8 @@ from .models import (
 )
 
 logger = logging.getLogger(__name__)
+# Acts kept on record: printing the commitment slip (it carries the access code).
+audit_log = logging.getLogger("audit.documents")
 
 # Open reviews on one page of a window's queue, earliest deadline first.
 QUEUE_PAGE_SIZE = 50
@@ -292,7 +295,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_clerk": is_clerk,
             "reviews": reviews,
             "documents": application.documents.select_related("review").order_by("issued_at"),
-            "notifications": application.notifications.all()[:50],
+            "notifications": _masked_notifications(application),
+            "may_print_slip": access.may_print_slip(request.user),
             "rating": Rating.objects.filter(application=application)
             .select_related("followup")
             .first(),
@@ -308,6 +312,14 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "scan_form": ScanForm(application=application),
         },
     )
+
+
+def _masked_notifications(application: Application) -> list:
+    """The messages to the applicant, their text shown with the access code masked."""
+    notifications = list(application.notifications.all()[:50])
+    for note in notifications:
+        note.shown_text = access.masked(note.text, application.access_code)
+    return notifications
 
 
 def _joint_context(request: HttpRequest, application: Application, today: dt.date) -> dict:
@@ -513,6 +525,7 @@ def application_timeline(request: HttpRequest, pk: int) -> HttpResponse:
             if application.joint_deadline
             else None,
             "events": timeline.events(application),
+            "may_print_slip": access.may_print_slip(request.user),
             "actions": hooks.collect("application_actions", application, request.user),
         },
     )
@@ -523,6 +536,16 @@ def document_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from . import documents
 
     document = access.get_document(request.user, pk)
+    if document.kind == Document.Kind.COMMITMENT_SLIP:
+        # The slip carries the access code: who printed it, and when, is on record.
+        audit_log.info(
+            "commitment slip printed document=%s number=%s application=%s user=%s address=%s",
+            document.pk,
+            document.number,
+            document.application_id,
+            request.user.get_username(),
+            request.META.get("REMOTE_ADDR", "-"),
+        )
     response = HttpResponse(documents.render_pdf(document), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{document.kind}-{document.pk}.pdf"'
     return response
