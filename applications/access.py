@@ -96,8 +96,14 @@ def may_print_slip(user: Staff) -> bool:
 CODE_MASK = "****"
 
 
+# The one-time key of a rating link (ratings.py), wherever the link is written.
+RATING_KEY = re.compile(r"(/track/rate/)[^/\s]+")
+
+
 def masked(text: str, code: str) -> str:
-    """The text with the access code hidden, however it was grouped (ABCD EFGH, ABCD-EFGH)."""
+    """The text with the access code hidden, however it was grouped (ABCD EFGH, ABCD-EFGH),
+    and the key of a rating link hidden too: both are the applicant's alone."""
+    text = RATING_KEY.sub(rf"\g<1>{CODE_MASK}", text)
     if not code:
         return text
     pattern = r"[\s-]?".join(re.escape(ch) for ch in code)

@@ -58,6 +58,7 @@ def applicant_event(
     reviews: list[DepartmentReview] | None = None,
     extension: ExtensionRequest | None = None,
     at: dt.datetime | None = None,
+    rate_url: str = "",
 ) -> list[Notification]:
     """Write this event's messages to the applicant (once per event and channel) and queue
     them for after the commit. Call inside the transaction of the change itself, holding the
@@ -65,12 +66,14 @@ def applicant_event(
 
     `reviews`: for an acceptance, the reviews just created (else they are read again).
     `extension`: for an extension, the approved request (days and reason; a joint one has no
-    review and no clock ledger line)."""
+    review and no clock ledger line).
+    `rate_url`: for a hand-over, the applicant's one-time link to rate the service."""
     key = event_key(event, review=review, clock_event=clock_event, extension=extension)
     applicant = application.applicant
     language = _language(applicant.language)
     context = _context(application, event, review, clock_event, reviews)
     context["extension"] = extension
+    context["rate_url"] = rate_url
     with translation.override(language):
         sms = _render(language, event, "sms", context)
         subject = " ".join(_render(language, event, "subject", context).split())
