@@ -7,6 +7,13 @@
 - the head of the government sees the applications with a joint handling extension request;
 - nobody else sees anything: a 404, as if it did not exist.
 
+Each department sees its own part (`reviews_seen_in_full`): on an application shared by several
+departments, the staff of one see the application, its project and materials, and of the other
+departments' reviews only the item, department, window, state and deadline; never their
+officers, signers, decision numbers, signing basis, stop reasons, clock ledger, documents or
+the applicant's messages about them (the review page and its documents answer 404). Clerks,
+managers and administrators see every review in full.
+
 The access code is the applicant's key to the status page (and to nothing else): no staff page
 shows it. Only the commitment slip carries it, and printing or reprinting a slip is an act of the
 comprehensive window (`may_print_slip`), logged to `audit.documents` by the view. Messages to the
@@ -24,13 +31,42 @@ from django.shortcuts import get_object_or_404
 from windows.models import Staff
 from windows.roles import SIGNING_ROLES, WINDOW_ROLES, Role
 
-from .models import Application, DepartmentReview, Document, ExtensionRequest
+from .models import (
+    Application,
+    ClockEvent,
+    DepartmentReview,
+    Document,
+    ExtensionRequest,
+    Notification,
+)
 
 CENTER_WIDE = (Role.INTAKE_CLERK, Role.CENTER_MANAGER, Role.ADMINISTRATOR)
 
 
 def sees_everything(user: Staff) -> bool:
     return user.has_role(*CENTER_WIDE)
+
+
+def reviews_seen_in_full(user: Staff, application: Application) -> set[int]:
+    """The ids of the application's reviews this person sees in full (see the module's text);
+    of the others, only the state."""
+    reviews = application.reviews.all()
+    if not sees_everything(user):
+        if user.department_id is None:
+            return set()
+        reviews = reviews.filter(department_id=user.department_id)
+    return set(reviews.values_list("pk", flat=True))
+
+
+def notification_review_id(note, clock_reviews: dict[int, int]) -> int | None:
+    """The review a message to the applicant is about (its key names the review, or the clock
+    ledger line of one: `notifications.event_key`), or None for the application's own."""
+    parts = note.key.split(":")
+    if len(parts) != 2 or not parts[1].isdigit():
+        return None
+    if parts[0] == Notification.Event.DECIDED:
+        return int(parts[1])
+    return clock_reviews.get(int(parts[1]))
 
 
 def applications_for(user: Staff) -> QuerySet[Application]:
@@ -133,3 +169,10 @@ def get_extension(user: Staff, pk: int) -> ExtensionRequest:
     if extension.review_id is not None and not sees_everything(user):
         get_review(user, extension.review_id)
     return extension
+
+
+def clock_reviews(application: Application) -> dict[int, int]:
+    """Clock ledger line id → review id, for the application (one query)."""
+    return dict(
+        ClockEvent.objects.filter(review__application=application).values_list("pk", "review_id")
+    )

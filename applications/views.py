@@ -284,6 +284,10 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     )
     _traffic_light(reviews, today, calendar)
+    # Each department sees its own part: of the others' reviews, the state (access.py).
+    full = access.reviews_seen_in_full(request.user, application)
+    for review in reviews:
+        review.in_full = review.pk in full
     return render(
         request,
         "applications/application.html",
@@ -294,8 +298,12 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "editable": editable,
             "is_clerk": is_clerk,
             "reviews": reviews,
-            "documents": application.documents.select_related("review").order_by("issued_at"),
-            "notifications": _masked_notifications(application),
+            "documents": [
+                d
+                for d in application.documents.select_related("review").order_by("issued_at")
+                if d.review_id is None or d.review_id in full
+            ],
+            "notifications": _masked_notifications(application, full),
             "may_print_slip": access.may_print_slip(request.user),
             "rating": Rating.objects.filter(application=application)
             .select_related("followup")
@@ -314,11 +322,18 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _masked_notifications(application: Application) -> list:
-    """The messages to the applicant, their text shown with the access code masked."""
+def _masked_notifications(application: Application, full: set[int]) -> list:
+    """The messages to the applicant, their text shown with the access code masked; the text of
+    one about another department's review is not shown."""
     notifications = list(application.notifications.all()[:50])
+    ledger = access.clock_reviews(application)
     for note in notifications:
-        note.shown_text = access.masked(note.text, application.access_code)
+        about = access.notification_review_id(note, ledger)
+        note.shown_text = (
+            access.masked(note.text, application.access_code)
+            if about is None or about in full
+            else _("(about another department's item: not shown)")
+        )
     return notifications
 
 
@@ -524,7 +539,7 @@ def application_timeline(request: HttpRequest, pk: int) -> HttpResponse:
             )
             if application.joint_deadline
             else None,
-            "events": timeline.events(application),
+            "events": timeline.events(application, viewer=request.user),
             "may_print_slip": access.may_print_slip(request.user),
             "actions": hooks.collect("application_actions", application, request.user),
         },
