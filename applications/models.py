@@ -1133,6 +1133,9 @@ class RatingToken(models.Model):
     expires_at = models.DateTimeField(_("expires at"))
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
 
+    # When it was made and used; not the digest, which the one table keeps.
+    history = HistoricalRecords(excluded_fields=["digest"])
+
     class Meta:
         verbose_name = _("rating link")
         verbose_name_plural = _("rating links")

@@ -56,15 +56,14 @@ def rating_token_issue(*, application: Application, now: dt.datetime) -> str:
     if Rating.objects.filter(application=application).exists():
         raise TransitionError(_("This application has already been rated. Thank you."))
     key = secrets.token_urlsafe(24)
-    RatingToken.objects.update_or_create(
-        application=application,
-        defaults={
-            "digest": _digest(key),
-            "created_at": now,
-            "expires_at": now + dt.timedelta(days=RATING_LINK_DAYS),
-            "used_at": None,
-        },
+    token = RatingToken.objects.filter(application=application).first() or RatingToken(
+        application=application
     )
+    token.digest = _digest(key)
+    token.created_at, token.expires_at = now, now + dt.timedelta(days=RATING_LINK_DAYS)
+    token.used_at = None
+    token._history_date = now
+    token.save()
     return key
 
 
@@ -130,6 +129,7 @@ def rating_submit(*, token: str, level: int, comment: str, now: dt.datetime) -> 
             rating._history_date = now
             rating.save()
             key.used_at = now
+            key._history_date = now
             key.save(update_fields=["used_at"])
             if rating.is_poor:
                 span = WorkCalendar.load().add_working_days(
