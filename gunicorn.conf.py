@@ -17,6 +17,8 @@ max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# Paths without query strings (the slip's QR link carries the access code), rating keys masked.
+logger_class = "operations.access_log.PrivateAccessLogger"
 
 
 def post_worker_init(worker) -> None:

@@ -6,9 +6,23 @@
   have a review of their department, and those reviews;
 - the head of the government sees the applications with a joint handling extension request;
 - nobody else sees anything: a 404, as if it did not exist.
+
+Each department sees its own part (`reviews_seen_in_full`): on an application shared by several
+departments, the staff of one see the application, its project and materials, and of the other
+departments' reviews only the item, department, window, state and deadline; never their
+officers, signers, decision numbers, signing basis, stop reasons, clock ledger, documents or
+the applicant's messages about them (the review page and its documents answer 404). Clerks,
+managers and administrators see every review in full.
+
+The access code is the applicant's key to the status page (and to nothing else): no staff page
+shows it. Only the commitment slip carries it, and printing or reprinting a slip is an act of the
+comprehensive window (`may_print_slip`), logged to `audit.documents` by the view. Messages to the
+applicant are shown to staff through `masked`, the stored text staying as it was sent.
 """
 
 from __future__ import annotations
+
+import re
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -17,13 +31,42 @@ from django.shortcuts import get_object_or_404
 from windows.models import Staff
 from windows.roles import SIGNING_ROLES, WINDOW_ROLES, Role
 
-from .models import Application, DepartmentReview, Document, ExtensionRequest
+from .models import (
+    Application,
+    ClockEvent,
+    DepartmentReview,
+    Document,
+    ExtensionRequest,
+    Notification,
+)
 
 CENTER_WIDE = (Role.INTAKE_CLERK, Role.CENTER_MANAGER, Role.ADMINISTRATOR)
 
 
 def sees_everything(user: Staff) -> bool:
     return user.has_role(*CENTER_WIDE)
+
+
+def reviews_seen_in_full(user: Staff, application: Application) -> set[int]:
+    """The ids of the application's reviews this person sees in full (see the module's text);
+    of the others, only the state."""
+    reviews = application.reviews.all()
+    if not sees_everything(user):
+        if user.department_id is None:
+            return set()
+        reviews = reviews.filter(department_id=user.department_id)
+    return set(reviews.values_list("pk", flat=True))
+
+
+def notification_review_id(note, clock_reviews: dict[int, int]) -> int | None:
+    """The review a message to the applicant is about (its key names the review, or the clock
+    ledger line of one: `notifications.event_key`), or None for the application's own."""
+    parts = note.key.split(":")
+    if len(parts) != 2 or not parts[1].isdigit():
+        return None
+    if parts[0] == Notification.Event.DECIDED:
+        return int(parts[1])
+    return clock_reviews.get(int(parts[1]))
 
 
 def applications_for(user: Staff) -> QuerySet[Application]:
@@ -81,14 +124,40 @@ def get_review_to_sign(user: Staff, pk: int) -> DepartmentReview:
     return review
 
 
+def may_print_slip(user: Staff) -> bool:
+    """The commitment slip carries the access code: only the comprehensive window prints it."""
+    return user.has_role(Role.INTAKE_CLERK)
+
+
+CODE_MASK = "****"
+
+
+# The one-time key of a rating link (ratings.py), wherever the link is written.
+RATING_KEY = re.compile(r"(/track/rate/)[^/\s]+")
+
+
+def masked(text: str, code: str) -> str:
+    """The text with the access code hidden, however it was grouped (ABCD EFGH, ABCD-EFGH),
+    and the key of a rating link hidden too: both are the applicant's alone."""
+    text = RATING_KEY.sub(rf"\g<1>{CODE_MASK}", text)
+    if not code:
+        return text
+    pattern = r"[\s-]?".join(re.escape(ch) for ch in code)
+    return re.sub(pattern, CODE_MASK, text, flags=re.IGNORECASE)
+
+
 def get_document(user: Staff, pk: int) -> Document:
+    """A document, to those who see what it is about; the commitment slip (it carries the
+    access code) to the comprehensive window only: others who see the application get a 403."""
     document = get_object_or_404(Document.objects.select_related("review"), pk=pk)
     # A department sees the documents of its own reviews, and the application's own documents
-    # (slip, notices) when it has a review in it.
+    # (notices) when it has a review in it.
     if not sees_everything(user):
         get_application(user, document.application_id)
         if document.review_id and document.review.department_id != user.department_id:
             get_review(user, document.review_id)
+    if document.kind == Document.Kind.COMMITMENT_SLIP and not may_print_slip(user):
+        raise PermissionDenied
     return document
 
 
@@ -100,3 +169,10 @@ def get_extension(user: Staff, pk: int) -> ExtensionRequest:
     if extension.review_id is not None and not sees_everything(user):
         get_review(user, extension.review_id)
     return extension
+
+
+def clock_reviews(application: Application) -> dict[int, int]:
+    """Clock ledger line id → review id, for the application (one query)."""
+    return dict(
+        ClockEvent.objects.filter(review__application=application).values_list("pk", "review_id")
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 
 from django.utils import timezone
 
@@ -404,6 +405,18 @@ POOR_COMMENTS = [
 GOOD_COMMENTS = ["", "", "", "办理很快，窗口人员很耐心。", "一次告知很清楚，没有多跑路。", ""]
 
 
+def _rating_key(application: Application) -> str | None:
+    """The rating key from the link the applicant was sent at the hand-over (the key itself is
+    stored nowhere else)."""
+    from .models import Notification
+
+    sms = application.notifications.filter(
+        event=Notification.Event.DELIVERED, channel=Notification.Channel.SMS
+    ).first()
+    found = re.search(r"/track/rate/([^/\s]+)/", sms.text) if sms else None
+    return found.group(1) if found else None
+
+
 def seed_demo_ratings() -> list[str]:
     """Ratings for most delivered applications, two of them poor: one follow-up still open and
     one closed by a manager with a note. Runs once: nothing is added when ratings exist."""
@@ -426,7 +439,11 @@ def seed_demo_ratings() -> list[str]:
             level = rng.choices([5, 4, 3], weights=[60, 30, 10])[0]
             comment = rng.choice(GOOD_COMMENTS)
         rated = min(application.delivered_at + dt.timedelta(hours=rng.randint(1, 30)), now)
-        ratings.rating_submit(application=application, level=level, comment=comment, now=rated)
+        # As an applicant would: with the one-time key of the link in the DELIVERED SMS.
+        key = _rating_key(application)
+        if key is None:
+            continue
+        ratings.rating_submit(token=key, level=level, comment=comment, now=rated)
     manager = Staff.objects.filter(groups__name=Role.CENTER_MANAGER).order_by("username").first()
     worst = FollowUp.objects.filter(rating__level=Rating.Level.VERY_DISSATISFIED).first()
     if manager is not None and worst is not None:

@@ -1117,6 +1117,33 @@ class Rating(models.Model):
         return self.level <= self.POOR
 
 
+class RatingToken(models.Model):
+    """The applicant's one-time key to rate a delivered application (the link of the DELIVERED
+    message). Only a digest is stored: the key itself travels in the message alone, so no page
+    and no table gives a member of staff what it takes to rate as the applicant."""
+
+    application = models.OneToOneField(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="rating_token",
+    )
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    # When it was made and used; not the digest, which the one table keeps.
+    history = HistoricalRecords(excluded_fields=["digest"])
+
+    class Meta:
+        verbose_name = _("rating link")
+        verbose_name_plural = _("rating links")
+
+    def __str__(self) -> str:
+        return f"{self.application}"
+
+
 class FollowUpQuerySet(models.QuerySet):
     def open(self) -> FollowUpQuerySet:
         return self.filter(state=FollowUp.State.OPEN)

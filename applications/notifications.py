@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 from contextlib import contextmanager
 from functools import partial
@@ -39,6 +40,7 @@ from django.utils.module_loading import import_string
 
 from windows.models import Window
 
+from . import access
 from .models import Application, ClockEvent, DepartmentReview, ExtensionRequest, Notification
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,7 @@ def applicant_event(
     reviews: list[DepartmentReview] | None = None,
     extension: ExtensionRequest | None = None,
     at: dt.datetime | None = None,
+    rate_url: str = "",
 ) -> list[Notification]:
     """Write this event's messages to the applicant (once per event and channel) and queue
     them for after the commit. Call inside the transaction of the change itself, holding the
@@ -67,12 +70,14 @@ def applicant_event(
 
     `reviews`: for an acceptance, the reviews just created (else they are read again).
     `extension`: for an extension, the approved request (days and reason; a joint one has no
-    review and no clock ledger line)."""
+    review and no clock ledger line).
+    `rate_url`: for a hand-over, the applicant's one-time link to rate the service."""
     key = event_key(event, review=review, clock_event=clock_event, extension=extension)
     applicant = application.applicant
     language = _language(applicant.language)
     context = _context(application, event, review, clock_event, reviews)
     context["extension"] = extension
+    context["rate_url"] = rate_url
     with translation.override(language):
         sms = _render(language, event, "sms", context)
         subject = " ".join(_render(language, event, "subject", context).split())
@@ -203,18 +208,35 @@ class SmsGateway(Protocol):
     def send_sms(self, phone: str, text: str, *, reference: str) -> None: ...
 
 
+# What an access code looks like (services.ACCESS_CODE_ALPHABET, eight characters standing
+# alone): the log gateway masks anything of that shape, since it is not told whose message it is.
+_CODE_SHAPE = re.compile(r"(?<![A-Za-z0-9])[A-HJ-NP-Z2-9]{8}(?![A-Za-z0-9])")
+
+
+def for_log(text: str, code: str = "") -> str:
+    """A message as the log may keep it: the access code and a rating link's key masked (the
+    log is read by more people than the applicant's phone is)."""
+    return _CODE_SHAPE.sub(access.CODE_MASK, access.masked(text, code))
+
+
 class LogSmsGateway:
-    """The default gateway: the message goes to the log (and stays in the database row)."""
+    """The default gateway: the message goes to the log, its code and rating key masked (the
+    database row keeps the text as sent)."""
 
     def send_sms(self, phone: str, text: str, *, reference: str) -> None:
-        log.info("notify sms %s [%s]: %s", phone, reference, text)
+        log.info("notify sms %s [%s]: %s", phone, reference, for_log(text))
 
 
 class LogSender:
-    """Every channel to the log; the Notification row is the record."""
+    """Every channel to the log, codes and rating keys masked; the Notification row is the
+    record."""
 
     def send(self, message: Message) -> None:
-        log.info("notify %s %s: %s", message.channel, message.recipient, message.text)
+        application = getattr(message, "application", None)
+        code = getattr(application, "access_code", "") or ""
+        log.info(
+            "notify %s %s: %s", message.channel, message.recipient, for_log(message.text, code)
+        )
 
 
 class ChannelSender:

@@ -1,8 +1,9 @@
 """The applicant's pages: no login, the receipt number and access code from the slip.
 
 A lookup that matches remembers the application in the (anonymous) session and redirects to
-the bare /track/, so the code leaves the address bar, the page can switch language and the
-rating form posts without carrying the code. See track.py for the rules.
+the bare /track/, so the code leaves the address bar and the page can switch language. See
+track.py for the rules. Rating is not done here: only through the one-time link sent at the
+hand-over (`track_rate`, ratings.py).
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ def _page(
     request: HttpRequest,
     form: TrackForm,
     *,
-    rating_form: RatingForm | None = None,
     status: int = 200,
     **extra,
 ) -> HttpResponse:
@@ -50,7 +50,6 @@ def _page(
     context = {
         "form": form,
         "status": track.status_of(application, today) if application else None,
-        "rating_form": rating_form or RatingForm(),
         "today": today,
         "track_page": notifications.track_page(),
         "complaint_phone": settings.CENTER_COMPLAINT_PHONE,
@@ -113,25 +112,55 @@ def track_forget(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_POST
-def track_rate(request: HttpRequest) -> HttpResponse:
-    """The applicant rates the service of the application looked up in this session."""
-    application = _tracked(request)
-    if application is None:
-        messages.error(request, _("Look up your application first."))
-        return redirect("applications:track")
-    form = RatingForm(request.POST)
-    if not form.is_valid():
-        return _page(request, TrackForm(), rating_form=form)
-    try:
-        ratings.rating_submit(
-            application=application,
-            level=form.cleaned_data["level"],
-            comment=form.cleaned_data["comment"],
-            now=timezone.now(),
+@require_http_methods(["GET", "POST"])
+def track_rate(request: HttpRequest, key: str) -> HttpResponse:
+    """The rating form, reached only through the one-time link of the DELIVERED message (see
+    ratings.py). A signed-in staff session is refused: a rating counts only when it comes from
+    the applicant."""
+    if request.user.is_authenticated:
+        response = render(
+            request,
+            "applications/rate.html",
+            {"refused": True, "complaint_phone": settings.CENTER_COMPLAINT_PHONE},
+            status=403,
         )
-    except services.TransitionError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Thank you for your rating."))
-    return redirect("applications:track")
+        response["X-Robots-Tag"] = "noindex"
+        return response
+    token = ratings.rating_token_find(key)
+    form = RatingForm(request.POST or None)
+    if request.method == "POST" and token is not None and form.is_valid():
+        try:
+            ratings.rating_submit(
+                token=key,
+                level=form.cleaned_data["level"],
+                comment=form.cleaned_data["comment"],
+                now=timezone.now(),
+            )
+        except services.TransitionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Thank you for your rating."))
+        return redirect("applications:track_rate", key)
+    now = timezone.now()
+    application = token.application if token else None
+    rating = application.rating if application and hasattr(application, "rating") else None
+    response = render(
+        request,
+        "applications/rate.html",
+        {
+            "token": token,
+            "application": application,
+            "rating": rating,
+            "expired": token is not None and rating is None and token.expires_at <= now,
+            "can_rate": token is not None
+            and token.used_at is None
+            and token.expires_at > now
+            and application.state == Application.State.DELIVERED,
+            "form": form,
+            "complaint_phone": settings.CENTER_COMPLAINT_PHONE,
+            "track_page": notifications.track_page(),
+        },
+        status=200 if token else 404,
+    )
+    response["X-Robots-Tag"] = "noindex"
+    return response

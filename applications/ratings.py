@@ -1,19 +1,33 @@
 """The applicant's rating of the service (好差评) and the center's follow-up of poor ones.
 
-After delivery the applicant rates the application once on the status page: five levels and an
-optional comment. The two lowest levels (差评) open a follow-up that a center manager must close,
-with a note of what was done, within 15 working days. `open_followups()` is what the
-supervision dashboard lists (through `templates/applications/_followups.html`);
-`department_ratings()`, `window_ratings()` and `officer_ratings()` are what the efficiency
-assessment counts.
+A rating counts only when it comes through the applicant's own channel:
+
+1. At hand-over (`services.application_deliver`) `rating_token_issue` makes a one-time rating
+   key: random, stored only as its SHA-256 digest, valid for `RATING_LINK_DAYS` days. The
+   DELIVERED message (SMS and e-mail) carries the link `/track/rate/<key>/`; staff see that
+   message with the key masked (`access.masked`), so no page gives them the key.
+2. The rating form is reached only through that link (the status page says the link was sent);
+   a signed-in staff session is refused there (`public_views.track_rate`).
+3. `rating_submit` takes the key, and consumes it with the rating: one rating per application,
+   a used or expired key rates nothing.
+
+Five levels and an optional comment. The two lowest levels (差评) open a follow-up that a
+center manager must close, with a note of what was done, within 15 working days.
+`open_followups()` is what the supervision dashboard lists (through
+`templates/applications/_followups.html`); `department_ratings()`, `window_ratings()` and
+`officer_ratings()` are what the efficiency assessment counts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,22 +35,63 @@ from windows.models import Staff
 from windows.roles import Role
 from windows.workdays import WorkCalendar
 
-from .models import Application, DepartmentReview, FollowUp, Rating
+from .models import Application, DepartmentReview, FollowUp, Rating, RatingToken
 from .services import TransitionError, _save
 
 # A poor rating must be followed up within this many working days of the rating.
 FOLLOWUP_WORKING_DAYS = 15
 COMMENT_MAX_LENGTH = 500
+# The rating link of the DELIVERED message is good for this many days after the hand-over.
+RATING_LINK_DAYS = 30
 
 
-def rating_submit(
-    *, application: Application, level: int, comment: str, now: dt.datetime
-) -> Rating:
-    """Record the applicant's rating; a poor one opens a follow-up due in 15 working days.
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
 
-    1. Lock the application: it must be delivered and not rated yet (the one-to-one row also
+
+def rating_token_issue(*, application: Application, now: dt.datetime) -> str:
+    """Make the application's one-time rating key and return it (it is stored only as its
+    digest: return value is the one chance to put it in a message). Call inside the hand-over's
+    transaction, holding the application's lock. A key not used yet is replaced."""
+    if Rating.objects.filter(application=application).exists():
+        raise TransitionError(_("This application has already been rated. Thank you."))
+    key = secrets.token_urlsafe(24)
+    token = RatingToken.objects.filter(application=application).first() or RatingToken(
+        application=application
+    )
+    token.digest = _digest(key)
+    token.created_at, token.expires_at = now, now + dt.timedelta(days=RATING_LINK_DAYS)
+    token.used_at = None
+    token._history_date = now
+    token.save()
+    return key
+
+
+def rating_link(key: str) -> str:
+    """The address the applicant opens to rate (in the DELIVERED message)."""
+    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("applications:track_rate", args=[key])
+
+
+def rating_token_find(key: str) -> RatingToken | None:
+    """The rating key's row (used or not, expired or not), or None for an unknown key."""
+    if not key or len(key) > 100:
+        return None
+    return (
+        RatingToken.objects.select_related("application__applicant")
+        .filter(digest=_digest(key))
+        .first()
+    )
+
+
+def rating_submit(*, token: str, level: int, comment: str, now: dt.datetime) -> Rating:
+    """Record the applicant's rating given through their one-time key; a poor one opens a
+    follow-up due in 15 working days.
+
+    1. Find the key by its digest; lock the application, then the key: the key must be unused
+       and not expired, the application delivered and not rated yet (the one-to-one row also
        refuses a second rating made at the same moment).
-    2. Write the rating; at level 2 or below, the follow-up with its due date.
+    2. Write the rating and mark the key used; at level 2 or below, the follow-up with its due
+       date.
     """
     if level not in Rating.Level.values:
         raise TransitionError(_("Choose one of the five levels."))
@@ -45,9 +100,25 @@ def rating_submit(
         raise TransitionError(
             _("The comment can be at most %(max)d characters.") % {"max": COMMENT_MAX_LENGTH}
         )
+    found = rating_token_find(token)
+    if found is None:
+        raise TransitionError(
+            _(
+                "This rating link is not valid. Use the link in the message sent to you when "
+                "your results were handed over."
+            )
+        )
     try:
         with transaction.atomic():
-            application = Application.objects.select_for_update().get(pk=application.pk)
+            application = Application.objects.select_for_update().get(pk=found.application_id)
+            key = RatingToken.objects.select_for_update().get(pk=found.pk)
+            if key.used_at is not None:
+                raise TransitionError(_("This application has already been rated. Thank you."))
+            if key.expires_at <= now:
+                raise TransitionError(
+                    _("This rating link has expired (it was valid for %(days)d days).")
+                    % {"days": RATING_LINK_DAYS}
+                )
             if application.state != Application.State.DELIVERED:
                 raise TransitionError(
                     _("The service can be rated once the results have been handed over.")
@@ -57,6 +128,9 @@ def rating_submit(
             rating = Rating(application=application, level=level, comment=comment, rated_at=now)
             rating._history_date = now
             rating.save()
+            key.used_at = now
+            key._history_date = now
+            key.save(update_fields=["used_at"])
             if rating.is_poor:
                 span = WorkCalendar.load().add_working_days(
                     timezone.localdate(now), FOLLOWUP_WORKING_DAYS

@@ -541,14 +541,20 @@ def application_withdraw(
 
 
 def application_deliver(*, application: Application, by: Staff, now: dt.datetime) -> Application:
-    """Hand over the results: the application is closed (办结)."""
+    """Hand over the results: the application is closed (办结); the applicant is sent the
+    one-time link to rate the service, and nobody else ever sees it."""
     with transaction.atomic():
         application = _lock_application(application, Application.State.READY)
         application.state = Application.State.DELIVERED
         application.delivered_at, application.delivered_by = now, by
         _save(application, ["state", "delivered_at", "delivered_by"], by, at=now)
-        # Thanks, and the invitation to rate the service on the status page.
-        notifications.applicant_event(application, notifications.Event.DELIVERED, at=now)
+        # Thanks, and the one-time link to rate the service (ratings.py says why a link).
+        from .ratings import rating_link, rating_token_issue  # ratings builds on this module
+
+        key = rating_token_issue(application=application, now=now)
+        notifications.applicant_event(
+            application, notifications.Event.DELIVERED, at=now, rate_url=rating_link(key)
+        )
     return application
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from approval_center import hooks
 
+from .access import clock_reviews, masked, notification_review_id, reviews_seen_in_full
 from .models import (
     Application,
     ClockEvent,
@@ -33,10 +34,19 @@ class Event:
     document: Document | None = None
     # Events of the same instant: the last review received comes before "ready" it causes.
     rank: int = 0
+    # The review it is about, if any: a department sees the details of its own reviews only.
+    review_id: int | None = None
 
 
-def events(application: Application) -> list[Event]:
+def events(application: Application, viewer=None) -> list[Event]:
+    """The story of the application. Given a `viewer`, what they may see of it: of another
+    department's review only its state changes (access.reviews_seen_in_full)."""
     result: list[Event] = []
+    full = reviews_seen_in_full(viewer, application) if viewer is not None else None
+
+    def shown(review_id: int | None) -> bool:
+        return full is None or review_id is None or review_id in full
+
     states = dict(Application.State.choices)
     previous = None
     for row in application.history.order_by("history_date", "history_id").select_related(
@@ -136,20 +146,28 @@ def events(application: Application) -> list[Event]:
             what = _("Sent to %(review)s") % {"review": names.get(row.id, "")}
         else:
             what = f"{names.get(row.id, '')}: {review_states.get(row.state, row.state)}"
-        result.append(Event(row.history_date, row.history_user, what, detail, kind="review"))
+        if not shown(row.id):  # another department's: its state, nobody's name, no detail
+            result.append(Event(row.history_date, None, what, kind="review", review_id=row.id))
+            continue
+        result.append(
+            Event(row.history_date, row.history_user, what, detail, kind="review", review_id=row.id)
+        )
 
     for step in (
         SigningStep.objects.filter(review__application=application)
         .select_related("by")
         .prefetch_related("sent_to")
     ):
-        result.append(signing_event(step, names.get(step.review_id, "")))
+        if shown(step.review_id):
+            result.append(signing_event(step, names.get(step.review_id, "")))
 
     for event in (
         ClockEvent.objects.filter(review__application=application)
         .exclude(kind=ClockEvent.Kind.START)
         .select_related("by", "approved_by", "review__item")
     ):
+        if not shown(event.review_id):
+            continue
         detail = event.reason
         if event.cause:
             detail = f"{event.get_cause_display()}: {detail}"
@@ -175,6 +193,8 @@ def events(application: Application) -> list[Event]:
     for extension in application.extension_requests.select_related(
         "requested_by", "decided_by", "review__item"
     ):
+        if not shown(extension.review_id):
+            continue
         subject = extension.review.item.name if extension.review_id else _("Joint handling")
         result.append(
             Event(
@@ -208,6 +228,8 @@ def events(application: Application) -> list[Event]:
         )
 
     for document in application.documents.select_related("issued_by"):
+        if not shown(document.review_id):
+            continue
         result.append(
             Event(
                 document.issued_at,
@@ -219,7 +241,11 @@ def events(application: Application) -> list[Event]:
             )
         )
 
+    ledger = clock_reviews(application)
     for note in application.notifications.all():
+        text = masked(note.text, application.access_code)
+        if not shown(notification_review_id(note, ledger)):
+            text = _("(about another department's item: not shown)")
         sent = (
             _("sent %(time)s")
             % {"time": date_format(timezone.localtime(note.sent_at), "SHORT_DATETIME_FORMAT")}
@@ -232,7 +258,8 @@ def events(application: Application) -> list[Event]:
                 None,
                 _("Applicant told by %(channel)s: %(event)s")
                 % {"channel": note.get_channel_display(), "event": note.get_event_display()},
-                f"{note.recipient} · {sent} · {note.text}",
+                # The code is the applicant's; staff see the message without it.
+                f"{note.recipient} · {sent} · {text}",
                 kind="notice",
                 rank=1,
             )
@@ -261,7 +288,7 @@ def events(application: Application) -> list[Event]:
                     followup.note,
                 )
             )
-    result.extend(hooks.collect("timeline_events", application))
+    result.extend(e for e in hooks.collect("timeline_events", application) if shown(e.review_id))
     result.sort(key=lambda e: (e.at, e.rank))
     return result
 

@@ -44,6 +44,6 @@ urlpatterns = [
     path("followups/<int:pk>/", views.followup_detail, name="followup"),
     # The applicant's side: public, no login.
     path("track/", public_views.track_page, name="track"),
-    path("track/rate/", public_views.track_rate, name="track_rate"),
+    path("track/rate/<str:key>/", public_views.track_rate, name="track_rate"),
     path("track/forget/", public_views.track_forget, name="track_forget"),
 ]

@@ -48,6 +48,7 @@ from .models import (
     Application,
     ApplicationMaterial,
     DepartmentReview,
+    Document,
     ExtensionRequest,
     FollowUp,
     Project,
@@ -60,6 +61,8 @@ from .models import (
 )
 
 logger = logging.getLogger(__name__)
+# Acts kept on record: printing the commitment slip (it carries the access code).
+audit_log = logging.getLogger("audit.documents")
 
 # Open reviews on one page of a window's queue, earliest deadline first.
 QUEUE_PAGE_SIZE = 50
@@ -281,6 +284,10 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     )
     _traffic_light(reviews, today, calendar)
+    # Each department sees its own part: of the others' reviews, the state (access.py).
+    full = access.reviews_seen_in_full(request.user, application)
+    for review in reviews:
+        review.in_full = review.pk in full
     return render(
         request,
         "applications/application.html",
@@ -291,8 +298,13 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "editable": editable,
             "is_clerk": is_clerk,
             "reviews": reviews,
-            "documents": application.documents.select_related("review").order_by("issued_at"),
-            "notifications": application.notifications.all()[:50],
+            "documents": [
+                d
+                for d in application.documents.select_related("review").order_by("issued_at")
+                if d.review_id is None or d.review_id in full
+            ],
+            "notifications": _masked_notifications(application, full),
+            "may_print_slip": access.may_print_slip(request.user),
             "rating": Rating.objects.filter(application=application)
             .select_related("followup")
             .first(),
@@ -308,6 +320,21 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "scan_form": ScanForm(application=application),
         },
     )
+
+
+def _masked_notifications(application: Application, full: set[int]) -> list:
+    """The messages to the applicant, their text shown with the access code masked; the text of
+    one about another department's review is not shown."""
+    notifications = list(application.notifications.all()[:50])
+    ledger = access.clock_reviews(application)
+    for note in notifications:
+        about = access.notification_review_id(note, ledger)
+        note.shown_text = (
+            access.masked(note.text, application.access_code)
+            if about is None or about in full
+            else _("(about another department's item: not shown)")
+        )
+    return notifications
 
 
 def _joint_context(request: HttpRequest, application: Application, today: dt.date) -> dict:
@@ -512,7 +539,8 @@ def application_timeline(request: HttpRequest, pk: int) -> HttpResponse:
             )
             if application.joint_deadline
             else None,
-            "events": timeline.events(application),
+            "events": timeline.events(application, viewer=request.user),
+            "may_print_slip": access.may_print_slip(request.user),
             "actions": hooks.collect("application_actions", application, request.user),
         },
     )
@@ -523,6 +551,16 @@ def document_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from . import documents
 
     document = access.get_document(request.user, pk)
+    if document.kind == Document.Kind.COMMITMENT_SLIP:
+        # The slip carries the access code: who printed it, and when, is on record.
+        audit_log.info(
+            "commitment slip printed document=%s number=%s application=%s user=%s address=%s",
+            document.pk,
+            document.number,
+            document.application_id,
+            request.user.get_username(),
+            request.META.get("REMOTE_ADDR", "-"),
+        )
     response = HttpResponse(documents.render_pdf(document), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{document.kind}-{document.pk}.pdf"'
     return response

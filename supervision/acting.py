@@ -83,6 +83,7 @@ def timeline_events(application: Application) -> list[Event]:
                 _("Deadline judged: %(date)s")
                 % {"date": date_format(card.deadline, "DATE_FORMAT")},
                 kind=f"card-{card.level}",
+                review_id=card.review_id,
             )
         )
     for urge in UrgeNotice.objects.filter(review__application=application).select_related(
@@ -101,6 +102,7 @@ def timeline_events(application: Application) -> list[Event]:
                 _("Reply expected by %(date)s: %(text)s")
                 % {"date": date_format(urge.reply_due, "DATE_FORMAT"), "text": urge.text},
                 kind="supervision",
+                review_id=urge.review_id,
             )
         )
         if urge.replied_at:
@@ -112,6 +114,7 @@ def timeline_events(application: Application) -> list[Event]:
                     % {"window": urge.window.number, "number": urge.number},
                     urge.reply,
                     kind="supervision",
+                    review_id=urge.review_id,
                 )
             )
     for note in HelpNote.objects.filter(application=application).select_related(
@@ -122,7 +125,9 @@ def timeline_events(application: Application) -> list[Event]:
             if note.review_id
             else _("Help given")
         )
-        events.append(Event(note.at, note.by, what, note.text, kind="supervision"))
+        events.append(
+            Event(note.at, note.by, what, note.text, kind="supervision", review_id=note.review_id)
+        )
     for meeting in Meeting.objects.filter(application=application).select_related("convened_by"):
         events.append(
             Event(

@@ -3,8 +3,10 @@ services. (Each test's cache of its own is in conftest.py.)"""
 
 from __future__ import annotations
 
+import re
+
 from applications import services
-from applications.models import Application
+from applications.models import Application, Notification
 
 from .conftest import NOW
 
@@ -24,3 +26,9 @@ def take_to_delivery(application: Application, center, now=NOW) -> Application:
         services.review_receive(review=review, by=center.dave, now=now)
     application.refresh_from_db()
     return services.application_deliver(application=application, by=center.dave, now=now)
+
+
+def rating_key(application: Application) -> str:
+    """The one-time rating key, read where the applicant reads it: the DELIVERED SMS."""
+    sms = application.notifications.get(event=Notification.Event.DELIVERED, channel="sms")
+    return re.search(r"/track/rate/([^/\s]+)/", sms.text).group(1)

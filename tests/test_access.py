@@ -416,10 +416,11 @@ def test_another_departments_officer_finds_nothing_and_changes_nothing(
         reverse("applications:timeline", args=[application.pk]),
         reverse("applications:review", args=[review.pk]),
         reverse("applications:document", args=[decision.pk]),
-        reverse("applications:document", args=[slip.pk]),
         reverse("applications:scan", args=[scan.pk]),
     ):
         assert client.get(url).status_code == 200, url
+    # The slip carries the access code: the comprehensive window prints it, not her.
+    assert client.get(reverse("applications:document", args=[slip.pk])).status_code == 403
 
     client.force_login(center.mallory)  # an officer of planning
     for url in (

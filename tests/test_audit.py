@@ -9,7 +9,13 @@ from django.db import DatabaseError, connection, models, transaction
 from django.urls import reverse
 
 from applications import services
-from applications.models import ApplicationMaterial, ClockEvent, DepartmentReview, Document
+from applications.models import (
+    ApplicationMaterial,
+    ClockEvent,
+    DepartmentReview,
+    Document,
+    RatingToken,
+)
 from audit.append_only import TRIGGER, audited_tables
 from audit.history import history_models
 from supervision import actions
@@ -227,6 +233,10 @@ def test_the_trail_opens_for_every_model_with_history(client, samples, center): 
         meeting=samples["meeting"], by=center.erin, now=NOW, minutes="议定", decisions="发证"
     )
     actions.help_note_add(application=samples["application"], by=center.erin, now=NOW, text="代办")
+    # A rating link, as the hand-over makes one.
+    RatingToken.objects.create(
+        application=samples["application"], digest="0" * 64, created_at=NOW, expires_at=NOW
+    )
     touched = {}
     for label, model in history_models().items():
         obj = model.instance_type._default_manager.order_by("pk").first()

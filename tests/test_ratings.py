@@ -1,4 +1,5 @@
-"""Ratings (好差评): only after delivery, only once, from the status page; the two lowest levels
+"""Ratings (好差评): only after delivery, only once, only through the one-time link sent to the
+applicant at the hand-over (never from a staff session); the two lowest levels
 open a follow-up due in 15 working days that a center manager closes with a note."""
 
 import datetime as dt
@@ -11,13 +12,22 @@ from django.urls import reverse
 from django.utils import translation
 
 from applications import ratings, services
-from applications.models import FollowUp, Rating
+from applications.models import FollowUp, Rating, RatingToken
 
-from .applicant_helpers import take_to_delivery
+from .applicant_helpers import rating_key, take_to_delivery
 from .conftest import NOW, aware
 
 TRACK = reverse("applications:track")
-RATE = reverse("applications:track_rate")
+
+
+def rate_url(key: str) -> str:
+    return reverse("applications:track_rate", args=[key])
+
+
+@pytest.fixture(autouse=True)
+def clock(time_machine):
+    # The hand-over happens at NOW; the applicant opens the link an hour later.
+    time_machine.move_to(NOW + dt.timedelta(hours=1), tick=False)
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +41,11 @@ def delivered(accepted, center):
     return take_to_delivery(accepted, center)
 
 
+@pytest.fixture
+def key(delivered):
+    return rating_key(delivered)
+
+
 def look_up(client, application):
     response = client.post(
         TRACK, {"number": application.receipt_number, "code": application.access_code}
@@ -39,24 +54,30 @@ def look_up(client, application):
 
 
 def test_only_a_delivered_application_can_be_rated(accepted, center, client):
-    with pytest.raises(services.TransitionError, match="once the results have been handed"):
-        ratings.rating_submit(application=accepted, level=5, comment="", now=NOW)
+    # No key before the hand-over: nothing to rate with.
+    assert not RatingToken.objects.exists()
+    with pytest.raises(services.TransitionError, match="rating link is not valid"):
+        ratings.rating_submit(token="made-up", level=5, comment="", now=NOW)
     look_up(client, accepted)
     page = client.get(TRACK).content.decode()
     assert 'name="level"' not in page  # no form before delivery
-    response = client.post(RATE, {"level": 5}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
-    assert "The service can be rated once the results have been handed over." in (
-        response.content.decode()
-    )
     assert not Rating.objects.exists()
 
 
-def test_a_delivered_application_is_rated_once_on_the_status_page(delivered, client):
+def test_the_status_page_points_to_the_link_and_offers_no_form(delivered, client):
     look_up(client, delivered)
     page = client.get(TRACK, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'name="level"' not in page
+    assert "the link to rate our service was sent to you by SMS" in page
+
+
+def test_a_delivered_application_is_rated_once_through_its_link(delivered, key, client):
+    url = rate_url(key)
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Rate our service" in page and 'name="level"' in page
+    assert delivered.receipt_number in page
     response = client.post(
-        RATE, {"level": 4, "comment": "很快"}, follow=True, HTTP_ACCEPT_LANGUAGE="en"
+        url, {"level": 4, "comment": "很快"}, follow=True, HTTP_ACCEPT_LANGUAGE="en"
     )
     page = response.content.decode()
     assert "Thank you for your rating." in page
@@ -64,33 +85,68 @@ def test_a_delivered_application_is_rated_once_on_the_status_page(delivered, cli
     rating = Rating.objects.get()
     assert (rating.application_id, rating.level, rating.comment) == (delivered.pk, 4, "很快")
     assert not FollowUp.objects.exists()  # a good rating needs no follow-up
+    assert RatingToken.objects.get().used_at == rating.rated_at  # the key is consumed
     # A second rating, by the page or by the service, changes nothing.
-    response = client.post(RATE, {"level": 1}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(url, {"level": 1}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
     assert "This application has already been rated. Thank you." in response.content.decode()
     with (
         translation.override("en"),
         pytest.raises(services.TransitionError, match="already been rated"),
     ):
-        ratings.rating_submit(application=delivered, level=1, comment="", now=NOW)
+        ratings.rating_submit(token=key, level=1, comment="", now=NOW)
     assert Rating.objects.get().level == 4 and Rating.history.count() == 1
 
 
-def test_a_rating_needs_a_looked_up_application_and_a_level(delivered, client):
-    response = client.post(RATE, {"level": 5}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
-    assert "Look up your application first." in response.content.decode()
-    look_up(client, delivered)
-    response = client.post(RATE, {"comment": "x" * 501}, HTTP_ACCEPT_LANGUAGE="en")
+def test_a_rating_needs_a_valid_link_and_a_level(delivered, key, client):
+    response = client.post(rate_url("x" * 32), {"level": 5}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 404
+    assert "This rating link is not valid." in response.content.decode()
+    url = rate_url(key)
+    response = client.post(url, {"comment": "x" * 501}, HTTP_ACCEPT_LANGUAGE="en")
     page = response.content.decode()
     assert "Choose one of the five levels." in page
     assert "Ensure this value has at most 500 characters" in page
-    response = client.post(RATE, {"level": 9}, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(url, {"level": 9}, HTTP_ACCEPT_LANGUAGE="en")
     assert "Select a valid choice." in response.content.decode()
     assert not Rating.objects.exists()
+    assert RatingToken.objects.get().used_at is None
+
+
+def test_an_expired_link_rates_nothing(delivered, key, client, time_machine):
+    time_machine.move_to(NOW + dt.timedelta(days=ratings.RATING_LINK_DAYS, seconds=1), tick=False)
+    response = client.post(rate_url(key), {"level": 5}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "This rating link has expired" in response.content.decode()
+    assert not Rating.objects.exists()
+
+
+def test_a_staff_session_cannot_rate_even_with_the_link(delivered, key, center, client):
+    for who in (center.dave, center.alice, center.erin):
+        client.force_login(who)
+        assert client.get(rate_url(key)).status_code == 403
+        response = client.post(rate_url(key), {"level": 5}, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 403
+        assert "A rating counts only when it comes from the applicant." in (
+            response.content.decode()
+        )
+    assert not Rating.objects.exists()
+    assert RatingToken.objects.get().used_at is None
+
+
+def test_the_key_is_stored_only_as_its_digest_and_shown_to_no_staff(delivered, key, center, client):
+    token = RatingToken.objects.get(application=delivered)
+    assert key not in token.digest and len(token.digest) == 64
+    assert token.expires_at == NOW + dt.timedelta(days=ratings.RATING_LINK_DAYS)
+    for who in (center.dave, center.alice, center.erin, center.carol):
+        client.force_login(who)
+        for name in ("applications:detail", "applications:timeline"):
+            page = client.get(reverse(name, args=[delivered.pk])).content.decode()
+            assert key not in page
+            assert "/track/rate/****" in page  # the message is listed, its key masked
 
 
 def test_a_poor_rating_opens_a_follow_up_due_in_fifteen_working_days(delivered):
     rating = ratings.rating_submit(
-        application=delivered, level=2, comment="窗口让我跑了三趟", now=NOW
+        token=rating_key(delivered), level=2, comment="窗口让我跑了三趟", now=NOW
     )
     followup = rating.followup
     # From Monday 28 September 2026: 29, 30 Sep; 1–7 October are National Day; 8, 9, Saturday
@@ -101,7 +157,9 @@ def test_a_poor_rating_opens_a_follow_up_due_in_fifteen_working_days(delivered):
 
 
 def test_only_a_center_manager_closes_a_follow_up_with_a_note(delivered, center, client):
-    followup = ratings.rating_submit(application=delivered, level=1, comment="", now=NOW).followup
+    followup = ratings.rating_submit(
+        token=rating_key(delivered), level=1, comment="", now=NOW
+    ).followup
     url = reverse("applications:followup", args=[followup.pk])
     with pytest.raises(services.TransitionError, match="Only a center manager"):
         ratings.followup_close(followup=followup, by=center.dave, note="done", now=NOW)
@@ -171,7 +229,7 @@ def _another_delivered(center, n):
 
 
 def test_ratings_count_for_every_department_of_the_application(delivered, center):
-    ratings.rating_submit(application=delivered, level=2, comment="", now=NOW)
+    ratings.rating_submit(token=rating_key(delivered), level=2, comment="", now=NOW)
     figures = ratings.department_ratings(dt.date(2026, 9, 1), dt.date(2026, 9, 30))
     assert figures == {
         center.construction.pk: {"count": 1, "average": 2.0, "poor": 1},
@@ -185,7 +243,7 @@ def test_ratings_count_for_every_department_of_the_application(delivered, center
 
 
 def test_staff_see_the_rating_on_the_application_and_its_timeline(delivered, center, client):
-    rating = ratings.rating_submit(application=delivered, level=1, comment="太慢", now=NOW)
+    rating = ratings.rating_submit(token=rating_key(delivered), level=1, comment="太慢", now=NOW)
     client.force_login(center.dave)
     page = client.get(
         reverse("applications:detail", args=[delivered.pk]), HTTP_ACCEPT_LANGUAGE="en"
@@ -203,11 +261,12 @@ def test_staff_see_the_rating_on_the_application_and_its_timeline(delivered, cen
 def test_two_ratings_at_once_make_one(delivered):
     barrier = threading.Barrier(2)
     outcomes = []
+    key = rating_key(delivered)
 
     def rate(level):
         try:
             barrier.wait()
-            ratings.rating_submit(application=delivered, level=level, comment="", now=NOW)
+            ratings.rating_submit(token=key, level=level, comment="", now=NOW)
             outcomes.append("rated")
         except services.TransitionError:
             outcomes.append("refused")

@@ -162,8 +162,34 @@ class RevokeForm(forms.Form):
     reason = forms.CharField(label=_("Reason for revoking"), max_length=200)
 
 
+class AuthorizationLetterForm(forms.ModelForm):
+    class Meta:
+        model = AuthorizationLetter
+        fields = [
+            "number",
+            "department",
+            "delegating_official",
+            "window_head",
+            "items",
+            "valid_from",
+            "valid_until",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        for field, message in authority.letter_refusals(
+            department=data.get("department"),
+            items=list(data.get("items") or []),
+            valid_from=data.get("valid_from"),
+            valid_until=data.get("valid_until"),
+        ).items():
+            self.add_error(field, message)
+        return data
+
+
 @admin.register(AuthorizationLetter)
 class AuthorizationLetterAdmin(SyncsAuthorityAdmin):
+    form = AuthorizationLetterForm
     list_display = [
         "number",
         "department",

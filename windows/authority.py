@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Q
+from django.db.models import Exists, F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import (
     Absence,
@@ -69,13 +70,56 @@ def _sign_permission() -> Permission:
     return Permission.objects.get(content_type__app_label="windows", codename=SIGN_CODENAME)
 
 
+def letter_refusals(
+    *, department, items, valid_from: dt.date | None, valid_until: dt.date | None
+) -> dict[str, str]:
+    """Why a letter of authorization with these terms cannot be issued, by form field (empty
+    when it can):
+
+    - it covers only items of its own delegating department: a department delegates its own
+      leaders' authority, never another's (on PostgreSQL a trigger refuses it too);
+    - a department with a stationed deputy head posted during the letter's term does not
+      delegate by letter: the deputy signs its items in their own right (DESIGN.md section 3).
+    """
+    refusals: dict[str, str] = {}
+    if department is None:
+        return refusals
+    foreign = [item for item in items if item.department_id != department.pk]
+    if foreign:
+        refusals["items"] = _(
+            "A letter covers only items of its delegating department (%(department)s); these "
+            "are not: %(items)s."
+        ) % {"department": department.name, "items": "、".join(item.name for item in foreign)}
+    if valid_from and valid_until:
+        posted = (
+            StationedDeputy.objects.filter(
+                department=department, term_start__lte=valid_until, term_end__gte=valid_from
+            )
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=valid_from))
+            .select_related("staff")
+            .first()
+        )
+        if posted is not None:
+            refusals["department"] = _(
+                "%(department)s has a stationed deputy head (%(deputy)s, %(ref)s) during this "
+                "term: the deputy signs its items; it does not delegate by letter."
+            ) % {
+                "department": department.name,
+                "deputy": posted.staff,
+                "ref": posted.appointment_ref,
+            }
+    return refusals
+
+
 def desired_grants(at: dt.datetime) -> set[Grant]:
     """Every (staff, item) pair that an active letter or posting authorises at `at`."""
     on = timezone.localdate(at)
+    # A letter delegates only its own department's items (letter_refusals): an item of another
+    # department on a letter, however it got there, grants nothing.
     grants: set[Grant] = set(
         AuthorizationLetter.objects.active(at)
+        .filter(items__department_id=F("department_id"))
         .values_list("window_head_id", "items__id")
-        .filter(items__id__isnull=False)
     )
     postings = StationedDeputy.objects.active(on).values_list("staff_id", "department_id")
     by_department: dict[int, list[int]] = {}
@@ -171,7 +215,7 @@ def signing_basis(staff: Staff, item: Item, *, at: dt.datetime) -> SigningBasis 
         return SigningBasis(staff=staff, item=item, posting=posting)
     letter = (
         AuthorizationLetter.objects.active(at)
-        .filter(permitted, window_head=staff, items=item)
+        .filter(permitted, window_head=staff, items=item, department_id=item.department_id)
         .order_by("-valid_from")
         .first()
     )
@@ -200,7 +244,9 @@ def signers(item: Item, *, at: dt.datetime):
     """Everyone who may sign on `item` at `at` (permission and a valid basis): one query."""
     on = timezone.localdate(at)
     posted = StationedDeputy.objects.active(on).filter(department_id=item.department_id)
-    lettered = AuthorizationLetter.objects.active(at).filter(items=item)
+    lettered = AuthorizationLetter.objects.active(at).filter(
+        items=item, department_id=item.department_id
+    )
     return (
         Staff.objects.filter(
             is_active=True,

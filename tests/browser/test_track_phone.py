@@ -2,8 +2,11 @@
 service once it is delivered; then the center manager closes the follow-up the poor rating
 opened. Screenshots of each step go to test-artifacts/screenshots/track-*.png."""
 
+import re
+
 import pytest
 import segno
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from applications import documents
@@ -58,14 +61,24 @@ def test_from_the_qr_code_to_a_rating_on_a_phone(live_server, accepted, center, 
     shot(page, "track-1-phone-in-review-zh")
 
     # 2. The departments decide, the results are handed over; the applicant looks again.
-    take_to_delivery(accepted, center)
+    # Handed over now: the rating link the applicant opens below is good for 30 days from then.
+    take_to_delivery(accepted, center, now=timezone.now())
     page.reload()
     expect(page.get_by_role("heading", level=1)).to_have_text("已办结：办理结果已交付")
-    expect(page.get_by_role("heading", name="评价我们的服务")).to_be_visible()
+    # No form here: the rating link was sent by SMS.
+    expect(page.locator("input[name=level]")).to_have_count(0)
+    expect(page.get_by_role("main")).to_contain_text("短信")
     assert fits_the_screen(page)
     shot(page, "track-2-phone-delivered-zh")
 
-    # 3. A poor rating with a comment; the form is gone afterwards.
+    # 3. The applicant opens the SMS's link: a poor rating with a comment; the form is gone
+    # afterwards.
+    sms = accepted.notifications.get(event="delivered", channel="sms")
+    link = re.search(r"https?://\S+/track/rate/[^/\s]+/", sms.text).group(0)
+    page.goto(link)
+    expect(page.get_by_role("heading", name="评价我们的服务")).to_be_visible()
+    assert fits_the_screen(page)
+    shot(page, "track-2b-phone-rate-zh")
     page.get_by_label("不满意", exact=True).check()
     page.get_by_label("意见和建议（选填）").fill("取件时等了很久，窗口没有人。")
     page.get_by_role("button", name="提交评价").click()
@@ -77,7 +90,8 @@ def test_from_the_qr_code_to_a_rating_on_a_phone(live_server, accepted, center, 
     followup = FollowUp.objects.get()
     assert followup.rating.level == 2 and followup.rating.application == accepted
 
-    # 4. The same page in English, and as it prints (no forms).
+    # 4. The status page in English, and as it prints (no forms).
+    page.goto(f"{live_server.url}/track/")
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Completed: results handed over")
     expect(page.get_by_role("main")).to_contain_text("Dissatisfied")
