@@ -20,7 +20,7 @@ from audit.append_only import TRIGGER, audited_tables
 from audit.history import history_models
 from supervision import actions
 from supervision.models import Card
-from windows.models import Item
+from windows.models import AuthorizationLetter, Item
 
 from .conftest import NOW
 from .test_access import private_media, samples  # noqa: F401  (one object of every kind)
@@ -220,6 +220,8 @@ def touch(obj, by) -> None:
         manager = getattr(obj, field.name)
         now_in = list(manager.all())
         other = field.related_model._default_manager.exclude(pk__in=[o.pk for o in now_in])
+        if isinstance(obj, AuthorizationLetter):  # a letter covers its department's items only
+            other = other.filter(department_id=obj.department_id)
         obj._history_user = by
         manager.add(*other.order_by("pk")[:2])
         if now_in:

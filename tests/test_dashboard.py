@@ -260,18 +260,34 @@ def test_past_days_are_read_once_a_day_and_today_at_every_load(
         review=permit, by=center.bob, now=aware(2026, 10, 20, 10), outcome="granted", reasons=""
     )
     assert decided() == (2, {"fgj": (1, 100), "jsj": (1, 0)})
-    # A past day changed behind the application's back (nothing the application does) is kept
-    # as it was read until the day ends, or until whoever wrote it says so.
-    DepartmentReview.objects.filter(pk=planning.pk).update(decided_at=aware(2026, 10, 16))
-    DepartmentReview.objects.filter(pk=permit.pk).update(decided_at=aware(2026, 10, 19))
-    assert decided() == (1, {"fgj": (1, 100)})  # the permit left today; 19 October is kept
+    # A past day changed behind the application's back (a row written by other means: an
+    # import, say) is kept as it was read until the day ends, or until whoever wrote it says
+    # so. (Decisions already made cannot be changed at all on PostgreSQL: new rows only.)
+    DepartmentReview.objects.create(
+        application=accepted,
+        item=center.design_review,
+        department=center.construction,
+        window=center.construction_window,
+        state="decided",
+        outcome="granted",
+        decided_at=aware(2026, 10, 19),
+        started_on=dt.date(2026, 9, 28),
+        promised_days=5,
+        statutory_days=20,
+        deadline=dt.date(2026, 10, 20),
+        statutory_deadline=dt.date(2026, 10, 30),
+    )
+    assert decided() == (2, {"fgj": (1, 100), "jsj": (1, 0)})  # 19 October is kept
     forget_past_days()
-    assert decided() == (2, {"fgj": (1, 100), "jsj": (1, 0)})
+    assert decided() == (3, {"fgj": (1, 100), "jsj": (2, 50)})
     # The next day reads the days before it afresh.
-    DepartmentReview.objects.filter(pk=planning.pk).update(decided_at=None)
+    bulk_open_reviews(accepted, center, 1)
+    DepartmentReview.objects.filter(application__receipt_number="2026800000").update(
+        state="decided", outcome="granted", decided_at=aware(2026, 10, 20, 15)
+    )
     time_machine.move_to(aware(2026, 10, 21, 9), tick=False)
     client.force_login(center.erin)  # the idle session ended overnight
-    assert decided() == (1, {"jsj": (1, 0)})
+    assert decided() == (4, {"fgj": (1, 100), "jsj": (3, 33)})  # due 13 October: late
 
 
 def test_the_dashboard_answers_when_the_cache_does_not(client, center, accepted, time_machine):
