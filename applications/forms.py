@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from approval_center import fields
 from windows.models import Item
 
 from . import validators
@@ -72,13 +73,13 @@ class ProjectForm(forms.ModelForm):
 
 
 class ApplyForm(forms.Form):
-    project = forms.ModelChoiceField(
+    project = fields.ModelChoiceField(
         label=_("Project"),
         queryset=Project.objects.none(),
         required=False,
         empty_label=_("No project (a person's or a single item's application)"),
     )
-    items = forms.ModelMultipleChoiceField(
+    items = fields.ModelMultipleChoiceField(
         label=_("Items applied for"),
         queryset=Item.objects.none(),
         required=False,
@@ -252,7 +253,7 @@ class SendBackForm(forms.Form):
 
 class ScanForm(forms.Form):
     file = forms.FileField(label=_("Scan (PDF, JPEG or PNG)"))
-    line = forms.ModelChoiceField(
+    line = fields.ModelChoiceField(
         label=_("Material"),
         queryset=ApplicationMaterial.objects.none(),
         required=False,

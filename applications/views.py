@@ -480,8 +480,8 @@ def review_receive(request: HttpRequest, pk: int) -> HttpResponse:
         _("Receipt confirmed."),
     )
     # Back to the desk when confirmed from there; only a path on this site is followed.
-    back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+    back = _safe_back(request)
+    if back:
         return redirect(back)
     return redirect("applications:detail", review.application_id)
 
@@ -966,10 +966,21 @@ def extensions(request: HttpRequest) -> HttpResponse:
 
 
 def _back_from_extension(request: HttpRequest, extension: ExtensionRequest) -> HttpResponse:
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+    back = _safe_back(request)
+    if back:
         return redirect(back)
     return redirect("applications:extensions")
+
+
+def _safe_back(request: HttpRequest) -> str:
+    """The page to go back to, from the form's `next`: a path on this site, or nothing (a bare
+    word would be taken by `redirect` for the name of a URL)."""
+    back = request.POST.get("next", "")
+    if back.startswith("/") and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}
+    ):
+        return back
+    return ""
 
 
 @require_POST

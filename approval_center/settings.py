@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "approval_center.middleware.RejectNulMiddleware",  # a NUL in the address: 400
+    "approval_center.middleware.NoStoreMiddleware",  # personal data: never cached
     "audit.sessions.IdleSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -138,6 +140,7 @@ AUTH_USER_MODEL = "windows.Staff"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username and address
+    "audit.logins.AddressThrottleBackend",  # then an address that tried too many usernames
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -168,6 +171,11 @@ SESSION_SAVE_EVERY_REQUEST = True
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
 AXES_COOLOFF_TIME = dt.timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", "15"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Besides, LOGIN_ADDRESS_FAILURE_LIMIT failures from one address within the cool-off time, over any
+# usernames (password spraying), stop that address (audit.logins.AddressThrottleBackend). The
+# address is the client's as TRUSTED_PROXY_COUNT says (applications.track.client_address).
+LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", "20")
+AXES_CLIENT_IP_CALLABLE = "applications.track.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "audit.logins.locked_out"  # a translated page, status 429
 AXES_ENABLE_ACCESS_FAILURE_LOG = True

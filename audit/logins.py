@@ -16,7 +16,9 @@ log = logging.getLogger("audit.auth")
 
 
 def address(request: HttpRequest | None) -> str:
-    return request.META.get("REMOTE_ADDR", "-") if request is not None else "-"
+    from applications.track import client_address
+
+    return (client_address(request) or "-") if request is not None else "-"
 
 
 @receiver(user_logged_in, dispatch_uid="audit.login")
@@ -50,3 +52,30 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
         },
         status=429,
     )
+
+
+class AddressThrottleBackend:
+    """Password spraying: many usernames tried from one address. After LOGIN_ADDRESS_FAILURE_LIMIT
+    failed sign-ins from an address within the cool-off time, whatever the usernames, that address
+    signs in no more until the failures age out (django-axes counts per username and address;
+    this counts its failure log per address). The address is `client_address`: the connection's,
+    or the one the trusted proxies recorded, so a forged X-Forwarded-For changes nothing."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        from axes.exceptions import AxesBackendPermissionDenied
+        from axes.models import AccessFailureLog
+        from django.utils import timezone
+
+        from applications.track import client_address
+
+        if request is None:
+            return None
+        since = timezone.now() - settings.AXES_COOLOFF_TIME
+        failures = AccessFailureLog.objects.filter(
+            ip_address=client_address(request), attempt_time__gte=since
+        ).count()
+        if failures >= settings.LOGIN_ADDRESS_FAILURE_LIMIT:
+            request.axes_locked_out = True  # axes' middleware answers with locked_out above
+            log.warning("login refused address=%s failures=%d", address(request), failures)
+            raise AxesBackendPermissionDenied("too many failed sign-ins from this address")
+        return None

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from applications.forms import DATE
+from approval_center import fields
 from windows.models import Department
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -16,7 +17,7 @@ class UrgeForm(forms.Form):
         max_length=2000,
         help_text=_("The situation, what the window must do, and by when the review must end."),
     )
-    reply_due = forms.DateField(label=_("Reply expected by"), widget=DATE)
+    reply_due = fields.DateField(label=_("Reply expected by"), widget=DATE)
 
 
 class ReplyForm(forms.Form):
@@ -29,7 +30,7 @@ class ReplyForm(forms.Form):
 
 
 class HelpNoteForm(forms.Form):
-    review = forms.ModelChoiceField(
+    review = fields.ModelChoiceField(
         label=_("For the review of"),
         queryset=None,
         required=False,
@@ -48,9 +49,9 @@ class HelpNoteForm(forms.Form):
 
 
 class MeetingForm(forms.Form):
-    held_at = forms.DateTimeField(label=_("Date and time"), widget=DATETIME)
+    held_at = fields.DateTimeField(label=_("Date and time"), widget=DATETIME)
     place = forms.CharField(label=_("Place"), max_length=100)
-    departments = forms.ModelMultipleChoiceField(
+    departments = fields.ModelMultipleChoiceField(
         label=_("Departments invited"),
         queryset=Department.objects.all(),
         widget=forms.CheckboxSelectMultiple,
@@ -70,9 +71,9 @@ class MinutesForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
-    department = forms.ModelChoiceField(label=_("Department"), queryset=None)
+    department = fields.ModelChoiceField(label=_("Department"), queryset=None)
     action = forms.CharField(label=_("What is to be done"), max_length=300)
-    due = forms.DateField(label=_("Due"), widget=DATE)
+    due = fields.DateField(label=_("Due"), widget=DATE)
 
     def __init__(self, *args, meeting, **kwargs) -> None:
         super().__init__(*args, **kwargs)

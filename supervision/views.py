@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from applications import ratings
 from applications.models import ExtensionRequest
+from approval_center import fields
 from windows.models import Absence, Department, Item, Post, Staff, StationedDeputy, Window
 from windows.roles import WINDOW_ROLES, Role
 from windows.workdays import WorkCalendar
@@ -26,7 +27,7 @@ def _day(request: HttpRequest, today: dt.date) -> dt.date | None:
         day = dt.date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
         return None
-    return day if day < today else None
+    return day if fields.EARLIEST <= day < today else None
 
 
 def _scope(request: HttpRequest, today: dt.date, **fixed) -> live.Scope:

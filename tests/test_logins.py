@@ -149,3 +149,92 @@ def test_weak_passwords_are_refused(center, weak):
     with pytest.raises(ValidationError):
         password_validation.validate_password(weak, user=center.alice)
     password_validation.validate_password("Qingshan-lake 2026 permit", user=center.alice)
+
+
+# --- password spraying: many usernames from one address ------------------------------------------
+
+
+def test_many_usernames_from_one_address_stop_that_address(client, center, settings):
+    assert settings.LOGIN_ADDRESS_FAILURE_LIMIT == 20
+    statuses = [
+        sign_in(client, f"guess{n}", WRONG, address="10.0.0.9").status_code for n in range(25)
+    ]
+    # Each username fails once only (axes' own limit never bites); the address stops at 20.
+    assert statuses[:20] == [200] * 20
+    assert statuses[20:] == [429] * 5
+    # Even a right password is refused from there, with the translated page.
+    response = sign_in(client, "alice", PASSWORD, address="10.0.0.9", language="zh-hans")
+    assert response.status_code == 429
+    assert "暂停登录" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another address signs in.
+    assert sign_in(client, "alice", PASSWORD, address="10.0.0.10").status_code == 302
+
+
+def test_the_address_limit_ends_after_the_cool_off(client, center, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    with time_machine.travel(START, tick=False) as clock:
+        for n in range(3):
+            sign_in(client, f"guess{n}", WRONG)
+        assert sign_in(client, "alice", PASSWORD).status_code == 429
+        clock.shift(dt.timedelta(minutes=16))
+        assert sign_in(client, "alice", PASSWORD).status_code == 302
+
+
+def test_a_forged_forwarded_for_does_not_change_the_address(client, center, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    settings.TRUSTED_PROXY_COUNT = 0
+    for n in range(3):
+        client.post(
+            reverse("login"),
+            {"username": f"guess{n}", "password": WRONG},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}",  # a new address each time, says the attacker
+        )
+    assert set(AccessFailureLog.objects.values_list("ip_address", flat=True)) == {"10.0.0.1"}
+    response = client.post(
+        reverse("login"),
+        {"username": "alice", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="192.0.2.77",
+    )
+    assert response.status_code == 429
+
+
+def test_behind_the_proxy_the_address_is_the_one_it_recorded(client, center, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(3):
+        client.post(
+            reverse("login"),
+            {"username": f"guess{n}", "password": WRONG},
+            REMOTE_ADDR="10.0.0.254",  # the proxy
+            HTTP_X_FORWARDED_FOR=f"6.6.6.6, 198.51.100.{n % 1 + 7}",
+        )
+    # The client 198.51.100.7 is stopped; another client behind the same proxy is not.
+    stopped = client.post(
+        reverse("login"),
+        {"username": "alice", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.254",
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+    )
+    assert stopped.status_code == 429
+    other = client.post(
+        reverse("login"),
+        {"username": "alice", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.254",
+        HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.8",
+    )
+    assert other.status_code == 302
+
+
+def test_the_admin_sign_in_is_held_to_the_address_limit_too(client, center, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    for n in range(3):
+        sign_in(client, f"guess{n}", WRONG)
+    response = client.post(
+        reverse("admin:login"),
+        {"username": "root", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+    )
+    assert response.status_code == 429

@@ -190,6 +190,18 @@ class AuthorizationLetterForm(forms.ModelForm):
 @admin.register(AuthorizationLetter)
 class AuthorizationLetterAdmin(SyncsAuthorityAdmin):
     form = AuthorizationLetterForm
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
+        """The admin takes initial values from the address (`?items=3,4`); one that is not a
+        list of keys would make the items' widget fail, so it is left out."""
+        initial = super().get_changeform_initial_data(request)
+        for name in ("items", "department", "window_head"):
+            value = initial.get(name)
+            parts = value if isinstance(value, list) else [value]
+            if value is not None and not all(str(p).isdigit() and len(str(p)) < 10 for p in parts):
+                del initial[name]
+        return initial
+
     list_display = [
         "number",
         "department",

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from approval_center import hooks
+from approval_center import fields, hooks
 
 from . import authority
 from .models import (
@@ -156,7 +156,7 @@ class CatalogFilter(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("All kinds")), *Item.Kind.choices]
     )
-    department = forms.ModelChoiceField(
+    department = fields.ModelChoiceField(
         label=_("Department"),
         required=False,
         queryset=Department.objects.all(),
@@ -220,7 +220,7 @@ WEEKDAY_INITIALS = [
 
 
 class WorkdayForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = fields.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     days = forms.IntegerField(label=_("Working days"), min_value=0, max_value=400)
 
 
