@@ -71,7 +71,7 @@ def _live_context(
     stops = list(live.stops_overrun(today, scope))
     for review in stops:
         review.days_over = calendar.count_working_days(review.stop_due, today).working_days
-    way_back = live.way_back_late(today, scope)
+    way_back = list(live.way_back_late(today, scope))
     for review in way_back:
         review.days_over = calendar.count_working_days(review.late_since, today).working_days
     context.update(

@@ -234,3 +234,23 @@ def test_the_queue_shows_beyond_the_law_and_a_stop_outlasting_its_time(
     page = client.get(reverse("applications:queue")).content.decode()
     assert "超法定时限 0" in page  # the clock is stopped: watched against the stop instead
     assert "longer than announced" in page or "超过告知时间" in page
+
+
+def test_the_way_back_list_shows_the_longest_late_first(accepted, center):
+    from supervision import live
+
+    permit = accepted.reviews.get(item=center.permit)
+    planning = accepted.reviews.get(item=center.planning_item)
+    # The permit (made after the planning review) is due back on 16 October, planning on 22
+    # October: the list orders by the limit missed, not by the order the reviews were made.
+    assert permit.pk > planning.pk
+    services.review_decide(review=permit, by=center.bob, now=NOW, outcome="granted", reasons="")
+    later = aware(2026, 10, 8)
+    services.review_decide(
+        review=planning, by=center.carol, now=later, outcome="granted", reasons=""
+    )
+    services.review_countersign(review=planning, by=center.frank, now=later)
+    today = dt.date(2026, 11, 2)
+    first = live.way_back_late(today, limit=1)[0]
+    assert first.pk == permit.pk and first.late_since == dt.date(2026, 10, 16)
+    assert [r.pk for r in live.way_back_late(today)] == [permit.pk, planning.pk]
