@@ -38,6 +38,7 @@ from .models import (
     ExtensionRequest,
 )
 from .notifications import track_page
+from .services import stop_due
 
 log = logging.getLogger(__name__)
 
@@ -221,6 +222,10 @@ def _clock_notice(document: Document) -> dict[str, Any]:
         return {"extension": extension, "seal_uri": _seal_uri(_intake_seal())}
     return {
         "cause": CAUSE_WORDING.get(event.cause, "") if event else "",
+        # The end of the time the stop announced, as the sweep watches it (services.stop_due).
+        "until": stop_due(event.on, event.days, WorkCalendar.load())
+        if event and event.kind == ClockEvent.Kind.STOP and event.days
+        else None,
         "seal_uri": _seal_uri(Seal.objects.of_window(document.review.window_id)),
     }
 

@@ -254,3 +254,17 @@ def test_the_way_back_list_shows_the_longest_late_first(accepted, center):
     first = live.way_back_late(today, limit=1)[0]
     assert first.pk == permit.pk and first.late_since == dt.date(2026, 10, 16)
     assert [r.pk for r in live.way_back_late(today)] == [permit.pk, planning.pk]
+
+
+def test_the_notice_of_supplements_prints_the_date_they_are_due(permit, center):
+    from applications import documents
+
+    document = services.review_stop(
+        review=permit,
+        by=center.alice,
+        now=aware(2026, 10, 12),
+        cause="supplements",
+        days_needed=3,
+        reason="补正",
+    )
+    assert "3 个工作日内（2026年10月15日前）补正" in documents.render_html(document)
