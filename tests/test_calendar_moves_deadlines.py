@@ -161,3 +161,17 @@ def test_the_one_time_notice_window_of_a_draft_moves_too(draft, center, client):
     add_holiday(client, center.admin, dt.date(2026, 10, 9))
     draft.refresh_from_db()
     assert draft.notice_due == dt.date(2026, 10, 12)
+
+
+def test_a_day_moved_to_another_date_moves_the_deadlines_of_both(permit, center, client):
+    add_holiday(client, center.admin, dt.date(2026, 10, 13))
+    permit.refresh_from_db()
+    assert permit.deadline == dt.date(2026, 10, 14)
+    day = CalendarDay.objects.get(date=dt.date(2026, 10, 13))
+    with time_machine.travel(EDIT, tick=False):
+        client.post(
+            reverse("admin:windows_calendarday_change", args=[day.pk]),
+            {"date": "2026-12-01", "kind": "holiday", "name": "临时调整"},
+        )
+    permit.refresh_from_db()
+    assert permit.deadline == dt.date(2026, 10, 13)  # the 13th counts again

@@ -265,8 +265,15 @@ class CalendarChangeAdmin(SimpleHistoryAdmin):
     """A change to the calendar moves the open deadlines that depend on it, in the same
     transaction (the admin's views are atomic), and says how many moved."""
 
+    # The field whose year a row belongs to (`date` of a day, `year` of a year).
+    year_field = ""
+
     def _years(self, obj) -> set[int]:
-        raise NotImplementedError
+        return {self._year(getattr(obj, self.year_field))}
+
+    @staticmethod
+    def _year(value) -> int:
+        return value if isinstance(value, int) else value.year
 
     def _moved(self, request: HttpRequest, years: set[int]) -> None:
         moved = calendar_changed(years, by=request.user, now=timezone.now())
@@ -284,7 +291,9 @@ class CalendarChangeAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         # The year before the edit too: a day moved to another year changes both.
-        years = self._years(obj) | (self._years(type(obj)(**form.initial)) if change else set())
+        years = self._years(obj)
+        if change and form.initial.get(self.year_field) is not None:
+            years.add(self._year(form.initial[self.year_field]))
         super().save_model(request, obj, form, change)
         self._moved(request, years)
 
@@ -302,9 +311,7 @@ class CalendarChangeAdmin(SimpleHistoryAdmin):
 @admin.register(CalendarYear)
 class CalendarYearAdmin(CalendarChangeAdmin):
     list_display = ["year", "source", "note"]
-
-    def _years(self, obj) -> set[int]:
-        return {obj.year}
+    year_field = "year"
 
 
 @admin.register(CalendarDay)
@@ -313,6 +320,4 @@ class CalendarDayAdmin(CalendarChangeAdmin):
     list_filter = ["kind", "date"]
     date_hierarchy = "date"
     search_fields = ["name"]
-
-    def _years(self, obj) -> set[int]:
-        return {obj.date.year}
+    year_field = "date"
