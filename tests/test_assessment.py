@@ -524,6 +524,10 @@ def test_applicants_ratings_count_for_every_unit_of_the_application(
     url = reverse("supervision:assessment_events", args=["window", "A05", "ratings"])
     page = client.get(url, {"period": "2026-10"})
     assert [r.level for r in page.context["page"]] == [2]
+    assert 'class="light-red"' in page.content.decode()  # a poor rating, marked
+    person = reverse("supervision:assessment_person_events", args=[center.erin.pk, "ratings"])
+    empty = client.get(person, {"period": "2026-10"}).content.decode()
+    assert "No applicant rated this person" in empty or "没有" in empty
 
 
 def test_the_csv_opens_in_excel(client, october, center, time_machine):
