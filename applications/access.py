@@ -106,10 +106,17 @@ def get_review(user: Staff, pk: int) -> DepartmentReview:
     )
 
 
+def get_review_to_act(user: Staff, pk: int) -> DepartmentReview:
+    """The review an action is about, among those the person sees (a 404 otherwise): its row
+    alone, one table and no join, so the check costs less to plan than to run. The service
+    locks the row and reads what the change needs along with the lock."""
+    return get_object_or_404(reviews_for(user), pk=pk)
+
+
 def get_review_to_work(user: Staff, pk: int) -> DepartmentReview:
     """A review its window's staff work on (claim, draft, send for signature): others who may
     see it get a 403."""
-    review = get_review(user, pk)
+    review = get_review_to_act(user, pk)
     if not (user.has_role(*WINDOW_ROLES) and user.window_id == review.window_id):
         raise PermissionDenied
     return review
@@ -118,7 +125,7 @@ def get_review_to_work(user: Staff, pk: int) -> DepartmentReview:
 def get_review_to_sign(user: Staff, pk: int) -> DepartmentReview:
     """A review a signer acts on (sign, send back): people in no signing role get a 403; the
     service checks the authority itself, for the item, at that moment."""
-    review = get_review(user, pk)
+    review = get_review_to_act(user, pk)
     if not user.has_role(*SIGNING_ROLES):
         raise PermissionDenied
     return review

@@ -624,12 +624,16 @@ def _lock_review(
     if related:  # select_related() without names would follow every foreign key
         reviews = reviews.select_related(*related)
     locked = reviews.get(pk=review.pk)
-    if states and locked.state not in states:
+    _refuse_unless(locked, states)
+    return locked
+
+
+def _refuse_unless(review: DepartmentReview, states: tuple[str, ...]) -> None:
+    if states and review.state not in states:
         raise TransitionError(
             _("This review is now “%(state)s”; the page you acted on was out of date.")
-            % {"state": locked.get_state_display()}
+            % {"state": review.get_state_display()}
         )
-    return locked
 
 
 def _application_of(review: DepartmentReview) -> Application:
@@ -1357,6 +1361,7 @@ def review_decide(
             DepartmentReview.State.QUEUED,
             DepartmentReview.State.IN_PROGRESS,
             DepartmentReview.State.AWAITING_SIGNATURE,
+            related=("item", "window__seal", "department"),
         )
         basis = _signing_basis_or_refuse(review, by, now)
         signing_draft = review.state == DepartmentReview.State.AWAITING_SIGNATURE
@@ -1377,7 +1382,7 @@ def review_decide(
         elif outcome is None:  # a signature asked for, and no draft waits for one
             raise TransitionError(_("No draft of this review awaits signature."))
         reasons = reasons or ""
-        seal = Seal.objects.of_window(review.window_id)
+        seal = Seal.of(review.window)
         if seal is None:
             raise TransitionError(_("The window has no approval seal in use."))
         year = timezone.localdate(now).year
@@ -1389,7 +1394,8 @@ def review_decide(
             f"{next_number(f'decision:{department.code}', year)}号"
         )
         review.decided_at, review.signed_by, review.seal = now, by, seal
-        review.signed_under_letter, review.signed_under_posting = basis.letter, basis.posting
+        review.signed_under_letter_id = basis.letter_id
+        review.signed_under_posting_id = basis.posting_id
         if review.officer_id is None:
             review.officer, review.claimed_at = by, now
         review.state = (
@@ -1482,15 +1488,23 @@ def review_receive(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> 
     The application is locked first, so the last two reviews received at once make it ready once.
     """
     with transaction.atomic():
-        application = _lock_application(review.application, Application.State.IN_REVIEW)
-        review = _lock_review(review, DepartmentReview.State.RETURNED)
+        application = _lock_application(
+            Application(pk=review.application_id), Application.State.IN_REVIEW
+        )
+        # The application's reviews, locked in one read: this one, and whether another is out.
+        reviews = list(
+            DepartmentReview.objects.select_for_update(of=("self",)).filter(
+                application_id=application.pk
+            )
+        )
+        others = [r for r in reviews if r.pk != review.pk]
+        review = next(r for r in reviews if r.pk == review.pk)
+        _refuse_unless(review, (DepartmentReview.State.RETURNED,))
         review.state = DepartmentReview.State.RECEIVED
         review.received_at, review.received_by = now, by
         _save(review, ["state", "received_at", "received_by"], by, at=now)
-        pending = application.reviews.exclude(
-            state__in=[DepartmentReview.State.RECEIVED, DepartmentReview.State.WITHDRAWN]
-        )
-        if not pending.exists():
+        done = (DepartmentReview.State.RECEIVED, DepartmentReview.State.WITHDRAWN)
+        if all(other.state in done for other in others):
             application.state = Application.State.READY
             application.ready_at = now
             application.handover_due = after_decision_due(now, settings.HANDOVER_WORKING_DAYS)

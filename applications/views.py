@@ -473,7 +473,7 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
 @login_required
 def review_receive(request: HttpRequest, pk: int) -> HttpResponse:
     _clerk(request)
-    review = access.get_review(request.user, pk)
+    review = access.get_review_to_act(request.user, pk)
     run_service(
         request,
         lambda: services.review_receive(review=review, by=request.user, now=timezone.now()),
@@ -724,7 +724,7 @@ def _review_page(
 @require_POST
 @login_required
 def review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    review = access.get_review(request.user, pk)
+    review = access.get_review_to_act(request.user, pk)
     user, now = request.user, timezone.now()
     if action == "countersign":
         run_service(
@@ -801,7 +801,7 @@ def review_send(request: HttpRequest, pk: int) -> HttpResponse:
     form = SendForSignatureForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The opinion and draft need correcting."))
-        return _review_page(request, review, send_form=form)
+        return _review_page(request, access.get_review(request.user, pk), send_form=form)
     data = form.cleaned_data
     run_service(
         request,

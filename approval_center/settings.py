@@ -141,7 +141,7 @@ AUTH_USER_MODEL = "windows.Staff"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username and address
     "audit.logins.AddressThrottleBackend",  # then an address that tried too many usernames
-    "django.contrib.auth.backends.ModelBackend",
+    "windows.backends.StaffBackend",  # the password; roles read with the person
     "guardian.backends.ObjectPermissionBackend",
 ]
 # No guardian "anonymous user" row: the public pages need no object permissions.

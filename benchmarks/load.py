@@ -58,7 +58,7 @@ def make_plan(host: str, users: int) -> tuple[dict, list[str]]:
     def session(person: Staff) -> str:
         s = store()
         s[SESSION_KEY] = str(person.pk)
-        s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        s[BACKEND_SESSION_KEY] = "windows.backends.StaffBackend"
         s[HASH_SESSION_KEY] = person.get_session_auth_hash()
         s.create()
         keys.append(s.session_key)

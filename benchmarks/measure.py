@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import env
 
-SECTIONS = ("pages", "core", "accept", "sweep")
+SECTIONS = ("pages", "core", "accept", "wayback", "sweep")
 NEW_CARDS = 10_000
 
 
@@ -453,7 +453,7 @@ def measure_pages(runs: int) -> list[dict]:
 
 def _five_items():
     """Five items of the parallel package at five windows, none needing a countersign, each
-    with someone who may sign it now."""
+    with someone at its window who may sign it now."""
     from django.utils import timezone
 
     from windows import authority
@@ -466,7 +466,13 @@ def _five_items():
         .filter(handled_in_center=True, fixed_asset_parallel=True, needs_countersign=False)
         .order_by("code")
     ):
-        signer = authority.signers(item, at=now).order_by("username").first()
+        # Someone at the item's window, who decides there (the review page's decide).
+        signer = (
+            authority.signers(item, at=now)
+            .filter(window_id=item.window_id)
+            .order_by("username")
+            .first()
+        )
         if signer is None or item.window_id in windows:
             continue
         chosen.append(item)
@@ -648,7 +654,176 @@ def measure_core(runs: int) -> list[dict]:
     return rows
 
 
+class Views:
+    """The pages' own code for each step: the view functions, called with a request as a POST
+    reaches them after the middleware (the signed-in person read as the session's middleware
+    reads them, a message store), so the steps pay the views' access and role checks and the
+    services, and not the HTTP, the session or the person's read around them."""
+
+    def __init__(self, intake: Intake) -> None:
+        from django.test import RequestFactory
+
+        self.intake = intake
+        self.factory = RequestFactory()
+        self.signer_of = dict(zip((i.pk for i in intake.items), intake.signers, strict=True))
+
+    def request(self, view, user, path: str, *args, data: dict | None = None):
+        """A step ready to run: (view, request, args)."""
+        from django.conf import settings
+        from django.contrib.auth import load_backend
+        from django.contrib.messages.storage.base import BaseStorage
+
+        request = self.factory.post(path, data or {})
+        backend = next(b for b in settings.AUTHENTICATION_BACKENDS if "Model" in b or "Staff" in b)
+        request.user = load_backend(backend).get_user(user.pk)
+        request._messages = BaseStorage(request)
+        return view, request, args
+
+    @staticmethod
+    def run(step) -> None:
+        view, request, args = step
+        response = view(request, *args)
+        assert response.status_code == 302, response.status_code
+        errors = [m for m in request._messages._queued_messages if m.level_tag == "error"]
+        assert not errors, [str(m) for m in errors]
+
+    def accept(self, application):
+        from applications import views
+
+        return self.request(
+            views.application_action,
+            self.intake.clerk,
+            f"/applications/{application.pk}/accept/",
+            application.pk,
+            "accept",
+        )
+
+    def way_back(self, application) -> dict[str, list]:
+        """The steps of deciding, returning and receiving all five reviews."""
+        from applications import views
+
+        reviews = list(application.reviews.order_by("id"))
+        signer = [self.signer_of[review.item_id] for review in reviews]
+        return {
+            "decide": [
+                self.request(
+                    views.review_action,
+                    signer[i],
+                    f"/reviews/{review.pk}/decide/",
+                    review.pk,
+                    "decide",
+                    data={"outcome": "granted", "reasons": ""},
+                )
+                for i, review in enumerate(reviews)
+            ],
+            "return": [
+                self.request(
+                    views.review_action,
+                    signer[i],
+                    f"/reviews/{review.pk}/return/",
+                    review.pk,
+                    "return",
+                )
+                for i, review in enumerate(reviews)
+            ],
+            "receive": [
+                self.request(
+                    views.review_receive,
+                    self.intake.clerk,
+                    f"/reviews/{review.pk}/receive/",
+                    review.pk,
+                )
+                for review in reviews
+            ],
+        }
+
+    def run_way_back(self, steps: dict[str, list]) -> None:
+        from applications.models import Application
+
+        for name in ("decide", "return", "receive"):
+            for step in steps[name]:
+                self.run(step)
+        review_pk = steps["receive"][0][2][0]
+        state = (
+            Application.objects.filter(reviews__pk=review_pk).values_list("state", flat=True).get()
+        )
+        assert state == Application.State.READY, state
+
+
+def _queries(work: Callable[[], object]) -> int:
+    """The statements `work` sends, transaction control aside (in a request, BEGIN and COMMIT;
+    here the benchmark's savepoints)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        work()
+    return sum(
+        1
+        for query in captured.captured_queries
+        if not query["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO"))
+    )
+
+
+def measure_way_back(runs: int) -> list[dict]:
+    """The core loop through the views' checks: accept with five reviews, then decide, return
+    and receive each of the five until the application is ready; queries per step."""
+    intake = Intake()
+    views = Views(intake)
+    rows = []
+
+    def accept_step():
+        return views.accept(intake.draft())
+
+    samples, _ = repeat(views.run, runs=runs, setup=accept_step, rollback=True)
+    with rolled_back():
+        step = accept_step()
+        queries = _queries(lambda: views.run(step))
+    rows.append(
+        figure(
+            "accept, five reviews (the view's checks + service)",
+            samples,
+            target=10,
+            queries=queries,
+        )
+    )
+
+    def draft_and_accept(_) -> None:
+        application = intake.draft()
+        views.run(views.accept(application))
+
+    samples, _ = repeat(draft_and_accept, runs=runs, rollback=True)
+    rows.append(figure("  draft (five items, checklist) and accept", samples, target=20))
+
+    samples, _ = repeat(
+        views.run_way_back,
+        runs=runs,
+        setup=lambda: views.way_back(intake.accepted()),
+        rollback=True,
+    )
+    per_step = {}
+    with rolled_back():
+        steps = views.way_back(intake.accepted())
+        for name in ("decide", "return", "receive"):
+            per_step[name] = [_queries(lambda s=step: views.run(s)) for step in steps[name]]
+    total = sum(sum(counts) for counts in per_step.values())
+    rows.append(
+        figure(
+            "the way back: decide, return, receive all five (ready)",
+            samples,
+            target=40,
+            queries=total,
+            queries_per_review=round(total / 5, 1),
+            queries_per_step=per_step,
+        )
+    )
+    for row in rows:
+        row["section"] = "wayback"
+    return rows
+
+
 MEASURES = {
+    "wayback": measure_way_back,
     "sweep": measure_sweep,
     "pages": measure_pages,
     "accept": measure_accept,

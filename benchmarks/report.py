@@ -222,6 +222,34 @@ def section_table(full: dict, section: str) -> str:
     return table(["operation", "median ms", "p95 ms", "target (p95)", "met"], rows)
 
 
+def way_back_table(full: dict) -> str:
+    rows = []
+    for row in full["figures"]:
+        if row["section"] != "wayback":
+            continue
+        steps = row.get("queries_per_step")
+        queries = str(row.get("queries", ""))
+        if steps:
+            queries += (
+                " ("
+                + "; ".join(
+                    f"{name} {'/'.join(str(n) for n in counts)}" for name, counts in steps.items()
+                )
+                + f"; {row['queries_per_review']} per review)"
+            )
+        rows.append(
+            [
+                row["name"],
+                ms(row["median_ms"]),
+                ms(row["p95_ms"]),
+                queries,
+                f"< {row['target_ms']:g} ms" if row.get("target_ms") else "",
+                verdict(row),
+            ]
+        )
+    return table(["operation", "median ms", "p95 ms", "queries", "target (p95)", "met"], rows)
+
+
 def load_table(result: dict) -> str:
     parts = []
     for scenario in result["scenarios"].values():
@@ -341,6 +369,18 @@ def render() -> str:
             "engines measured on this machine and data).",
             "",
             section_table(full, "core"),
+            "",
+            "## The way back, through the views",
+            "",
+            "The core loop as the pages run it: each step is the view function itself (its "
+            "access and role checks, then the service) called with a signed-in request, "
+            "without the HTTP around it. Accept with five reviews; then decide, return and "
+            "receive each of the five until the application is ready, with every record the "
+            "law and the design require (history, decision numbers, documents, messages to "
+            "the applicant, clock ledger). Targets: ahead of the workflow engines measured "
+            "on this machine and data (DESIGN.md section 11, issue 13).",
+            "",
+            way_back_table(full),
             "",
         ]
     if load_result:

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 VIEW = ("view_department", "view_window", "view_item", "view_material", "view_itemmaterial")
@@ -60,6 +60,21 @@ class WindowsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_groups, dispatch_uid="windows.ensure_role_groups")
+        # Whatever changes the calendar's rows, every process reads the calendar again.
+        for model in ("CalendarDay", "CalendarYear"):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    _calendar_changed,
+                    sender=f"windows.{model}",
+                    dispatch_uid=f"windows.calendar_changed.{signal is post_save}.{model}",
+                )
+        post_migrate.connect(_calendar_changed, dispatch_uid="windows.calendar_migrated")
+
+
+def _calendar_changed(**kwargs) -> None:
+    from .workdays import WorkCalendar
+
+    WorkCalendar.changed()
 
 
 def _ensure_groups(**kwargs) -> None:

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Q
+from django.db.models import Exists, F, Q, Subquery
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from .models import (
@@ -40,12 +41,21 @@ Grant = tuple[int, int]  # (staff id, item id)
 
 @dataclass(frozen=True)
 class SigningBasis:
-    """What authorises a signature: a deputy's posting or a letter of authorization."""
+    """What authorises a signature: a deputy's posting or a letter of authorization, by id
+    (what a decision records); the posting or letter itself is read when shown."""
 
     staff: Staff
     item: Item
-    posting: StationedDeputy | None = None
-    letter: AuthorizationLetter | None = None
+    posting_id: int | None = None
+    letter_id: int | None = None
+
+    @cached_property
+    def posting(self) -> StationedDeputy | None:
+        return StationedDeputy.objects.get(pk=self.posting_id) if self.posting_id else None
+
+    @cached_property
+    def letter(self) -> AuthorizationLetter | None:
+        return AuthorizationLetter.objects.get(pk=self.letter_id) if self.letter_id else None
 
     @property
     def department(self):
@@ -195,7 +205,7 @@ def signing_basis(staff: Staff, item: Item, *, at: dt.datetime) -> SigningBasis 
     """The posting or letter under which `staff` may sign on `item` at `at`, or None.
 
     The posting comes first: a department's deputy signs for the department in their own right.
-    Each is read together with the object permission (a user permission: `sync_signing_authority`
+    Both are read together with the object permission (a user permission: `sync_signing_authority`
     grants it to the person, never to a group), in one query.
     """
     if not staff.is_active:
@@ -209,18 +219,24 @@ def signing_basis(staff: Staff, item: Item, *, at: dt.datetime) -> SigningBasis 
     posting = (
         StationedDeputy.objects.active(on)
         .filter(permitted, staff=staff, department_id=item.department_id)
-        .first()
+        .order_by("pk")
+        .values("pk")[:1]
     )
-    if posting is not None:
-        return SigningBasis(staff=staff, item=item, posting=posting)
     letter = (
         AuthorizationLetter.objects.active(at)
         .filter(permitted, window_head=staff, items=item, department_id=item.department_id)
-        .order_by("-valid_from")
-        .first()
+        .order_by("-valid_from", "pk")
+        .values("pk")[:1]
     )
-    if letter is not None:
-        return SigningBasis(staff=staff, item=item, letter=letter)
+    posting_id, letter_id = (
+        Staff.objects.filter(pk=staff.pk)
+        .values_list(Subquery(posting), Subquery(letter))
+        .get()
+    )
+    if posting_id is not None:
+        return SigningBasis(staff=staff, item=item, posting_id=posting_id)
+    if letter_id is not None:
+        return SigningBasis(staff=staff, item=item, letter_id=letter_id)
     return None
 
 

@@ -561,7 +561,8 @@ class SealQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
     def of_window(self, window_id: int | None) -> Seal | None:
-        """The seal a window stamps with now: its own, if in use."""
+        """The seal a window stamps with now: its own, if in use (`in_use`; `Seal.of` reads it
+        off a window fetched with its seal)."""
         return self.in_use().filter(window_id=window_id).first()
 
     def of_center(self) -> Seal | None:
@@ -602,6 +603,16 @@ class Seal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inscription} ({self.number})"
+
+    @classmethod
+    def of(cls, window: Window) -> Seal | None:
+        """The seal `window` stamps with now, as `Seal.objects.of_window` finds it, from a window
+        read with its seal (select_related("window__seal")): no query of its own."""
+        try:
+            seal = window.seal
+        except cls.DoesNotExist:
+            return None
+        return seal if seal.is_active else None
 
     def clean(self) -> None:
         if self.image:

@@ -75,6 +75,17 @@ class Span:
         return _("; ").join(parts) + _(".")
 
 
+# The shared cache's key for the calendar's version, and this process's last calendar read.
+CALENDAR_VERSION_KEY = "workdays:calendar-version"
+_memo: dict[str, tuple[str, WorkCalendar]] = {}
+
+
+def _new_version() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
+
+
 @dataclass
 class WorkCalendar:
     holidays: dict[dt.date, str] = field(default_factory=dict)
@@ -83,9 +94,52 @@ class WorkCalendar:
 
     @classmethod
     def load(cls) -> WorkCalendar:
+        """The calendar as the database holds it. Every operation that counts working days
+        reads it, and it changes a few times a year: each process keeps the last one read,
+        with the version it was read under, and reads the database again when the shared
+        cache holds another version (`changed` sets a new one as the change is made and again
+        once it commits, so a process that read between the two reads again). Without the
+        cache's answer (Redis down), the database is read every time. The result is shared:
+        treat it as read-only."""
+        from django.core.cache import cache
+
+        try:
+            version = cache.get(CALENDAR_VERSION_KEY)
+            if version is None:
+                version = _new_version()
+                cache.add(CALENDAR_VERSION_KEY, version, timeout=None)
+                version = cache.get(CALENDAR_VERSION_KEY, version)
+        except Exception:  # any cache failure: read the database
+            return cls.read()
+        held = _memo.get("calendar")
+        if held is not None and held[0] == version:
+            return held[1]
+        calendar = cls.read()
+        _memo["calendar"] = (version, calendar)
+        return calendar
+
+    @classmethod
+    def changed(cls) -> None:
+        """The calendar changed (or is changing in the transaction under way): every process
+        reads it again, now and after the commit."""
+        from django.core.cache import cache
+        from django.db import transaction
+
+        def bump() -> None:
+            _memo.pop("calendar", None)
+            try:
+                cache.set(CALENDAR_VERSION_KEY, _new_version(), timeout=None)
+            except Exception:  # noqa: S110 - without the cache every load reads anyway
+                pass
+
+        bump()
+        transaction.on_commit(bump)
+
+    @classmethod
+    def read(cls) -> WorkCalendar:
         """Read the calendar from the database: one query, a few hundred rows at most (the
-        days, then the years the calendar holds as rows with only a year). Every operation that
-        counts working days reads it, so it is written out rather than built by the ORM."""
+        days, then the years the calendar holds as rows with only a year). Written out rather
+        than built by the ORM."""
         from django.db import connection
 
         from .models import CalendarDay, CalendarYear
@@ -185,4 +239,5 @@ def calendar_changed(years, *, by, now: dt.datetime) -> int:
     (applications' `calendar_changed` hook). Returns how many deadlines moved."""
     from approval_center import hooks
 
+    WorkCalendar.changed()
     return sum(hooks.collect("calendar_changed", set(years), by, now))
