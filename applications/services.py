@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from windows import authority
 from windows.models import Item, ItemMaterial, Seal, Staff
@@ -169,11 +169,13 @@ def _sync_checklist(application: Application, *, by: Staff, at: dt.datetime) -> 
 def checklist_update(
     *, application: Application, lines: dict[int, dict], by: Staff, now: dt.datetime
 ) -> None:
-    """Record what the clerk checked: {line id: {status, copies, promised_by, note}}."""
+    """Record what the clerk checked: {line id: {status, copies, promised_by, note}}. The lines
+    that changed are written in one UPDATE and their history rows in one INSERT."""
     with transaction.atomic():
         application = _lock_application(
             application, Application.State.DRAFT, Application.State.AWAITING_MATERIALS
         )
+        changed_lines, fields = [], set()
         for line in application.materials.select_for_update().filter(id__in=lines):
             values = lines[line.pk]
             changed = [k for k, v in values.items() if getattr(line, k) != v]
@@ -183,7 +185,16 @@ def checklist_update(
                 line.supplied_at = now
                 changed.append("supplied_at")
             if changed:
-                _save(line, changed, by, at=now)
+                changed_lines.append(line)
+                fields.update(changed)
+        if changed_lines:
+            bulk_update_with_history(
+                changed_lines,
+                ApplicationMaterial,
+                sorted(fields),
+                default_user=by,
+                default_date=now,
+            )
 
 
 def _lock_application(application: Application, *states: str) -> Application:
@@ -329,7 +340,13 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
             )
         application.state = Application.State.IN_REVIEW
         application_store_joint_deadline(
-            application=application, by=by, now=now, calendar=calendar, reviews=reviews, save=False
+            application=application,
+            by=by,
+            now=now,
+            calendar=calendar,
+            reviews=reviews,
+            save=False,
+            new=True,
         )
         _save(
             application,
@@ -380,19 +397,22 @@ def joint_deadline_of(
     calendar: WorkCalendar,
     today: dt.date,
     reviews: list[DepartmentReview] | None = None,
+    new: bool = False,
 ) -> clock.JointDeadline | None:
     """The joint handling deadline (Art. 42 para 2) as the clock derives it from the reviews'
-    ledgers, or None when the application is not handled by two or more departments."""
+    ledgers, or None when the application is not handled by two or more departments. `new`:
+    the reviews were just started (at acceptance): their ledgers hold no stop yet."""
     if reviews is None:
         reviews = list(application.reviews.only("id", "department_id", "started_on"))
     if len({review.department_id for review in reviews}) < 2:
         return None
     ledgers: dict[int, list[ClockEvent]] = {review.pk: [] for review in reviews}
-    events = ClockEvent.objects.filter(
-        review_id__in=list(ledgers), kind__in=[ClockEvent.Kind.STOP, ClockEvent.Kind.RESUME]
-    ).order_by("at", "id")
-    for event in events.only("review_id", "kind", "on"):
-        ledgers[event.review_id].append(event)
+    if not new:
+        events = ClockEvent.objects.filter(
+            review_id__in=list(ledgers), kind__in=[ClockEvent.Kind.STOP, ClockEvent.Kind.RESUME]
+        ).order_by("at", "id")
+        for event in events.only("review_id", "kind", "on"):
+            ledgers[event.review_id].append(event)
     return clock.compute_joint(
         start=min(review.started_on for review in reviews),
         ledgers=ledgers.values(),
@@ -411,6 +431,7 @@ def application_store_joint_deadline(
     reviews: list[DepartmentReview] | None = None,
     reason: str = "",
     save: bool = True,
+    new: bool = False,
 ) -> bool:
     """Store the joint handling deadline: the one place it is written. Called, with the
     application locked, at acceptance, when one of its reviews stops or resumes, and when a joint
@@ -421,6 +442,7 @@ def application_store_joint_deadline(
         calendar=calendar or WorkCalendar.load(),
         today=timezone.localdate(now),
         reviews=reviews,
+        new=new,
     )
     value = joint.deadline if joint is not None else None
     if value == application.joint_deadline:
