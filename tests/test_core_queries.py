@@ -1,0 +1,78 @@
+"""The way back at a bounded cost: each step of the core loop (decide, return, receive) sends a
+fixed number of statements, whatever the data, through the pages' own views (benchmarks/ measures
+the time; this guards the count, so that a change that adds a round trip to every case is seen)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from applications import services
+from applications.models import Application
+from windows import authority
+
+from .conftest import NOW, receive_all
+
+pytestmark = pytest.mark.django_db
+
+# Statements of one request, besides those of the session and the person (the middleware's),
+# with the most a step may send: decide 9 (the check, the lock with the item, window, seal and
+# department, the signing basis, the number, the update and its history, the document, the
+# application and the applicant's message), return 4, receive 5 (the last: 6 more for the
+# application's readiness, its history and the applicant's message).
+SENT: list[str] = []
+MOST = {"decide": 9, "return": 4, "receive": 5, "receive (last)": 11}
+
+
+def _statements(client, path: str, data=None) -> int:
+    # The session and the person are read by the middleware: counted once, before the view.
+    client.get("/healthz")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(path, data or {})
+    assert response.status_code == 302, response.status_code
+    sent = [
+        q["sql"]
+        for q in captured.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT"))
+        and "django_session" not in q["sql"]
+        and "django_cache" not in q["sql"]  # the cache: Redis in production
+        and '"windows_staff"' not in q["sql"].split("FROM", 1)[-1][:40]
+    ]
+    SENT[:] = sent
+    return len(sent)
+
+
+@pytest.fixture
+def two_of_construction(center, calendar, materials, applicant, project, seals):
+    authority.sync_signing_authority(at=NOW)
+    application = services.application_create(
+        applicant=applicant,
+        project=project,
+        by=center.dave,
+        now=NOW,
+        items=[center.permit, center.design_review],
+    )
+    receive_all(application, center.dave)
+    return services.application_accept(application=application, by=center.dave, now=NOW)
+
+
+def test_each_step_of_the_way_back_sends_a_bounded_number_of_statements(
+    client, center, two_of_construction
+):
+    reviews = list(two_of_construction.reviews.order_by("id"))
+    client.force_login(center.bob)
+    for i, review in enumerate(reviews):
+        sent = _statements(
+            client, f"/reviews/{review.pk}/decide/", {"outcome": "granted", "reasons": ""}
+        )
+        # The year's first decision number of a department makes its series (three more).
+        assert sent <= MOST["decide"] + (3 if i == 0 else 0), "\n".join(s[:90] for s in SENT)
+    for review in reviews:
+        assert _statements(client, f"/reviews/{review.pk}/return/") <= MOST["return"]
+    client.force_login(center.dave)
+    first, last = reviews
+    assert _statements(client, f"/reviews/{first.pk}/receive/") <= MOST["receive"]
+    assert _statements(client, f"/reviews/{last.pk}/receive/") <= MOST["receive (last)"]
+    two_of_construction.refresh_from_db()
+    assert two_of_construction.state == Application.State.READY
