@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Q, Subquery
+from django.db.models import F, Q, Subquery
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -211,28 +211,27 @@ def signing_basis(staff: Staff, item: Item, *, at: dt.datetime) -> SigningBasis 
     if not staff.is_active:
         return None
     on = timezone.localdate(at)
-    permitted = Exists(
-        ItemUserObjectPermission.objects.filter(
-            user_id=staff.pk, content_object_id=item.pk, permission__codename=SIGN_CODENAME
-        )
-    )
     posting = (
         StationedDeputy.objects.active(on)
-        .filter(permitted, staff=staff, department_id=item.department_id)
+        .filter(staff=staff, department_id=item.department_id)
         .order_by("pk")
         .values("pk")[:1]
     )
     letter = (
         AuthorizationLetter.objects.active(at)
-        .filter(permitted, window_head=staff, items=item, department_id=item.department_id)
+        .filter(window_head=staff, items=item, department_id=item.department_id)
         .order_by("-valid_from", "pk")
         .values("pk")[:1]
     )
-    posting_id, letter_id = (
-        Staff.objects.filter(pk=staff.pk)
+    # The permission's row, if the person holds it, with the posting and the letter beside it.
+    found = (
+        ItemUserObjectPermission.objects.filter(
+            user_id=staff.pk, content_object_id=item.pk, permission__codename=SIGN_CODENAME
+        )
         .values_list(Subquery(posting), Subquery(letter))
-        .get()
+        .first()
     )
+    posting_id, letter_id = found or (None, None)
     if posting_id is not None:
         return SigningBasis(staff=staff, item=item, posting_id=posting_id)
     if letter_id is not None:
