@@ -17,11 +17,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 # The records that are about a person (their account, roles and permissions; their signing
-# authority on an item), by the fields that name that person: "who made her an administrator, and
-# when" is one search by her name.
+# authority on an item; their second factor enrolled and reset), by the fields that name that
+# person: "who made her an administrator, and when" is one search by her name.
 PERSON_FIELDS = {
     "windows.staff": ("username", "full_name"),
     "windows.itemuserobjectpermission": ("user__username", "user__full_name"),
+    "twofactor.secondfactor": ("staff__username", "staff__full_name"),
 }
 COLUMNS = ("history_id", "history_date", "history_type", "history_user_id", "object_id", "model")
 
