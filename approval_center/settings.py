@@ -54,11 +54,15 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "windows",
     "applications",
     "supervision",
     "audit",
     "operations",
+    "twofactor",  # after django-otp's apps: its admin takes theirs away
 ]
 
 MIDDLEWARE = [
@@ -70,10 +74,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "approval_center.middleware.RejectNulMiddleware",  # a NUL in the address: 400
     "approval_center.middleware.NoStoreMiddleware",  # personal data: never cached
     "audit.sessions.IdleSessionMiddleware",
+    "twofactor.middleware.SecondFactorMiddleware",  # privileged: nothing before the second factor
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -96,6 +102,7 @@ TEMPLATES = [
                 "windows.context_processors.staff",
                 "supervision.context_processors.notices",
                 "applications.context_processors.extensions",
+                "twofactor.context_processors.second_factor",
             ],
         },
     },
@@ -180,6 +187,19 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "audit.logins.locked_out"  # a translated page, status 429
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False  # audit.logins writes one line per event
+
+# The second factor (twofactor/, docs/access.md): administrators, center managers, superusers and
+# anyone who may enter the Django admin sign in with a code of an authenticator app (TOTP,
+# django-otp) or a one-time recovery code after the password. Required in production; off by
+# default in development, the demo and the tests, and the header of those people says so.
+OTP_REQUIRED = envbool("OTP_REQUIRED", "true" if IS_PRODUCTION else "false")
+# Wrong codes wait 1, 2, 4, 8... seconds (django-otp's throttling, per device): ten in a row
+# cost more than eight minutes, and only a right code after the wait or a reset clears it.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# Django-otp's admin pages are taken away (twofactor/admin.py); should they come back, they show
+# no secret.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Language and time
 LANGUAGE_CODE = "zh-hans"
@@ -346,6 +366,8 @@ TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
 # What the center prints on its documents and shows in its header.
 CENTER_NAME = os.getenv("CENTER_NAME", "临安市行政审批中心")
 CENTER_COMPLAINT_PHONE = os.getenv("CENTER_COMPLAINT_PHONE", "0571-63700000")
+# The name an authenticator app shows above the codes of this center.
+OTP_TOTP_ISSUER = CENTER_NAME
 # How many approval items the city government has in all (the source: 169), for the share shown
 # on the supervision dashboard.
 CITY_APPROVAL_ITEMS = envint("CITY_APPROVAL_ITEMS", "169")

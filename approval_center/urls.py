@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("applications.urls")),
     path("supervision/", include("supervision.urls")),
     path("audit/", include("audit.urls")),
+    path("second-factor/", include("twofactor.urls")),
 ]

@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 class AuditConfig(AppConfig):
     """Who did what: sign-in records, idle sessions, append-only history and the audit page.
 
-    It reads the history of every app and is read by none.
+    It reads the history of every app and is read by none but `twofactor`, the sign-in's second
+    step, which logs to the same sign-in log and knows a page refreshing itself the same way.
     """
 
     name = "audit"

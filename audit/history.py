@@ -17,11 +17,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 # The records that are about a person (their account, roles and permissions; their signing
-# authority on an item), by the fields that name that person: "who made her an administrator, and
-# when" is one search by her name.
+# authority on an item; their second factor enrolled and reset), by the fields that name that
+# person: "who made her an administrator, and when" is one search by her name.
 PERSON_FIELDS = {
     "windows.staff": ("username", "full_name"),
     "windows.itemuserobjectpermission": ("user__username", "user__full_name"),
+    "twofactor.secondfactor": ("staff__username", "staff__full_name"),
 }
 COLUMNS = ("history_id", "history_date", "history_type", "history_user_id", "object_id", "model")
 
@@ -150,6 +151,18 @@ def _members(field, rows: list[dict], cache: dict) -> str | None:
     return ", ".join(names) or None
 
 
+def _taken_and_given(field, old: list[dict], new: list[dict]) -> tuple[list, list]:
+    """A many-to-many change as what was taken away and what was given (the rows of its through
+    table on each side), rather than the whole lists: "who gave this role that permission" reads
+    in one line even when the role holds thirty."""
+    target = field.m2m_reverse_field_name()
+    before = {row.get(target) for row in old or []}
+    after = {row.get(target) for row in new or []}
+    taken = [row for row in old or [] if row.get(target) not in after]
+    given = [row for row in new or [] if row.get(target) not in before]
+    return taken, given
+
+
 def _name(obj) -> str:
     """A role's group under the role's name in the reader's language; anything else as it
     reads."""
@@ -196,11 +209,14 @@ def entries(rows: list[tuple]) -> list[Entry]:
                 delta = record.diff_against(previous, foreign_keys_are_objs=False)
                 for change in delta.changes:
                     field = record.instance_type._meta.get_field(change.field)
+                    old, new = change.old, change.new
+                    if field.many_to_many:
+                        old, new = _taken_and_given(field, old, new)
                     changes.append(
                         (
                             str(field.verbose_name),
-                            readable(field, change.old, related),
-                            readable(field, change.new, related),
+                            readable(field, old, related),
+                            readable(field, new, related),
                         )
                     )
         result.append(

@@ -11,7 +11,8 @@
 5. Moves the review's deadline into the past and clears the sweep's mark so that the next sweep
    is a full one (the only steps not over HTTP), waits for beat's sweep to write a red card and
    the worker to tell the window's head, then reads the head's notices and the manager's
-   dashboard over HTTP.
+   dashboard over HTTP (the manager enrols an authenticator first: production asks for the
+   second factor).
    Before the intake, every database connection the servers hold is cut, as a PostgreSQL
    restart would: the pages and tasks after it must work without restarting anything.
 6. Stops the three processes with SIGTERM and checks that they end cleanly, with JSON logs.
@@ -22,6 +23,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import http.client
 import json
@@ -364,6 +366,19 @@ def main() -> None:
         browser.login(f"head_{window.lower()}")
         assert receipt in browser.get("/supervision/notices/"), "no red-card notice for the head"
         browser.login("manager1")
+        # Production asks a manager for the second factor: the first sign-in enrols an
+        # authenticator, as a person would with the key shown as text.
+        from django_otp.oath import totp  # the authenticator app's computation
+
+        page = browser.get("/supervision/")
+        secret = re.search(r'data-testid="secret">([A-Z2-7 ]+)<', page)
+        assert secret, "a manager reached a page past the password without a second factor"
+        code = f"{totp(base64.b32decode(secret.group(1).replace(' ', ''))):06d}"
+        status, _location, page = browser.request(
+            "POST", "/second-factor/enrol/", {"code": code, "next": "/supervision/"}
+        )
+        assert status == 200 and 'data-testid="recovery-codes"' in page, f"enrolment: {status}"
+        step("the manager enrolled an authenticator (production asks for the second factor)")
         # Worst first: 30 days late heads the list, under the applicant's name.
         assert name in browser.get("/supervision/"), "the dashboard does not list it as late"
         step(f"red card for {receipt}: on the head's notices and the manager's dashboard")

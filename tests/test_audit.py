@@ -7,6 +7,7 @@ import pytest
 from django.apps import apps
 from django.db import DatabaseError, connection, models, transaction
 from django.urls import reverse
+from django_otp.oath import totp
 
 from applications import services
 from applications.models import (
@@ -20,6 +21,7 @@ from audit.append_only import TRIGGER, audited_tables
 from audit.history import history_models
 from supervision import actions
 from supervision.models import Card
+from twofactor import services as second_factor
 from windows.models import AuthorizationLetter, Item
 
 from .conftest import NOW
@@ -238,6 +240,11 @@ def test_the_trail_opens_for_every_model_with_history(client, samples, center): 
     # A rating link, as the hand-over makes one.
     RatingToken.objects.create(
         application=samples["application"], digest="0" * 64, created_at=NOW, expires_at=NOW
+    )
+    # A second factor enrolled, as its page does it (the record the audit reads).
+    pending = second_factor.pending_authenticator(center.erin)
+    second_factor.second_factor_enrol(
+        staff=center.erin, code=f"{totp(pending.bin_key):06d}", now=NOW
     )
     touched = {}
     for label, model in history_models().items():

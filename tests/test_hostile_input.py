@@ -66,6 +66,7 @@ FORM_MODULES = [
     "windows.views",
     "windows.admin",
     "audit.views",
+    "twofactor.forms",
 ]
 
 

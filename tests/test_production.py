@@ -66,6 +66,17 @@ def test_the_deploy_check_would_catch_debug_left_on(tmp_path):
     assert "security.W018" in result.stderr
 
 
+def test_the_second_factor_is_required_in_production_and_the_check_says_when_it_is_not(tmp_path):
+    result = manage(
+        tmp_path, "shell", "-c", "from django.conf import settings; print(settings.OTP_REQUIRED)"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "True"
+    result = manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING", OTP_REQUIRED="false")
+    assert result.returncode != 0
+    assert "twofactor.W001" in result.stderr and "OTP_REQUIRED is off" in result.stderr
+
+
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     result = manage(tmp_path, "check", SECRET_KEY="")
     assert result.returncode != 0

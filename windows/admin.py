@@ -49,7 +49,7 @@ class SyncsAuthorityAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Group)
-class RoleGroupAdmin(GroupAdmin):
+class RoleGroupAdmin(SimpleHistoryAdmin, GroupAdmin):
     """Groups are the roles: show each under its name in the user's language."""
 
     list_display = ["name", "role"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractUser
+import simple_history
+from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -154,6 +155,12 @@ class Staff(AbstractUser):
 
     def is_away(self, on: dt.date) -> bool:
         return self.absences.covering(on).exists()
+
+
+# A role's own permissions (the group's) given or taken away leave history with who and when, as
+# a person's groups and permissions do: "who gave the role group X permission Y, and when" is
+# answered on the audit trail. Django's Group is not ours to declare a field on, hence register().
+simple_history.register(Group, app="windows", m2m_fields=["permissions"])
 
 
 class PostQuerySet(models.QuerySet):

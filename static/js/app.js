@@ -59,6 +59,10 @@
         .then(function (html) { if (html !== null) { part.innerHTML = html; } });
     }, 1000 * Number(part.dataset.interval || 60));
   });
+  // Print buttons: data-print (recovery codes).
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
   // Buttons that need a confirmation: data-confirm="question".
   document.querySelectorAll("[data-confirm]").forEach(function (button) {
     button.addEventListener("click", function (event) {
