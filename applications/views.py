@@ -14,7 +14,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,6 +25,7 @@ from windows.roles import SIGNING_ROLES, WINDOW_ROLES, Role
 from windows.workdays import WorkCalendar
 
 from . import access, clock, ratings, services, timeline
+from . import search as finder
 from .clock import MAX_JOINT_EXTENSION_DAYS
 from .forms import (
     ApplicantForm,
@@ -51,7 +52,6 @@ from .models import (
     Document,
     ExtensionRequest,
     FollowUp,
-    Project,
     Rating,
     Scan,
     SigningStep,
@@ -156,23 +156,39 @@ def intake(request: HttpRequest) -> HttpResponse:
     )
 
 
+# Applications on one page of the search's results; the desk's live list shows fewer.
+SEARCH_PAGE_SIZE = 25
+SEARCH_LIVE_SIZE = 10
+
+
 @login_required
-def applicant_search(request: HttpRequest) -> HttpResponse:
-    """Search as you type: an HTML fragment of matching applicants and projects."""
-    _clerk(request)
-    q = request.GET.get("q", "").strip()
-    applicants = projects = []
-    if len(q) >= 2:
-        applicants = Applicant.objects.filter(
-            Q(name__icontains=q) | Q(id_number__istartswith=q) | Q(mobile__startswith=q)
-        ).order_by("name")[:10]
-        projects = Project.objects.filter(
-            Q(code__startswith=q) | Q(name__icontains=q)
-        ).select_related("applicant")[:10]
+def search(request: HttpRequest) -> HttpResponse:
+    """The staff search (applications/search.py): as a page, where a number typed in full goes
+    straight to its application; as you type on the desk, an HTML fragment. The comprehensive
+    window also finds applicants and projects, to start an intake."""
+    q = request.GET.get("q", "")[:100]
+    live = request.headers.get("X-Requested-With") == "fetch"
+    if not live:
+        hit = finder.exact_application(request.user, q)
+        if hit is not None:
+            return redirect("applications:detail", hit.pk)
+    clerk = request.user.has_role(Role.INTAKE_CLERK)
+    found = finder.applications_matching(request.user, q)
+    context = {
+        "q": q.strip(),
+        "short": len(finder.normalize(q)) < finder.MIN_LENGTH,
+        "applicants": finder.applicants_matching(q)[:10] if clerk else [],
+        "projects": finder.projects_matching(q)[:10] if clerk else [],
+        "clerk": clerk,
+    }
+    if live:
+        context["applications"] = found[:SEARCH_LIVE_SIZE]
+        return render(request, "applications/_search_results.html", context)
+    page = Paginator(found, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
-        "applications/_search_results.html",
-        {"applicants": applicants, "projects": projects, "q": q},
+        "applications/search.html",
+        {**context, "page": page, "query": urlencode({"q": q.strip()})},
     )
 
 
