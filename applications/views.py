@@ -359,7 +359,7 @@ def _checklist_changes(formset: ChecklistFormSet) -> dict[int, dict]:
     }
 
 
-def _checklist_rows(application: Application, formset: ChecklistFormSet, items) -> list[dict]:
+def _checklist_rows(formset: ChecklistFormSet, items) -> list[dict]:
     """Each line of the checklist with what the items ask of it: the items that require it (for
     "all received" per item), the copies and form asked, and whether it may follow (容缺)."""
     asked: dict[int, list[ItemMaterial]] = {}
@@ -417,7 +417,7 @@ def _application_page(
         {
             "application": application,
             "formset": formset,
-            "checklist": _checklist_rows(application, formset, items) if editable else None,
+            "checklist": _checklist_rows(formset, items) if editable else None,
             "lines": lines,
             "editable": editable,
             "is_clerk": is_clerk,
@@ -618,13 +618,24 @@ def _accept(request: HttpRequest, application: Application) -> HttpResponse:
 
 def _accepted_message(application: Application) -> str:
     """Print where the eye is: the success message opens the commitment slip."""
-    slip = application.documents.get(kind=Document.Kind.COMMITMENT_SLIP)
+    return _print_message(
+        _("Accepted: receipt number %(number)s.") % {"number": application.receipt_number},
+        application.documents.get(kind=Document.Kind.COMMITMENT_SLIP),
+        _("Print the commitment slip"),
+        "print-slip",
+    )
+
+
+def _print_message(text: str, document: Document, button: str, testid: str) -> str:
+    """A success message with the button that opens the document just issued, in a new tab
+    for printing; it takes the focus, so Enter prints."""
     return format_html(
         '{} <a class="button primary" href="{}" target="_blank" rel="noopener" autofocus '
-        'data-testid="print-slip">{}</a>',
-        _("Accepted: receipt number %(number)s.") % {"number": application.receipt_number},
-        reverse("applications:document", args=[slip.pk]),
-        _("Print the commitment slip"),
+        'data-testid="{}">{}</a>',
+        text,
+        reverse("applications:document", args=[document.pk]),
+        testid,
+        button,
     )
 
 
@@ -642,7 +653,12 @@ def _notify_missing(request: HttpRequest, application: Application) -> HttpRespo
             lambda: services.application_notify_missing_with_checklist(
                 application=application, lines=lines, by=request.user, now=timezone.now(), note=note
             ),
-            _("One-time notice issued. Print it for the applicant."),
+            lambda notice: _print_message(
+                _("One-time notice %(number)s issued.") % {"number": notice.number},
+                notice,
+                _("Print the one-time notice"),
+                "print-notice",
+            ),
         )
         or formset is None
     ):

@@ -135,6 +135,10 @@ def test_the_one_time_notice_prints_the_notes_set_on_the_page(client, center, dr
     assert "申请表：法定代表人未签字" in notice.text
     assert draft.materials.get(material__name="申请表").note == "法定代表人未签字"
     assert Application.objects.get(pk=draft.pk).state == "awaiting_materials"
+    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"One-time notice {notice.number} issued." in page
+    link = reverse("applications:document", args=[notice.pk])
+    assert f'href="{link}" target="_blank"' in page and 'data-testid="print-notice"' in page
 
 
 def test_a_refused_notice_saves_nothing(client, center, draft, clock):
