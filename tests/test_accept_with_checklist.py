@@ -129,7 +129,9 @@ def test_only_a_clerk_accepts_even_with_lines(client, center, draft, clock):
 def test_the_one_time_notice_prints_the_notes_set_on_the_page(client, center, draft, clock):
     client.force_login(center.dave)
     data = checklist(draft, **{"申请表": {"status": "missing", "note": "法定代表人未签字"}})
-    response = client.post(reverse("applications:act", args=[draft.pk, "notify"]), data)
+    response = client.post(
+        reverse("applications:act", args=[draft.pk, "notify"]), data, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 302
     notice = Document.objects.get(application=draft, kind=Document.Kind.MISSING_MATERIALS)
     assert "申请表：法定代表人未签字" in notice.text
