@@ -74,7 +74,11 @@ def applications_for(user: Staff) -> QuerySet[Application]:
         return Application.objects.all()
     if Role.GOVERNMENT_HEAD in user.roles:
         # The government's head decides on joint handling extensions: those applications.
-        return Application.objects.filter(extension_requests__review__isnull=True).distinct()
+        # (Not `extension_requests__review__isnull=True`: its outer join also matched every
+        # application with no request at all.)
+        return Application.objects.filter(
+            pk__in=ExtensionRequest.objects.joint().values("application_id")
+        )
     if user.department_id is None:
         return Application.objects.none()
     return Application.objects.filter(reviews__department_id=user.department_id).distinct()

@@ -111,7 +111,25 @@ class ChecklistLineForm(forms.ModelForm):
     class Meta:
         model = ApplicationMaterial
         fields = ["status", "copies", "promised_by", "note"]
-        widgets = {"promised_by": DATE, "copies": forms.NumberInput(attrs={"min": 0, "max": 99})}
+        widgets = {
+            "status": forms.RadioSelect,
+            "promised_by": DATE,
+            "copies": forms.NumberInput(attrs={"min": 0, "max": 99}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A line of the checklist's table: each field is named by its column and the line's
+        # material (the row header, `<prefix>-name`; applications/application.html).
+        for name, column in (
+            ("copies", "checklist-copies"),
+            ("promised_by", "checklist-promised"),
+            ("note", "checklist-note"),
+        ):
+            self.fields[name].widget.attrs["aria-labelledby"] = f"{column} {self.prefix}-name"
+        self.fields["status"].choices = ApplicationMaterial.Status.choices  # no empty choice
+        # The model's help text is for the admin; on the page the column header says it.
+        self.fields["promised_by"].help_text = ""
 
     def clean(self) -> dict:
         data = super().clean()

@@ -382,6 +382,17 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
     return application
 
 
+def application_accept_with_checklist(
+    *, application: Application, lines: dict[int, dict], by: Staff, now: dt.datetime
+) -> Application:
+    """Accept with the checklist as the clerk set it on the page, in one transaction: the
+    lines are saved and the application accepted, or, when acceptance is refused, neither
+    (the page then shows the clerk's lines as they were set)."""
+    with transaction.atomic():
+        checklist_update(application=application, lines=lines, by=by, now=now)
+        return application_accept(application=application, by=by, now=now)
+
+
 def promised_reason(review: DepartmentReview, calendar: WorkCalendar) -> str:
     span = calendar.add_working_days(review.started_on, review.promised_days)
     return _("%(item)s (%(department)s) takes longest: %(explanation)s") % {
@@ -492,6 +503,21 @@ def application_notify_missing(
             now=now,
             text=text,
         )
+
+
+def application_notify_missing_with_checklist(
+    *,
+    application: Application,
+    lines: dict[int, dict],
+    by: Staff,
+    now: dt.datetime,
+    note: str = "",
+) -> Document:
+    """The one-time notice of the lines as the clerk marked them on the page, in one
+    transaction: the lines saved and the notice issued, or, when refused, neither."""
+    with transaction.atomic():
+        checklist_update(application=application, lines=lines, by=by, now=now)
+        return application_notify_missing(application=application, by=by, now=now, note=note)
 
 
 def _refuse_if_lapsed(application: Application, today: dt.date) -> None:

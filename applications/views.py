@@ -14,17 +14,19 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from approval_center import hooks
 from windows import authority
-from windows.models import Post
+from windows.models import ItemMaterial, Package, Post
 from windows.roles import SIGNING_ROLES, WINDOW_ROLES, Role
 from windows.workdays import WorkCalendar
 
 from . import access, clock, ratings, services, timeline
+from . import search as finder
 from .clock import MAX_JOINT_EXTENSION_DAYS
 from .forms import (
     ApplicantForm,
@@ -51,7 +53,6 @@ from .models import (
     Document,
     ExtensionRequest,
     FollowUp,
-    Project,
     Rating,
     Scan,
     SigningStep,
@@ -77,14 +78,17 @@ def _clerk(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def run_service(request: HttpRequest, action: Callable[[], object], done: str) -> bool:
-    """Run a service; report its refusal as a message instead of an error page.
+def run_service(
+    request: HttpRequest, action: Callable[[], object], done: str | Callable[[object], str]
+) -> bool:
+    """Run a service; report its refusal as a message instead of an error page. `done` is the
+    message of success, or makes it from what the service returned.
 
     A database that gives up on the change (a deadlock broken, a lock or statement timeout, a
     connection lost) rolled the whole transaction back: the person is told that nothing
     changed and may try again, and the error is logged for the administrators."""
     try:
-        action()
+        result = action()
     except services.TransitionError as error:
         messages.error(request, str(error))
         return False
@@ -98,7 +102,7 @@ def run_service(request: HttpRequest, action: Callable[[], object], done: str) -
             ),
         )
         return False
-    messages.success(request, done)
+    messages.success(request, done(result) if callable(done) else done)
     return True
 
 
@@ -115,11 +119,20 @@ def intake(request: HttpRequest) -> HttpResponse:
     drafts = base.filter(
         state__in=[Application.State.DRAFT, Application.State.AWAITING_MATERIALS]
     ).order_by("notice_due")
-    returned = (
-        DepartmentReview.objects.filter(state=DepartmentReview.State.RETURNED)
-        .select_related("application__applicant", "item", "window")
-        .order_by("returned_at")
+    # Documents back from the windows, the newest first, a page at a time: none is ever out
+    # of reach, and those past their time to be received are counted apart.
+    back = DepartmentReview.objects.filter(state=DepartmentReview.State.RETURNED)
+    returned_counts = back.aggregate(
+        total=Count("id"), late=Count("id", filter=Q(receive_due__lt=today))
     )
+    returned_pages = Paginator(
+        back.select_related("application__applicant", "item", "window").order_by(
+            "-returned_at", "-id"
+        ),
+        INTAKE_LIST_SIZE,
+    )
+    returned_pages.count = returned_counts["total"]  # counted above: no second COUNT
+    returned = returned_pages.get_page(request.GET.get("returned"))
     ready = base.filter(state=Application.State.READY).order_by("ready_at")
     midnight = timezone.make_aware(dt.datetime.combine(today, dt.time()))
     accepted_today = base.filter(
@@ -136,7 +149,6 @@ def intake(request: HttpRequest) -> HttpResponse:
     )
     lists = {
         "drafts": drafts,
-        "returned": returned,
         "ready": ready,
         "accepted_today": accepted_today,
         "promised": promised,
@@ -149,30 +161,48 @@ def intake(request: HttpRequest) -> HttpResponse:
         "applications/intake.html",
         {
             **{name: rows[:INTAKE_LIST_SIZE] for name, rows in lists.items()},
-            "counts": {name: rows.count() for name, rows in lists.items()},
+            "counts": {name: rows.count() for name, rows in lists.items()}
+            | {"returned": returned_counts["total"], "returned_late": returned_counts["late"]},
+            "returned": returned,
             "list_size": INTAKE_LIST_SIZE,
             "today": today,
         },
     )
 
 
+# Applications on one page of the search's results; the desk's live list shows fewer.
+SEARCH_PAGE_SIZE = 25
+SEARCH_LIVE_SIZE = 10
+
+
 @login_required
-def applicant_search(request: HttpRequest) -> HttpResponse:
-    """Search as you type: an HTML fragment of matching applicants and projects."""
-    _clerk(request)
-    q = request.GET.get("q", "").strip()
-    applicants = projects = []
-    if len(q) >= 2:
-        applicants = Applicant.objects.filter(
-            Q(name__icontains=q) | Q(id_number__istartswith=q) | Q(mobile__startswith=q)
-        ).order_by("name")[:10]
-        projects = Project.objects.filter(
-            Q(code__startswith=q) | Q(name__icontains=q)
-        ).select_related("applicant")[:10]
+def search(request: HttpRequest) -> HttpResponse:
+    """The staff search (applications/search.py): as a page, where a number typed in full goes
+    straight to its application; as you type on the desk, an HTML fragment. The comprehensive
+    window also finds applicants and projects, to start an intake."""
+    q = request.GET.get("q", "")[:100]
+    live = request.headers.get("X-Requested-With") == "fetch"
+    if not live:
+        hit = finder.exact_application(request.user, q)
+        if hit is not None:
+            return redirect("applications:detail", hit.pk)
+    clerk = request.user.has_role(Role.INTAKE_CLERK)
+    found = finder.applications_matching(request.user, q)
+    context = {
+        "q": q.strip(),
+        "short": len(finder.normalize(q)) < finder.MIN_LENGTH,
+        "applicants": finder.applicants_matching(q)[:10] if clerk else [],
+        "projects": finder.projects_matching(q)[:10] if clerk else [],
+        "clerk": clerk,
+    }
+    if live:
+        context["applications"] = found[:SEARCH_LIVE_SIZE]
+        return render(request, "applications/_search_results.html", context)
+    page = Paginator(found, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
-        "applications/_search_results.html",
-        {"applicants": applicants, "projects": projects, "q": q},
+        "applications/search.html",
+        {**context, "page": page, "query": urlencode({"q": q.strip()})},
     )
 
 
@@ -206,24 +236,53 @@ def applicant_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def project_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Register a project, also on the way from a new application: the items chosen there
+    travel along (hidden) and come back with the new project chosen."""
     _clerk(request)
     applicant = get_object_or_404(Applicant, pk=pk)
-    form = ProjectForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    chosen = [v for v in request.POST.getlist("items") if v.isdigit()]
+    # Arriving from the new application's page: an empty form, its items kept.
+    arriving = "register_project" in request.POST
+    form = ProjectForm(None if arriving else request.POST or None)
+    if request.method == "POST" and not arriving and form.is_valid():
         project = form.save(commit=False)
         project.applicant = applicant
         project.save()
         messages.success(request, _("Project registered."))
-        return redirect("applications:apply", applicant.pk)
-    return render(request, "applications/project_form.html", {"form": form, "applicant": applicant})
+        return _back_to_apply(applicant, project=project.pk, items=chosen)
+    return render(
+        request,
+        "applications/project_form.html",
+        {
+            "form": form,
+            "applicant": applicant,
+            "chosen": chosen,
+            "back": _apply_url(applicant, items=chosen),
+        },
+    )
+
+
+def _apply_url(applicant: Applicant, **query) -> str:
+    params = urlencode({k: v for k, v in query.items() if v}, doseq=True)
+    url = reverse("applications:apply", args=[applicant.pk])
+    return f"{url}?{params}" if params else url
+
+
+def _back_to_apply(applicant: Applicant, **query) -> HttpResponse:
+    return redirect(_apply_url(applicant, **query))
 
 
 @login_required
 def apply(request: HttpRequest, pk: int) -> HttpResponse:
-    """Choose the project and the items; the draft gets its checklist."""
+    """Choose the project and the items; the draft gets its checklist. Coming back from
+    registering a project, that project is chosen and the items are as they were."""
     _clerk(request)
     applicant = get_object_or_404(Applicant, pk=pk)
-    form = ApplyForm(request.POST or None, applicant=applicant)
+    initial = {
+        "project": request.GET.get("project", ""),
+        "items": [v for v in request.GET.getlist("items") if v.isdigit()],
+    }
+    form = ApplyForm(request.POST or None, applicant=applicant, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             application = services.application_create(
@@ -237,7 +296,15 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             return redirect("applications:detail", application.pk)
-    items = list(form.fields["items"].queryset)
+    items = list(
+        form.fields["items"].queryset.prefetch_related(
+            Prefetch("packages", Package.objects.filter(is_active=True), to_attr="offered_in")
+        )
+    )
+    packages = {p.pk: p for item in items for p in item.offered_in}
+    departments = {item.department_id: item.department for item in items}
+    for item in items:
+        item.package_ids = " ".join(str(p.pk) for p in item.offered_in)
     return render(
         request,
         "applications/apply.html",
@@ -245,6 +312,8 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "applicant": applicant,
             "items": items,
+            "departments": list(departments.values()),
+            "packages": sorted(packages.values(), key=lambda p: (p.position, p.name)),
             "chosen": {str(v) for v in form["items"].value() or []},
         },
     )
@@ -253,29 +322,82 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = access.get_application(request.user, pk)
-    is_clerk = request.user.has_role(Role.INTAKE_CLERK)
-    editable = is_clerk and application.state in (
+    formset = None
+    if request.method == "POST" and _checklist_editable(request, application):
+        formset, lines = _posted_checklist(request, application)
+        if lines is not None and run_service(
+            request,
+            lambda: services.checklist_update(
+                application=application, lines=lines, by=request.user, now=timezone.now()
+            ),
+            _("Checklist saved."),
+        ):
+            return redirect("applications:detail", application.pk)
+    return _application_page(request, application, formset)
+
+
+def _checklist_editable(request: HttpRequest, application: Application) -> bool:
+    return request.user.has_role(Role.INTAKE_CLERK) and application.state in (
         Application.State.DRAFT,
         Application.State.AWAITING_MATERIALS,
     )
-    lines = application.materials.select_related("material").order_by("id")
-    formset = ChecklistFormSet(request.POST or None, queryset=lines, prefix="m")
-    if request.method == "POST" and editable:
-        if formset.is_valid():
-            changes = {
-                f.instance.pk: {k: f.cleaned_data[k] for k in ChecklistLineForm.Meta.fields}
-                for f in formset.forms
+
+
+def _checklist_lines(application: Application):
+    return application.materials.select_related("material").order_by("id")
+
+
+def _checklist_formset(application: Application, data=None) -> ChecklistFormSet:
+    return ChecklistFormSet(data, queryset=_checklist_lines(application), prefix="m")
+
+
+def _checklist_changes(formset: ChecklistFormSet) -> dict[int, dict]:
+    """{line id: {status, copies, promised_by, note}} of a valid checklist formset."""
+    return {
+        f.instance.pk: {k: f.cleaned_data[k] for k in ChecklistLineForm.Meta.fields}
+        for f in formset.forms
+    }
+
+
+def _checklist_rows(formset: ChecklistFormSet, items) -> list[dict]:
+    """Each line of the checklist with what the items ask of it: the items that require it (for
+    "all received" per item), the copies and form asked, and whether it may follow (容缺)."""
+    asked: dict[int, list[ItemMaterial]] = {}
+    for requirement in ItemMaterial.objects.filter(item__in=items):
+        asked.setdefault(requirement.material_id, []).append(requirement)
+    rows = []
+    for form in formset.forms:
+        requirements = asked.get(form.instance.material_id, [])
+        rows.append(
+            {
+                "form": form,
+                "material": form.instance.material,
+                "item_ids": " ".join(str(r.item_id) for r in requirements),
+                "copies": max((r.copies for r in requirements), default=1),
+                "forms": sorted({r.get_form_display() for r in requirements}),
+                # As the service judges it (services._follow_problems): every item allows it.
+                "may_follow": bool(requirements) and all(r.may_follow for r in requirements),
             }
-            if run_service(
-                request,
-                lambda: services.checklist_update(
-                    application=application, lines=changes, by=request.user, now=timezone.now()
-                ),
-                _("Checklist saved."),
-            ):
-                return redirect("applications:detail", application.pk)
-        else:
-            messages.error(request, _("Some lines of the checklist need correcting."))
+        )
+    return rows
+
+
+def _application_page(
+    request: HttpRequest, application: Application, formset: ChecklistFormSet | None = None
+) -> HttpResponse:
+    """The application page; `formset` is the checklist as the clerk posted it, when it comes
+    back with errors or a refusal (what was set on the screen is never lost)."""
+    is_clerk = request.user.has_role(Role.INTAKE_CLERK)
+    editable = _checklist_editable(request, application)
+    lines = _checklist_lines(application)
+    if formset is not None and any(f.instance.pk is None for f in formset.forms):
+        # A posted line that is not (or no longer) one of this checklist's: show it as stored.
+        messages.error(
+            request, _("The checklist changed since the page was opened: it is shown as stored.")
+        )
+        formset = None
+    if formset is None:
+        formset = _checklist_formset(application)
     today = timezone.localdate()
     calendar = WorkCalendar.load()
     reviews = list(
@@ -288,12 +410,14 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     full = access.reviews_seen_in_full(request.user, application)
     for review in reviews:
         review.in_full = review.pk in full
+    items = list(application.items.select_related("department", "window"))
     return render(
         request,
         "applications/application.html",
         {
             "application": application,
             "formset": formset,
+            "checklist": _checklist_rows(formset, items) if editable else None,
             "lines": lines,
             "editable": editable,
             "is_clerk": is_clerk,
@@ -308,7 +432,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rating": Rating.objects.filter(application=application)
             .select_related("followup")
             .first(),
-            "items": application.items.select_related("department", "window"),
+            "items": items,
             "notice_lapsed": application.notice_lapsed(today),
             "notice_soon": today <= application.notice_due <= clock.warning_reach(today, calendar),
             **_joint_context(request, application, today),
@@ -404,22 +528,10 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     application = access.get_application(request.user, pk)
     now, user = timezone.now(), request.user
     if action == "accept":
-        run_service(
-            request,
-            lambda: services.application_accept(application=application, by=user, now=now),
-            _("Accepted. Print the commitment slip for the applicant."),
-        )
-    elif action == "notify":
-        form = NoteForm(request.POST)
-        note = form.cleaned_data["note"] if form.is_valid() else ""
-        run_service(
-            request,
-            lambda: services.application_notify_missing(
-                application=application, by=user, now=now, note=note
-            ),
-            _("One-time notice issued. Print it for the applicant."),
-        )
-    elif action == "reopen":
+        return _accept(request, application)
+    if action == "notify":
+        return _notify_missing(request, application)
+    if action == "reopen":
         run_service(
             request,
             lambda: services.application_reopen(application=application, by=user, now=now),
@@ -467,6 +579,91 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     else:
         raise PermissionDenied
     return redirect("applications:detail", application.pk)
+
+
+def _posted_checklist(request: HttpRequest, application: Application):
+    """The checklist posted with an act of intake (one form carries the lines and the act), as
+    (formset, changes): formset None when the act came without lines; changes None when the
+    lines need correcting (the page says so)."""
+    if "m-TOTAL_FORMS" not in request.POST:
+        return None, {}
+    formset = _checklist_formset(application, request.POST)
+    if any(f.instance.pk is None for f in formset.forms):
+        # A line that is not (or no longer) one of this checklist's: the page says so.
+        return formset, None
+    if not formset.is_valid():
+        messages.error(request, _("Some lines of the checklist need correcting."))
+        return formset, None
+    return formset, _checklist_changes(formset)
+
+
+def _accept(request: HttpRequest, application: Application) -> HttpResponse:
+    """Accept with the checklist as set on the page, saved in the same transaction. Refused,
+    the page comes back with the clerk's lines as they were set; nothing is saved."""
+    formset, lines = _posted_checklist(request, application)
+    if lines is None:
+        return _application_page(request, application, formset)
+
+    def accept():
+        return services.application_accept_with_checklist(
+            application=application, lines=lines, by=request.user, now=timezone.now()
+        )
+
+    if run_service(request, accept, _accepted_message):
+        return redirect("applications:detail", application.pk)
+    if formset is None:
+        return redirect("applications:detail", application.pk)
+    return _application_page(request, application, formset)
+
+
+def _accepted_message(application: Application) -> str:
+    """Print where the eye is: the success message opens the commitment slip."""
+    return _print_message(
+        _("Accepted: receipt number %(number)s.") % {"number": application.receipt_number},
+        application.documents.get(kind=Document.Kind.COMMITMENT_SLIP),
+        _("Print the commitment slip"),
+        "print-slip",
+    )
+
+
+def _print_message(text: str, document: Document, button: str, testid: str) -> str:
+    """A success message with the button that opens the document just issued, in a new tab
+    for printing; it takes the focus, so Enter prints."""
+    return format_html(
+        '{} <a class="button primary" href="{}" target="_blank" rel="noopener" autofocus '
+        'data-testid="{}">{}</a>',
+        text,
+        reverse("applications:document", args=[document.pk]),
+        testid,
+        button,
+    )
+
+
+def _notify_missing(request: HttpRequest, application: Application) -> HttpResponse:
+    """The one-time notice lists the lines marked missing, with their notes, as set on the
+    page: saved with the notice in one transaction, or neither."""
+    formset, lines = _posted_checklist(request, application)
+    if lines is None:
+        return _application_page(request, application, formset)
+    form = NoteForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if (
+        run_service(
+            request,
+            lambda: services.application_notify_missing_with_checklist(
+                application=application, lines=lines, by=request.user, now=timezone.now(), note=note
+            ),
+            lambda notice: _print_message(
+                _("One-time notice %(number)s issued.") % {"number": notice.number},
+                notice,
+                _("Print the one-time notice"),
+                "print-notice",
+            ),
+        )
+        or formset is None
+    ):
+        return redirect("applications:detail", application.pk)
+    return _application_page(request, application, formset)
 
 
 @require_POST

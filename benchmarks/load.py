@@ -154,7 +154,7 @@ def warm_up(base: str, plan: dict, workers: int) -> None:
         (officer, "/reviews/"),
         (officer, f"/reviews/{officer['reviews'][0]}/" if officer["reviews"] else "/reviews/"),
         (clerk, "/intake/"),
-        (clerk, f"/intake/search/?q={plan['searches'][0]}"),
+        (clerk, f"/search/?q={plan['searches'][0]}"),
         (clerk, f"/applications/{plan['applications'][0]}/"),
         (manager, "/supervision/"),
         (manager, "/supervision/live/"),

@@ -82,7 +82,7 @@ class Clerk(Staff):
 
     @task(3)
     def search(self) -> None:
-        self.page(f"/intake/search/?q={random.choice(PLAN['searches'])}", "/intake/search/")
+        self.page(f"/search/?q={random.choice(PLAN['searches'])}", "/search/")
 
     @task(2)
     def application(self) -> None:

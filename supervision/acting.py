@@ -187,7 +187,8 @@ def queue_notices(user: Staff) -> list[dict]:
             "due": urge.reply_due,
             "late": urge.reply_due < today,
         }
-        for urge in UrgeNotice.objects.filter(window_id=user.window_id, replied_at__isnull=True)
+        for urge in UrgeNotice.objects.open()
+        .filter(window_id=user.window_id)
         .select_related("review__item", "review__application__applicant")
         .order_by("reply_due", "id")
     ]

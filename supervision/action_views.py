@@ -39,6 +39,7 @@ def urge_new(request: HttpRequest, pk: int) -> HttpResponse:
     review = access.get_review(request.user, pk)
     today = timezone.localdate()
     initial = {"reply_due": WorkCalendar.load().add_working_days(today, REPLY_WORKING_DAYS).end}
+    standing = actions.open_urge(review)
     form = UrgeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         result = {}
@@ -50,11 +51,20 @@ def urge_new(request: HttpRequest, pk: int) -> HttpResponse:
                 now=timezone.now(),
                 text=form.cleaned_data["text"],
                 reply_due=form.cleaned_data["reply_due"],
+                # Only the escalation's own button, shown beside an open notice, says so.
+                escalate="escalate" in request.POST,
             )
 
         if run_service(request, issue, _("Urge notice issued.")):
             return redirect("supervision:urge", result["urge"].pk)
-    return render(request, "supervision/urge_form.html", {"review": review, "form": form})
+        # Refused: the page names the notice still open, with its link (it may have been
+        # issued by someone else since this page was opened).
+        standing = actions.open_urge(review)
+    return render(
+        request,
+        "supervision/urge_form.html",
+        {"review": review, "form": form, "open_urge": standing},
+    )
 
 
 @login_required
@@ -64,7 +74,7 @@ def urge_list(request: HttpRequest) -> HttpResponse:
         "review__application__applicant", "review__item", "window", "officer", "issued_by"
     )
     if state == "open":
-        urges = urges.filter(replied_at__isnull=True).order_by("reply_due", "id")
+        urges = urges.open().order_by("reply_due", "id")
     elif state == "answered":
         urges = urges.filter(replied_at__isnull=False)
     page = Paginator(urges, 50).get_page(request.GET.get("page"))

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from applications.models import Application, DepartmentReview
@@ -25,10 +26,37 @@ def _created(obj, by: Staff, at: dt.datetime) -> None:
     obj.save()
 
 
+class UrgeOpen(TransitionError):
+    """A notice about the review is still open: a second one only as a deliberate escalation."""
+
+    def __init__(self, urge: UrgeNotice) -> None:
+        super().__init__(
+            _(
+                "Urge notice %(number)s about this review still waits for the window's reply "
+                "(due %(date)s). Follow it up, or escalate it deliberately."
+            )
+            % {"number": urge.number, "date": date_format(urge.reply_due, "DATE_FORMAT")}
+        )
+        self.urge = urge
+
+
+def open_urge(review: DepartmentReview) -> UrgeNotice | None:
+    """The notice about the review still waiting for a reply (the latest, if escalated)."""
+    return UrgeNotice.objects.open().filter(review=review).order_by("-issued_at", "-id").first()
+
+
 def urge_issue(
-    *, review: DepartmentReview, by: Staff, now: dt.datetime, text: str, reply_due: dt.date
+    *,
+    review: DepartmentReview,
+    by: Staff,
+    now: dt.datetime,
+    text: str,
+    reply_due: dt.date,
+    escalate: bool = False,
 ) -> UrgeNotice:
-    """Urge the review's window and officer; they reply in writing by `reply_due`."""
+    """Urge the review's window and officer; they reply in writing by `reply_due`. While a
+    notice about the review is open, a second is refused (`UrgeOpen`) unless it is a deliberate
+    escalation, which names the open notice it raises."""
     if not text.strip():
         raise TransitionError(_("Say what the center asks of the window."))
     if reply_due < timezone.localdate(now):
@@ -40,6 +68,10 @@ def urge_issue(
                 _("This review is “%(state)s”: there is nothing left to urge.")
                 % {"state": review.get_state_display()}
             )
+        # Under the review's lock: two managers urging at once see each other's notice.
+        standing = open_urge(review)
+        if standing is not None and not escalate:
+            raise UrgeOpen(standing)
         year = timezone.localdate(now).year
         urge = UrgeNotice(
             number=f"督办〔{year}〕{next_number('urge', year)}号",
@@ -50,6 +82,7 @@ def urge_issue(
             reply_due=reply_due,
             issued_at=now,
             issued_by=by,
+            escalates=standing,
         )
         _created(urge, by, now)
     return urge

@@ -197,6 +197,8 @@ class Story:
         issued = self.at(day, 9)
         if issued is None or (before is not None and issued >= before):
             return
+        if actions.open_urge(review) is not None:  # one open notice per review
+            return
         notice = actions.urge_issue(
             review=review,
             by=self.manager,

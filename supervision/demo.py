@@ -17,7 +17,7 @@ from windows.roles import Role
 from windows.workdays import WorkCalendar
 
 from . import actions
-from .models import Card
+from .models import Card, UrgeNotice
 from .sweep import sweep
 
 MARGIN = 2
@@ -87,6 +87,8 @@ def seed_demo_supervision(*, today: dt.date) -> list[str]:
         DepartmentReview.objects.filter(
             state__in=DepartmentReview.RUNNING_STATES, deadline__lt=today
         )
+        # One open notice per review (actions.urge_issue): not those urged already.
+        .exclude(pk__in=UrgeNotice.objects.open().values("review_id"))
         .select_related("application", "item", "window")
         .order_by("deadline", "id")[:6]
     )

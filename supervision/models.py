@@ -130,9 +130,16 @@ class SweepMark(models.Model):
         return f"{self.swept_at:%Y-%m-%d %H:%M}"
 
 
+class UrgeNoticeQuerySet(models.QuerySet):
+    def open(self) -> UrgeNoticeQuerySet:
+        """Still waiting for the window's reply."""
+        return self.filter(replied_at__isnull=True)
+
+
 class UrgeNotice(models.Model):
     """督办单: the center urges a window and its officer about a review, and expects a written
-    reply by a date. Shown on the window's queue until answered."""
+    reply by a date. Shown on the window's queue until answered. One is open per review at a
+    time; a second while it is open is an escalation of it, marked as such (`escalates`)."""
 
     number = models.CharField(_("number"), max_length=40, unique=True)
     review = models.ForeignKey(
@@ -158,6 +165,15 @@ class UrgeNotice(models.Model):
         on_delete=models.PROTECT,
         related_name="urges_issued",
     )
+    escalates = models.ForeignKey(
+        "self",
+        verbose_name=_("escalates"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="escalations",
+        help_text=_("The notice still open when this one was issued: this one raises it."),
+    )
     reply = models.TextField(_("reply"), blank=True)
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
     replied_by = models.ForeignKey(
@@ -168,6 +184,7 @@ class UrgeNotice(models.Model):
         blank=True,
         related_name="+",
     )
+    objects = UrgeNoticeQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -53,6 +53,7 @@ def _live_context(
         "period": request.GET.get("period", ""),
         "day": day,
         "acts": acts(request.user),
+        "today": today,
     }
     if day is not None:
         cards = list(live.standing_cards(day, scope))
@@ -71,6 +72,8 @@ def _live_context(
     stops = list(live.stops_overrun(today, scope))
     for review in stops:
         review.days_over = calendar.count_working_days(review.stop_due, today).working_days
+    if context["acts"]:
+        _mark_open_urges([*late, *stops])
     way_back = list(live.way_back_late(today, scope))
     for review in way_back:
         review.days_over = calendar.count_working_days(review.late_since, today).working_days
@@ -84,6 +87,19 @@ def _live_context(
         }
     )
     return context
+
+
+def _mark_open_urges(reviews: list) -> None:
+    """Each review's urge notice still waiting for a reply, if any (`open_urge`), so the
+    manager sees it before urging again: one query."""
+    urges = (
+        UrgeNotice.objects.open()
+        .filter(review__in=[r.pk for r in reviews])
+        .order_by("issued_at", "id")
+    )
+    latest = {urge.review_id: urge for urge in urges}  # the latest wins
+    for review in reviews:
+        review.open_urge = latest.get(review.pk)
 
 
 def _charts(
@@ -179,7 +195,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "windows": Window.objects.filter(is_active=True, kind=Window.Kind.DEPARTMENT),
             "chart_list": _charts(today, scope, calendar),
             "on_time": live.on_time_by_department(today),
-            "open_urges": UrgeNotice.objects.filter(replied_at__isnull=True).count(),
+            "open_urges": UrgeNotice.objects.open().count(),
             # Poor ratings waiting for the center's follow-up (applications.ratings).
             "followups": ratings.open_followups()[:20],
             # Extension requests waiting for their approver (applications.ExtensionRequest).
@@ -195,7 +211,7 @@ def _unit_page(request: HttpRequest, today: dt.date, scope: live.Scope, title: s
         "today": today,
         "title": title,
         "chart_list": _charts(today, scope, calendar),
-        "urges": UrgeNotice.objects.filter(replied_at__isnull=True)
+        "urges": UrgeNotice.objects.open()
         .filter(
             **(
                 {"window": scope.window}

@@ -29,7 +29,7 @@ from applications.models import Application, DepartmentReview, Document, Rating,
 from applications.models import FollowUp as RatingFollowUp
 from supervision import actions
 from supervision.models import Card
-from windows.models import Absence, Post
+from windows.models import Absence, Package, Post
 from windows.roles import Role
 
 from .conftest import NOW, PASSWORD
@@ -175,6 +175,7 @@ def samples(center, accepted, private_media, assessment_weights) -> dict[str, ob
     Card.objects.create(
         application=accepted, level="red", deadline=dt.date(2026, 10, 16), issued_at=NOW
     )
+    Package.objects.create(name="开工前审批一件事").items.set([center.permit, center.planning_item])
     # Sign-in records for the admin's pages of django-axes: a failure and a success.
     Client().post(reverse("login"), {"username": "mallory", "password": "wrong"})
     Client().post(reverse("login"), {"username": "alice", "password": PASSWORD})

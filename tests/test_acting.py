@@ -1,8 +1,10 @@
 """Acting on lateness: urge notices, notes of help, coordination meetings (issue 4)."""
 
 import datetime as dt
+import threading
 
 import pytest
+from django.db import connection, connections
 from django.urls import reverse
 
 from applications.services import TransitionError
@@ -176,3 +178,121 @@ def test_a_meeting_needs_departments_and_an_agenda(client, accepted, center):
     )
     assert response.status_code == 200 and "这个字段是必填项" in response.content.decode()
     assert not Meeting.objects.exists()
+
+
+def test_a_second_urge_while_one_is_open_is_refused_with_a_link_to_it(
+    client, urge, permit, center, time_machine
+):
+    time_machine.move_to(LATE, tick=False)
+    client.force_login(center.erin)
+    url = reverse("supervision:urge_new", args=[permit.pk])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    notice_url = reverse("supervision:urge", args=[urge.pk])
+    assert page.context["open_urge"] == urge
+    assert notice_url in page.content.decode()
+    assert 'name="escalate"' in page.content.decode()
+    # Sent without saying it is an escalation (as from a page opened before the first one).
+    response = client.post(
+        url, {"text": "再次催办。", "reply_due": "2026-10-19"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Urge notice 督办〔2026〕1号 about this review still waits" in page
+    assert notice_url in page
+    assert UrgeNotice.objects.count() == 1
+
+
+def test_a_deliberate_escalation_is_marked_as_such(client, urge, permit, center, time_machine):
+    time_machine.move_to(LATE, tick=False)
+    client.force_login(center.erin)
+    response = client.post(
+        reverse("supervision:urge_new", args=[permit.pk]),
+        {"text": "升级督办。", "reply_due": "2026-10-19", "escalate": "1"},
+    )
+    second = UrgeNotice.objects.exclude(pk=urge.pk).get()
+    assert response.url == reverse("supervision:urge", args=[second.pk])
+    assert second.escalates == urge
+    detail = client.get(response.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "escalation" in detail and "of 督办〔2026〕1号" in detail
+    listing = client.get(reverse("supervision:urges"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "escalation" in listing.content.decode()
+
+
+def test_once_answered_a_new_urge_is_an_ordinary_one(urge, permit, center):
+    actions.urge_reply(urge=urge, by=center.alice, now=LATE, reply="明日办结。")
+    again = actions.urge_issue(
+        review=permit, by=center.erin, now=LATE, text="仍未办结。", reply_due=dt.date(2026, 10, 19)
+    )
+    assert again.escalates is None
+    with pytest.raises(actions.UrgeOpen) as refusal:
+        actions.urge_issue(
+            review=permit, by=center.erin, now=LATE, text="再催。", reply_due=dt.date(2026, 10, 19)
+        )
+    assert refusal.value.urge == again
+
+
+def test_the_dashboard_shows_which_overdue_reviews_are_urged(
+    client, urge, permit, center, time_machine
+):
+    time_machine.move_to(LATE, tick=False)
+    client.force_login(center.erin)
+    response = client.get(reverse("supervision:dashboard"), HTTP_ACCEPT_LANGUAGE="en")
+    row = next(r for r in response.context["late"] if r.pk == permit.pk)
+    assert row.open_urge == urge
+    page = response.content.decode()
+    assert reverse("supervision:urge", args=[urge.pk]) in page and "urged" in page
+    live = client.get(reverse("supervision:live"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert reverse("supervision:urge", args=[urge.pk]) in live
+    # Answered, the row offers to urge again.
+    actions.urge_reply(urge=urge, by=center.alice, now=LATE, reply="明日办结。")
+    page = client.get(reverse("supervision:dashboard")).content.decode()
+    assert reverse("supervision:urge_new", args=[permit.pk]) in page
+
+
+def test_the_urge_form_uses_the_shared_form_layout(client, permit, center, time_machine):
+    time_machine.move_to(LATE, tick=False)
+    client.force_login(center.erin)
+    page = client.get(reverse("supervision:urge_new", args=[permit.pk])).content.decode()
+    assert '<div class="fields">' in page and 'class="field' in page
+    assert "escalate" not in page  # nothing open to escalate
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrency is tested on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_managers_urging_at_once_issue_one_notice(
+    center, calendar, materials, applicant, seals
+):
+    from applications import services
+
+    from .conftest import NOW, receive_all
+
+    draft = services.application_create(
+        applicant=applicant, project=None, by=center.dave, now=NOW, items=[center.design_review]
+    )
+    receive_all(draft, center.dave)
+    review = services.application_accept(application=draft, by=center.dave, now=NOW).reviews.get()
+    barrier = threading.Barrier(2)
+    refused = []
+
+    def issue():
+        try:
+            barrier.wait()
+            actions.urge_issue(
+                review=review,
+                by=center.erin,
+                now=LATE,
+                text="催办",
+                reply_due=dt.date(2026, 10, 19),
+            )
+        except actions.UrgeOpen as error:
+            refused.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=issue) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(refused) == 1
+    assert UrgeNotice.objects.filter(review=review).count() == 1

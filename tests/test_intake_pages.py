@@ -93,7 +93,7 @@ def test_from_intake_to_delivery_through_the_pages(client, center, draft, seals,
         follow=True,
         HTTP_ACCEPT_LANGUAGE="en",
     )
-    assert "Accepted. Print the commitment slip" in response.content.decode()
+    assert "Accepted: receipt number 2026" in response.content.decode()
     draft.refresh_from_db()
     assert draft.state == "in_review"
 

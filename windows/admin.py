@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -19,6 +20,7 @@ from .models import (
     Item,
     ItemMaterial,
     Material,
+    Package,
     Post,
     Seal,
     Staff,
@@ -148,6 +150,21 @@ class ItemAdmin(SyncsAuthorityAdmin):
 class MaterialAdmin(SimpleHistoryAdmin):
     list_display = ["name", "description"]
     search_fields = ["name"]
+
+
+@admin.register(Package)
+class PackageAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "item_count", "position", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "items__name", "items__code"]
+    filter_horizontal = ["items"]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).annotate(item_total=Count("items"))
+
+    @admin.display(description=_("Items"), ordering="item_total")
+    def item_count(self, package: Package) -> int:
+        return package.item_total
 
 
 @admin.register(StationedDeputy)

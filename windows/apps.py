@@ -2,7 +2,14 @@ from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
-VIEW = ("view_department", "view_window", "view_item", "view_material", "view_itemmaterial")
+VIEW = (
+    "view_department",
+    "view_window",
+    "view_item",
+    "view_material",
+    "view_itemmaterial",
+    "view_package",
+)
 ORGANISATION = (
     "department",
     "window",
@@ -12,6 +19,7 @@ ORGANISATION = (
     "item",
     "material",
     "itemmaterial",
+    "package",
     "stationeddeputy",
     "authorizationletter",
     "seal",

@@ -28,6 +28,7 @@ from .models import (
     Item,
     ItemMaterial,
     Material,
+    Package,
     Post,
     Seal,
     Staff,
@@ -74,6 +75,7 @@ def build_demo_center(*, today: dt.date) -> Report:
         departments = _departments()
         windows = _windows(departments)
         _catalog(departments, windows)
+        _packages()
         staff = _staff(departments, windows, names)
         _deputies_and_letters(departments, windows, staff, today)
         _posts_and_absences(windows, staff, today)
@@ -207,6 +209,15 @@ def _catalog(departments: dict[str, Department], windows: dict[str, Window]) -> 
                     "position": position,
                 },
             )
+
+
+def _packages() -> None:
+    items = {item.code: item for item in Item.objects.all()}
+    for position, (name, codes) in enumerate(demo_data.PACKAGES):
+        package, _ = _upsert(Package, name=name, defaults={"position": position})
+        wanted = {items[code].pk for code in codes}
+        if set(package.items.values_list("pk", flat=True)) != wanted:
+            package.items.set(wanted)
 
 
 def _staff(departments, windows, names) -> dict[str, Staff]:

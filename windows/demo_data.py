@@ -3977,6 +3977,30 @@ ITEMS: list[ItemRow] = [
 ]
 
 # Names for generated staff.
+# "One thing" packages (一件事): the items an applicant usually needs together, by item code.
+PACKAGES: list[tuple[str, list[str]]] = [
+    (
+        "企业投资项目开工前审批一件事",
+        [
+            "XK-FGJ-001",
+            "XK-GTJ-001",
+            "XK-JSJ-001",
+            "XK-JSJ-002",
+            "XK-JSJ-003",
+            "XK-HBJ-002",
+            "XK-XFDD-001",
+            "XK-RFB-001",
+            "XK-QXJ-001",
+            "XK-JSJ-007",
+        ],
+    ),
+    ("开办企业一件事", ["FW-GSJ-001", "XK-GSJ-001", "XK-GAJ-004", "XK-DSJ-001", "FW-DSJ-001"]),
+    ("开餐饮店一件事", ["XK-GSJ-006", "XK-YPJ-003", "XK-XFDD-003", "FW-DSJ-001"]),
+    ("开旅馆一件事", ["XK-GSJ-001", "XK-GAJ-003", "XK-WSJ-001", "XK-XFDD-003"]),
+    ("开网吧一件事", ["XK-GSJ-001", "XK-WGJ-001", "XK-XFDD-003"]),
+    ("开办零售药店一件事", ["XK-GSJ-001", "XK-YPJ-001", "FW-DSJ-001"]),
+]
+
 SURNAMES: list[str] = [
     "王",
     "李",

@@ -429,6 +429,27 @@ class ItemMaterial(models.Model):
         return f"{self.material} ({self.get_form_display()} ×{self.copies})"
 
 
+class Package(models.Model):
+    """A "one thing" (一件事): the items an applicant usually needs together for one purpose
+    (to open a restaurant, to start building), offered together at intake. Kept by the
+    administrators; choosing one at the counter only narrows the list of items."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    items = models.ManyToManyField(Item, verbose_name=_("items"), related_name="packages")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("offered at intake"), default=True)
+
+    history = HistoricalRecords(m2m_fields=[items])
+
+    class Meta:
+        verbose_name = _("“one thing” package")
+        verbose_name_plural = _("“one thing” packages")
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class StationedDeputyQuerySet(models.QuerySet):
     def active(self, on: dt.date) -> StationedDeputyQuerySet:
         return self.filter(term_start__lte=on, term_end__gte=on).filter(
