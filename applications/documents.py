@@ -81,11 +81,13 @@ CAUSE_WORDING = {
 def snapshot(
     document: Document,
     *,
+    review: DepartmentReview | None = None,
     event: ClockEvent | None = None,
     extension: ExtensionRequest | None = None,
 ) -> dict[str, Any]:
     """Everything `document` prints, as plain JSON: written at issue (services._issue), before
-    the row exists, with the clock event or extension the service holds.
+    the row exists, with the review, clock event or extension the service holds and has just
+    saved (what it has not loaded of them is read here).
 
     Names and dates are copied, not referenced, so a later change (the review decided, a
     deadline moved, a department renamed) leaves the document as it was issued.
@@ -96,7 +98,6 @@ def snapshot(
         .get(pk=document.application_id)
     )
     applicant, project = application.applicant, application.project
-    review = None
     content: dict[str, Any] = {
         "number": document.number,
         "kind": document.kind,
@@ -139,7 +140,8 @@ def snapshot(
         "seal": None,
     }
     if document.review_id is not None:
-        review = _review_for(document)
+        if review is None or review.pk != document.review_id:
+            review = _review_for(document)
         content["review"] = {
             "item": {"name": review.item.name, "legal_basis": review.item.legal_basis},
             "department": {"name": review.department.name},
@@ -189,12 +191,39 @@ _APPLICATION_FIELDS = (
 
 def _review_for(document: Document) -> DepartmentReview:
     """The review with what a document prints of it (a decision: signer, letter or posting,
-    seal), in one query. The service's copy is not reused: which relations it has loaded
-    depends on the path that got it there."""
-    related = ["item", "department", "window"]
+    seal), in one query of those columns only."""
+    related, fields = ["item", "department", "window"], _REVIEW_FIELDS
     if document.kind in DECISIONS:
         related += ["signed_by", "signed_under_letter", "signed_under_posting", "seal"]
-    return DepartmentReview.objects.select_related(*related).get(pk=document.review_id)
+        fields += _DECISION_FIELDS
+    return (
+        DepartmentReview.objects.select_related(*related).only(*fields).get(pk=document.review_id)
+    )
+
+
+_REVIEW_FIELDS = (
+    "window_id",
+    "deadline",
+    "deadline_provisional",
+    "item__name",
+    "item__legal_basis",
+    "item__needs_countersign",
+    "department__name",
+    "window__number",
+)
+_DECISION_FIELDS = (
+    "decision_number",
+    "decided_at",
+    "signed_by__username",
+    "signed_by__full_name",
+    "signed_by__title",
+    "signed_under_letter__delegating_official",
+    "signed_under_letter__number",
+    "signed_under_posting__appointment_ref",
+    "seal__number",
+    "seal__inscription",
+    "seal__image",
+)
 
 
 def _commitment(document, application, review, event, extension) -> dict[str, Any]:
@@ -413,11 +442,16 @@ def _render_context(document: Document, content: dict[str, Any]) -> dict[str, An
     seal = content.get("seal")
     context["seal_uri"] = _seal_uri_of(seal["image"], seal["number"]) if seal else None
     if content.get("track_url"):
-        context["qr"] = segno.make(content["track_url"], error="m").svg_data_uri(scale=4, border=2)
+        context["qr"] = qr_code(content["track_url"])
     decision = content.get("decision")
     if decision and decision["needs_countersign"]:
         context["countersign"] = _countersign(document)
     return context
+
+
+def qr_code(url: str) -> str:
+    """The slip's QR code of the status page, as an SVG data URI."""
+    return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
 
 
 def _countersign(document: Document) -> dict[str, Any] | None:

@@ -1529,6 +1529,6 @@ def _issue(
         issued_by=by,
         text=text,
     )
-    document.content = documents.snapshot(document, event=event, extension=extension)
+    document.content = documents.snapshot(document, review=review, event=event, extension=extension)
     document.save(force_insert=True)
     return document
