@@ -270,3 +270,19 @@ def test_stored_bytes_and_content_cannot_be_replaced(accepted, people, client):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             action()
     assert download(client, slip).content == first
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="races are run on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_first_prints_at_once_store_one_record_and_serve_its_bytes(accepted):
+    from .test_intake_concurrency import race
+
+    slip = accepted.documents.get(kind=Document.Kind.COMMITMENT_SLIP)
+    served: list[bytes] = [b"", b""]
+
+    def first_print(i: int) -> None:
+        served[i] = documents.printed(Document.objects.get(pk=slip.pk), now=timezone.now())[0]
+
+    assert race(first_print, 2) == []
+    stored = PrintedDocument.objects.get(document=slip)
+    assert served[0] == served[1] == bytes(stored.pdf)
