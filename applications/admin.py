@@ -2,6 +2,7 @@
 through the pages and services.py, never through the admin."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
@@ -65,13 +66,20 @@ class DepartmentReviewAdmin(ReadOnlyAdmin):
 
 @admin.register(Document)
 class DocumentAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["number", "kind", "application", "issued_at", "issued_by"]
+    list_display = ["number", "kind", "application", "issued_at", "issued_by", "sha256"]
     list_filter = ["kind"]
     search_fields = ["number"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).listed()
+
+    @admin.display(description=_("SHA-256 of the issued PDF"))
+    def sha256(self, obj) -> str:
+        return obj.sha256 or "—"
+
 
 @admin.register(Notification)
-class NotificationAdmin(DocumentAdmin):
+class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "application",
         "event",

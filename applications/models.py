@@ -933,6 +933,13 @@ class ExtensionRequest(models.Model):
         return self.review_id is None
 
 
+class DocumentQuerySet(models.QuerySet):
+    def listed(self) -> DocumentQuerySet:
+        """For a list: without the content at issue, with the SHA-256 of the fixed bytes
+        (`sha256`, None until the first print) and never the bytes themselves."""
+        return self.defer("content").annotate(sha256=models.F("printed__sha256"))
+
+
 class Document(models.Model):
     """A numbered document the center issued; the number can be checked against this row."""
 
@@ -978,6 +985,13 @@ class Document(models.Model):
         related_name="+",
     )
     text = models.TextField(_("text"), blank=True, help_text=_("Reasons or list, as printed."))
+    # What the document prints, as it stood at issue (documents.snapshot): names, dates,
+    # deadlines, signer. The first print renders from it, so a notice printed after the review
+    # moved on still says what was true when it was issued. Null for documents issued before
+    # it was kept: those are fixed at their first print, from the data as it then stands.
+    content = models.JSONField(_("content at issue"), null=True, blank=True, editable=False)
+
+    objects = DocumentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("document")
@@ -989,6 +1003,31 @@ class Document(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("applications:document", args=[self.pk])
+
+
+class PrintedDocument(models.Model):
+    """The bytes of a document, fixed at its first print: every print after it serves these
+    bytes, so a reprint is identical. Written once, never changed (append-only on PostgreSQL,
+    like the document itself); the SHA-256 is what a reader compares."""
+
+    document = models.OneToOneField(
+        Document,
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="printed",
+    )
+    pdf = models.BinaryField(_("PDF"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    pages = models.PositiveSmallIntegerField(_("pages"))
+    printed_at = models.DateTimeField(_("first printed at"))
+
+    class Meta:
+        verbose_name = _("printed document")
+        verbose_name_plural = _("printed documents")
+
+    def __str__(self) -> str:
+        return f"{self.document_id} {self.sha256}"
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -1231,6 +1231,7 @@ def extension_approve(*, extension: ExtensionRequest, by: Staff, now: dt.datetim
             by=by,
             now=now,
             text=extension.reason,
+            extension=extension,
         )
         extension.state = ExtensionRequest.State.APPROVED
         extension.decided_by, extension.decided_at = by, now
@@ -1571,11 +1572,16 @@ def _issue(
     review: DepartmentReview | None = None,
     event: ClockEvent | None = None,
     text: str = "",
+    extension: ExtensionRequest | None = None,
 ) -> Document:
+    """A numbered document, with what it prints as at this moment (documents.snapshot: a few
+    queries; it is rendered at its first print, not here)."""
+    from . import documents  # documents reads services.stop_due
+
     if not number:
         year = timezone.localdate(now).year
         number = f"{DOCUMENT_PREFIX[kind]}〔{year}〕{next_number(f'document:{kind}', year)}号"
-    return Document.objects.create(
+    document = Document(
         number=number,
         kind=kind,
         application_id=application_id,
@@ -1585,3 +1591,6 @@ def _issue(
         issued_by=by,
         text=text,
     )
+    document.content = documents.snapshot(document, review=review, event=event, extension=extension)
+    document.save(force_insert=True)
+    return document

@@ -424,7 +424,7 @@ def _application_page(
             "reviews": reviews,
             "documents": [
                 d
-                for d in application.documents.select_related("review").order_by("issued_at")
+                for d in application.documents.listed().order_by("issued_at", "id")
                 if d.review_id is None or d.review_id in full
             ],
             "notifications": _masked_notifications(application, full),
@@ -745,21 +745,27 @@ def application_timeline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def document_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The document as issued: the bytes fixed at its first print (documents.printed)."""
     from . import documents
 
     document = access.get_document(request.user, pk)
+    pdf, record = documents.printed(document, now=timezone.now())
     if document.kind == Document.Kind.COMMITMENT_SLIP:
         # The slip carries the access code: who printed it, and when, is on record.
         audit_log.info(
-            "commitment slip printed document=%s number=%s application=%s user=%s address=%s",
+            "commitment slip printed document=%s number=%s application=%s sha256=%s "
+            "user=%s address=%s",
             document.pk,
             document.number,
             document.application_id,
+            record.sha256 if record else "-",
             request.user.get_username(),
             request.META.get("REMOTE_ADDR", "-"),
         )
-    response = HttpResponse(documents.render_pdf(document), content_type="application/pdf")
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{document.kind}-{document.pk}.pdf"'
+    if record is not None:
+        response["X-Document-SHA256"] = record.sha256
     return response
 
 
@@ -904,7 +910,7 @@ def _review_page(
             "lines": review.application.materials.select_related("material")
             .filter(material__requirements__item=review.item)
             .distinct(),
-            "documents": review.documents.all(),
+            "documents": review.documents.listed(),
             "stop_form": StopForm(),
             "extension_form": ExtensionRequestForm(remaining=remaining) if can_ask else None,
             "extension_requests": review.extension_requests.listed(),

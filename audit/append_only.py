@@ -25,6 +25,7 @@ EXTRA_TABLES = (
     "supervision_card",
     "applications_clockevent",
     "applications_document",
+    "applications_printeddocument",
     "applications_signingstep",
     "applications_signingstep_sent_to",
 )

@@ -36,6 +36,7 @@ on_postgresql = pytest.mark.skipif(
 EVENT_ROWS = {
     "ClockEvent",
     "Document",
+    "PrintedDocument",
     "Notification",
     "Counter",
     "Card",

@@ -107,6 +107,10 @@ def test_the_application_role_only_adds_to_the_audit_and_cannot_switch_it_off(
             assert "permission denied" in refused(raw, f"UPDATE {table} SET id = id")  # noqa: S608
             assert "permission denied" in refused(raw, f"DELETE FROM {table}")  # noqa: S608
             assert "permission denied" in refused(raw, f"TRUNCATE {table}")
+        # The bytes of an issued document, with their SHA-256.
+        printed = "applications_printeddocument"
+        assert "permission denied" in refused(raw, f"UPDATE {printed} SET sha256 = sha256")  # noqa: S608
+        assert "permission denied" in refused(raw, f"DELETE FROM {printed}")  # noqa: S608
         assert "must be owner" in refused(
             raw, "ALTER TABLE applications_historicalapplication DISABLE TRIGGER ALL"
         )

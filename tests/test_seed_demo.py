@@ -136,6 +136,10 @@ def check_every_window_has_a_seal_image_and_ab_posts(demo):
     for window in Window.objects.all():
         assert window.seal.image.read(8) == b"\x89PNG\r\n\x1a\n"
         assert window.posts.exists(), window
+    # The center's own seal, held by no window, stamps urge notices and joint extensions.
+    center = Seal.objects.of_center()
+    assert center.window is None and center.image.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert Seal.objects.of_intake().window.number == "A01"
 
 
 def check_it_loads_this_years_calendar_and_says_next_year_is_missing(demo):

@@ -13,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from applications import documents, public_views, services, track
+from applications import public_views, services, track
 from applications.models import Applicant, Application, ApplicationMaterial, Document
 
 from .conftest import NOW, aware, extend, receive_all
@@ -40,7 +40,7 @@ def page_of(response) -> str:
 
 def test_the_slip_qr_code_opens_the_status_page(client, accepted, clock):
     slip = accepted.documents.get(kind=Document.Kind.COMMITMENT_SLIP)
-    url = documents._context(slip)["track_url"]
+    url = slip.content["track_url"]
     assert url.startswith("http://127.0.0.1:8000/track/?number=2026000001&code=")
     response = client.get(url.removeprefix("http://127.0.0.1:8000"))
     # The code leaves the address bar: the session remembers the application.

@@ -427,6 +427,16 @@ def _seals(windows: dict[str, Window]) -> None:
                 save=False,
             )
             seal.save(update_fields=["image"])
+    # The center's own seal, held by no window: urge notices and joint extensions.
+    seal, created = Seal.objects.get_or_create(
+        number="330185200000",
+        defaults={"inscription": "临安市行政审批中心", "issued_on": dt.date(2024, 12, 1)},
+    )
+    if created or not seal.image:
+        seal.image.save(
+            "center.png", ContentFile(draw_seal("临安市行政审批中心", "", font)), save=False
+        )
+        seal.save(update_fields=["image"])
 
 
 def _cjk_font_path() -> str | None:

@@ -593,9 +593,9 @@ class SealQuerySet(models.QuerySet):
         off a window fetched with its seal)."""
         return self.in_use().filter(window_id=window_id).first()
 
-    def of_center(self) -> Seal | None:
-        """The center's seal: the comprehensive window's, which stamps what the center itself
-        issues (commitment slips, intake notices, urge notices)."""
+    def of_intake(self) -> Seal | None:
+        """The comprehensive window's seal (综合受理专用章): it stamps what intake issues
+        (commitment slips, one-time notices, notices of non-acceptance)."""
         return (
             self.in_use()
             .filter(window__kind=Window.Kind.COMPREHENSIVE)
@@ -603,12 +603,28 @@ class SealQuerySet(models.QuerySet):
             .first()
         )
 
+    def of_center(self) -> Seal | None:
+        """The center's own seal, held by no window: it stamps what the center's office issues
+        (urge notices, notices of a joint extension). None until an administrator enters one;
+        such a document then prints without a seal image and is stamped by hand."""
+        return self.in_use().filter(window__isnull=True).order_by("-issued_on", "pk").first()
+
 
 class Seal(models.Model):
-    """A window's dedicated administrative approval seal (行政审批专用章)."""
+    """A window's dedicated administrative approval seal (行政审批专用章), or, with no window,
+    the center's own seal."""
 
     window = models.OneToOneField(
-        Window, verbose_name=_("window"), on_delete=models.PROTECT, related_name="seal"
+        Window,
+        verbose_name=_("window"),
+        on_delete=models.PROTECT,
+        related_name="seal",
+        null=True,
+        blank=True,
+        help_text=_(
+            "Empty for the center's own seal, which stamps urge notices and notices of a "
+            "joint extension."
+        ),
     )
     number = models.CharField(_("seal number"), max_length=30, unique=True)
     inscription = models.CharField(_("inscription"), max_length=100)
@@ -628,6 +644,14 @@ class Seal(models.Model):
         verbose_name = _("approval seal")
         verbose_name_plural = _("approval seals")
         ordering = ["window__number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=Q(window__isnull=True, is_active=True),
+                name="one_center_seal_in_use",
+                violation_error_message=_("The center has one seal in use; retire the other."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.inscription} ({self.number})"

@@ -40,9 +40,9 @@ def test_from_the_qr_code_to_a_rating_on_a_phone(live_server, accepted, center, 
     settings.PUBLIC_BASE_URL = live_server.url
     # 1. What the slip's QR code holds: the status page with number and code filled in.
     slip = accepted.documents.get(kind=Document.Kind.COMMITMENT_SLIP)
-    printed = documents._context(slip)
-    url = printed["track_url"]
-    assert printed["qr"] == segno.make(url, error="m").svg_data_uri(scale=4, border=2)
+    # (The slip holds the address as at its issue; this one is the live server's.)
+    url = documents.snapshot(slip)["track_url"]
+    assert documents.qr_code(url) == segno.make(url, error="m").svg_data_uri(scale=4, border=2)
     assert url == (
         f"{live_server.url}/track/?number={accepted.receipt_number}&code={accepted.access_code}"
     )
