@@ -84,6 +84,7 @@ def snapshot(
     review: DepartmentReview | None = None,
     event: ClockEvent | None = None,
     extension: ExtensionRequest | None = None,
+    application: Application | None = None,
 ) -> dict[str, Any]:
     """Everything `document` prints, as plain JSON: written at issue (services._issue), before
     the row exists, with the review, clock event or extension the service holds and has just
@@ -92,11 +93,12 @@ def snapshot(
     Names and dates are copied, not referenced, so a later change (the review decided, a
     deadline moved, a department renamed) leaves the document as it was issued.
     """
-    application = (
-        Application.objects.select_related("applicant", "project", "accepted_by")
-        .only(*_APPLICATION_FIELDS)
-        .get(pk=document.application_id)
-    )
+    if application is None:  # else the service's, read with its applicant, project, clerk
+        application = (
+            Application.objects.select_related("applicant", "project", "accepted_by")
+            .only(*_APPLICATION_FIELDS)
+            .get(pk=document.application_id)
+        )
     applicant, project = application.applicant, application.project
     content: dict[str, Any] = {
         "number": document.number,
@@ -387,13 +389,7 @@ _KIND_CONTENT = {
 
 
 def _intake_number() -> str:
-    intake = (
-        Window.objects.filter(kind=Window.Kind.COMPREHENSIVE)
-        .order_by("number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    return intake or "A01"
+    return Window.intake_number() or "A01"
 
 
 def _person(staff: Staff | None) -> dict[str, str] | None:

@@ -185,8 +185,7 @@ def _context(
 
 
 def _intake_window() -> str:
-    window = Window.objects.filter(kind=Window.Kind.COMPREHENSIVE).order_by("number").first()
-    return window.number if window else ""
+    return Window.intake_number()
 
 
 # --- how it is sent -------------------------------------------------------------------------

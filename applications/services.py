@@ -375,6 +375,7 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
             now=now,
             number=f"{DOCUMENT_PREFIX[Document.Kind.COMMITMENT_SLIP]}〔{year}〕"
             f"{application.receipt_number[4:]}号",
+            application=application,
         )
         notifications.applicant_event(
             application, notifications.Event.ACCEPTED, reviews=reviews, at=now
@@ -685,8 +686,11 @@ def _refuse_unless(review: DepartmentReview, states: tuple[str, ...]) -> None:
 
 
 def _application_of(review: DepartmentReview) -> Application:
-    """The review's application with the applicant and project that messages name."""
-    return Application.objects.select_related("applicant", "project").get(pk=review.application_id)
+    """The review's application with the applicant and project that messages name, and the
+    clerk who accepted it, whom documents name."""
+    return Application.objects.select_related("applicant", "project", "accepted_by").get(
+        pk=review.application_id
+    )
 
 
 def _recompute(review: DepartmentReview, today: dt.date) -> None:
@@ -1478,6 +1482,7 @@ def review_decide(
             if outcome == DepartmentReview.Outcome.GRANTED
             else Document.Kind.REFUSAL
         )
+        application = _application_of(review)  # read once: the document and the message
         document = _issue(
             kind,
             application_id=review.application_id,
@@ -1486,6 +1491,7 @@ def review_decide(
             now=now,
             number=review.decision_number,
             text=reasons,
+            application=application,
         )
         if signing_draft:
             SigningStep.objects.create(
@@ -1498,7 +1504,7 @@ def review_decide(
             )
         if review.state == DepartmentReview.State.DECIDED:  # else once countersigned
             notifications.applicant_event(
-                _application_of(review), notifications.Event.DECIDED, review=review, at=now
+                application, notifications.Event.DECIDED, review=review, at=now
             )
     return document
 
@@ -1573,6 +1579,7 @@ def _issue(
     event: ClockEvent | None = None,
     text: str = "",
     extension: ExtensionRequest | None = None,
+    application: Application | None = None,
 ) -> Document:
     """A numbered document, with what it prints as at this moment (documents.snapshot: a few
     queries; it is rendered at its first print, not here)."""
@@ -1591,6 +1598,8 @@ def _issue(
         issued_by=by,
         text=text,
     )
-    document.content = documents.snapshot(document, review=review, event=event, extension=extension)
+    document.content = documents.snapshot(
+        document, review=review, event=event, extension=extension, application=application
+    )
     document.save(force_insert=True)
     return document

@@ -17,12 +17,14 @@ from .conftest import NOW, receive_all
 pytestmark = pytest.mark.django_db
 
 # Statements of one request, besides those of the session and the person (the middleware's),
-# with the most a step may send: decide 9 (the check, the lock with the item, window, seal and
-# department, the signing basis, the number, the update and its history, the document, the
-# application and the applicant's message), return 4, receive 5 (the last: 6 more for the
-# application's readiness, its history and the applicant's message).
+# with the most a step may send: decide 11 (the check, the lock with the item, window, seal and
+# department, the signing basis, the number, the update and its history, the application read
+# once for the document and the message, what the document prints that is not at hand (the
+# comprehensive window's number, the letter signed under), the document, the applicant's
+# message), return 4, receive 5 (the last: 6 more for the application's readiness, its history
+# and the applicant's message).
 SENT: list[str] = []
-MOST = {"decide": 9, "return": 4, "receive": 5, "receive (last)": 11}
+MOST = {"decide": 11, "return": 4, "receive": 5, "receive (last)": 11}
 
 
 def _statements(client, path: str, data=None) -> int:

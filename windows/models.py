@@ -100,6 +100,17 @@ class Window(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("windows:window", args=[self.number])
 
+    @classmethod
+    def intake_number(cls) -> str:
+        """The number of the comprehensive window (the first, if there are several), where
+        applicants are sent to hand in and collect: "" when the center has none."""
+        return (
+            cls.objects.filter(kind=cls.Kind.COMPREHENSIVE)
+            .order_by("number")
+            .values_list("number", flat=True)
+            .first()
+        ) or ""
+
 
 class Staff(AbstractUser):
     """A person who works in the center. Roles are the groups named in `Role`."""
