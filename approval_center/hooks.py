@@ -26,3 +26,12 @@ def collect(hook: str, *args) -> list:
         if contribute is not None:
             found.extend(contribute(*args))
     return found
+
+
+def last_app_migrated(app_config) -> bool:
+    """Whether post_migrate is being sent for the last app. Django sends it once for each app
+    with models, in the order of INSTALLED_APPS, after migrate and after every flush (each
+    transactional test ends with one): work that needs the models of every app is done once,
+    on the last."""
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    return bool(with_models) and app_config is with_models[-1]

@@ -19,10 +19,16 @@ class AuditConfig(AppConfig):
         post_migrate.connect(_append_only, dispatch_uid="audit.append_only")
 
 
-def _append_only(using: str = "default", **kwargs) -> None:
-    # History tables of models added after the audit migration get their trigger here too.
+def _append_only(using: str = "default", app_config=None, **kwargs) -> None:
+    # History tables of models added after the audit migration get their trigger here too; once
+    # every app has migrated.
     from django.db import connections
 
+    from approval_center.hooks import last_app_migrated
+
     from .append_only import install
+
+    if app_config is not None and not last_app_migrated(app_config):
+        return
 
     install(connections[using])

@@ -32,6 +32,8 @@ from windows.models import (
 )
 from windows.roles import Role
 
+from .replay import replayed
+
 PASSWORD = "correct horse battery"
 
 
@@ -102,12 +104,20 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# The fixtures below each call a plain function of the same work, so that a module can also
+# build them once for many tests that only read them (tests/shared.py).
+
+
 @pytest.fixture
 def assessment_weights(db):
     """The weights row that migration supervision/0003 writes at install.
 
     A transactional test (a browser test, a concurrency test) flushes every table when it ends, this
     row with them; a test that needs the row asks for it here instead of relying on the order."""
+    return add_assessment_weights()
+
+
+def add_assessment_weights():
     from supervision.models import AssessmentWeights
 
     return AssessmentWeights.objects.order_by("pk").first() or AssessmentWeights.objects.create()
@@ -115,11 +125,20 @@ def assessment_weights(db):
 
 @pytest.fixture
 def calendar(db):
+    load_calendar()
+
+
+def load_calendar() -> None:
     seed_calendar([2025, 2026])
 
 
 @pytest.fixture
 def center(db) -> Center:
+    return build_center()
+
+
+@replayed  # built once per process, then its rows written back (tests/replay.py)
+def build_center() -> Center:
     construction = Department.objects.create(
         code="jsj", name="临安市建设局", short_name="建设局", leader_name="王建国（局长）"
     )
@@ -216,6 +235,10 @@ NOW = aware(2026, 9, 28, 10)
 
 @pytest.fixture
 def applicant(db):
+    return add_applicant()
+
+
+def add_applicant() -> Applicant:
     return Applicant.objects.create(
         kind="enterprise",
         name="临安青山建设有限公司",
@@ -228,6 +251,10 @@ def applicant(db):
 
 @pytest.fixture
 def project(applicant):
+    return add_project(applicant)
+
+
+def add_project(applicant) -> Project:
     return Project.objects.create(
         applicant=applicant,
         code="2026-330185-47-01-123456",
@@ -241,6 +268,10 @@ def project(applicant):
 
 @pytest.fixture
 def materials(center):
+    return add_materials(center)
+
+
+def add_materials(center) -> dict[str, Material]:
     licence = Material.objects.create(name="营业执照（副本）")
     form = Material.objects.create(name="申请表")
     eia = Material.objects.create(name="环境影响评价批复文件")
@@ -253,6 +284,11 @@ def materials(center):
 
 @pytest.fixture
 def draft(center, calendar, materials, applicant, project):
+    return add_draft(center, applicant, project)
+
+
+def add_draft(center, applicant, project):
+    """The draft of `draft`: the calendar and the materials must be there."""
     return services.application_create(
         applicant=applicant,
         project=project,
@@ -323,6 +359,10 @@ def receive_all(application, by, **overrides):
 
 @pytest.fixture
 def seals(center):
+    add_seals(center)
+
+
+def add_seals(center) -> None:
     for window in (center.intake_window, center.construction_window, center.planning_window):
         Seal.objects.create(
             window=window,
@@ -334,6 +374,11 @@ def seals(center):
 
 @pytest.fixture
 def accepted(draft, center, seals):
+    return accept(draft, center)
+
+
+def accept(draft, center):
+    """The acceptance of `accepted`: the seals must be there."""
     authority.sync_signing_authority(at=NOW)
     receive_all(draft, center.dave)
     return services.application_accept(application=draft, by=center.dave, now=NOW)

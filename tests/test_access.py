@@ -9,10 +9,12 @@ change nothing.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import fnmatch
 import re
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
@@ -32,7 +34,20 @@ from supervision.models import Card
 from windows.models import Absence, Package, Post
 from windows.roles import Role
 
-from .conftest import NOW, PASSWORD
+from .conftest import (
+    NOW,
+    PASSWORD,
+    accept,
+    add_applicant,
+    add_assessment_weights,
+    add_draft,
+    add_materials,
+    add_project,
+    add_seals,
+    build_center,
+    load_calendar,
+)
+from .shared import shared_data
 
 TABLE = Path(__file__).resolve().parents[1] / "docs" / "access.md"
 PNG = (
@@ -151,6 +166,10 @@ def private_media(settings, tmp_path):
 @pytest.fixture
 def samples(center, accepted, private_media, assessment_weights) -> dict[str, object]:
     """One object of every kind a URL can name, each reachable by the table's `sample` column."""
+    return make_samples(center, accepted)
+
+
+def make_samples(center, accepted) -> dict[str, object]:
     seal = center.construction_window.seal
     seal.image.save("seal.png", ContentFile(PNG), save=True)
     scan = services.scan_add(
@@ -258,11 +277,16 @@ def people(center) -> dict[str, object]:
     }
 
 
-def request_as(user, method: str, url: str):
-    """One request in a transaction rolled back afterwards: a POST leaves nothing behind."""
+def request_as(user, method: str, url: str, cookies: SimpleCookie | None = None):
+    """One request in a transaction rolled back afterwards: a POST leaves nothing behind.
+
+    The user is signed in first, in the same transaction, unless `cookies` are those of the
+    user's session signed in already."""
     with transaction.atomic():
         client = Client(raise_request_exception=True)
-        if user is not None:
+        if cookies is not None:
+            client.cookies = copy.deepcopy(cookies)
+        elif user is not None:
             client.force_login(user)
         response = getattr(client, method.lower())(url)
         transaction.set_rollback(True)
@@ -275,21 +299,6 @@ def outcome(response) -> str:
         if target in (reverse("login"), reverse("admin:login")):
             return "login"
     return str(response.status_code)
-
-
-# --- the pages of the project -------------------------------------------------------------------
-
-PAGE_ROWS = [row for row in ROWS if not row.key.startswith("admin")]
-
-
-@pytest.mark.parametrize("row", PAGE_ROWS, ids=[row.key for row in PAGE_ROWS])
-def test_page_answers_each_role_as_the_table_says(row, center, samples):
-    url = reverse(row.key, kwargs=sample_kwargs(row, samples))
-    got = {
-        column: outcome(request_as(user, row.method, url))
-        for column, user in people(center).items()
-    }
-    assert got == row.expected, url
 
 
 # --- the admin ----------------------------------------------------------------------------------
@@ -339,25 +348,88 @@ def admin_allows(model_admin, name: str, user) -> bool:
     return model_admin.has_view_or_change_permission(request, obj)
 
 
+def signed_in(center) -> dict[str, SimpleCookie]:
+    """The cookies of each person of `people`, signed in once."""
+    sessions = {}
+    for column, user in people(center).items():
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+            session = client.session
+            session.set_expiry(24 * 3600)  # however long the table's tests take on this machine
+            session.save()
+        sessions[column] = client.cookies
+    return sessions
+
+
+def build_samples() -> tuple:
+    """The center and the samples, as the fixtures `center` and `samples` make them, and each
+    person signed in."""
+    center = build_center()
+    load_calendar()
+    add_materials(center)
+    applicant = add_applicant()
+    draft = add_draft(center, applicant, add_project(applicant))
+    add_seals(center)
+    add_assessment_weights()
+    samples = make_samples(center, accept(draft, center))
+    return center, samples, signed_in(center)
+
+
+# --- each row, each role -----------------------------------------------------------------------
+
+PAGE_ROWS = [row for row in ROWS if not row.key.startswith("admin")]
 ADMIN_ROWS = [row for row in ROWS if row.key.startswith("admin")]
 
 
-@pytest.mark.parametrize("row", ADMIN_ROWS, ids=[row.key for row in ADMIN_ROWS])
-def test_admin_answers_each_role_as_the_table_says(row, center, samples):
-    mismatches = []
-    for pattern in PATTERNS:
-        if row_for(pattern, ROWS) != row:
-            continue
-        model_admin = admin_target(pattern)
-        url = admin_url(pattern, model_admin, row, samples)
-        for column, user in people(center).items():
-            want = row.expected[column]
-            if want == "perm":
-                want = "200" if admin_allows(model_admin, pattern.name, user) else "403"
-            got = outcome(request_as(user, row.method, url))
-            if got != want:
-                mismatches.append(f"{url} as {column}: {got}, table says {want}")
-    assert mismatches == []
+class TestTheTable:
+    """Each row of the table, each role: every request is rolled back (request_as), so the
+    center and the samples are built and the people signed in once for all of them
+    (tests/shared.py)."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def built(cls, django_db_setup, django_db_blocker, tmp_path_factory):
+        with shared_data(django_db_blocker, tmp_path_factory.mktemp("media")) as run:
+            yield run(build_samples)
+
+    @pytest.fixture
+    def center(self, db, built):
+        return built[0]
+
+    @pytest.fixture
+    def samples(self, db, built):
+        return built[1]
+
+    @pytest.fixture
+    def sessions(self, db, built):
+        return built[2]
+
+    @pytest.mark.parametrize("row", PAGE_ROWS, ids=[row.key for row in PAGE_ROWS])
+    def test_page_answers_each_role_as_the_table_says(self, row, center, samples, sessions):
+        url = reverse(row.key, kwargs=sample_kwargs(row, samples))
+        got = {
+            column: outcome(request_as(user, row.method, url, sessions[column]))
+            for column, user in people(center).items()
+        }
+        assert got == row.expected, url
+
+    @pytest.mark.parametrize("row", ADMIN_ROWS, ids=[row.key for row in ADMIN_ROWS])
+    def test_admin_answers_each_role_as_the_table_says(self, row, center, samples, sessions):
+        mismatches = []
+        for pattern in PATTERNS:
+            if row_for(pattern, ROWS) != row:
+                continue
+            model_admin = admin_target(pattern)
+            url = admin_url(pattern, model_admin, row, samples)
+            for column, user in people(center).items():
+                want = row.expected[column]
+                if want == "perm":
+                    want = "200" if admin_allows(model_admin, pattern.name, user) else "403"
+                got = outcome(request_as(user, row.method, url, sessions[column]))
+                if got != want:
+                    mismatches.append(f"{url} as {column}: {got}, table says {want}")
+        assert mismatches == []
 
 
 # --- another department's application ------------------------------------------------------------

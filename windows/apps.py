@@ -85,9 +85,14 @@ def _calendar_changed(**kwargs) -> None:
     WorkCalendar.changed()
 
 
-def _ensure_groups(**kwargs) -> None:
-    # Runs after each app migrates; the permissions of apps not yet migrated are picked up on
-    # the later calls, so the last call leaves every group complete.
+def _ensure_groups(app_config=None, **kwargs) -> None:
+    # Once every app has migrated: each app's permissions exist by then (its own post_migrate
+    # made them).
+    from approval_center.hooks import last_app_migrated
+
     from .roles import ensure_role_groups
+
+    if app_config is not None and not last_app_migrated(app_config):
+        return
 
     ensure_role_groups()
