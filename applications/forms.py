@@ -23,7 +23,7 @@ from .ratings import COMMENT_MAX_LENGTH
 from .services import MAX_STOP_DAYS
 from .track import code_is_well_formed, normalize_code, normalize_number
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = fields.DateInput()
 
 
 class ApplicantForm(forms.ModelForm):
@@ -112,6 +112,17 @@ class ChecklistLineForm(forms.ModelForm):
         model = ApplicationMaterial
         fields = ["status", "copies", "promised_by", "note"]
         widgets = {"promised_by": DATE, "copies": forms.NumberInput(attrs={"min": 0, "max": 99})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A line of the checklist table: each control is named by its row's material and its
+        # column (the ids of application.html), as a screen reader announces a table cell.
+        for name in self.Meta.fields:
+            self.fields[name].widget.attrs["aria-labelledby"] = (
+                f"{self.prefix}-material checklist-{name}"
+            )
+        # The column says it; Django would point aria-describedby at a help text not shown.
+        self.fields["promised_by"].help_text = ""
 
     def clean(self) -> dict:
         data = super().clean()
