@@ -38,7 +38,7 @@ from .models import (
     ExtensionRequest,
 )
 from .notifications import track_page
-from .services import stop_due
+from .services import Promise, promise_of, stop_due
 
 log = logging.getLogger(__name__)
 
@@ -169,23 +169,16 @@ def _commitment(document: Document) -> dict[str, Any]:
     }
 
 
-def _promise(application: Application, reviews: list[DepartmentReview]) -> dict[str, Any] | None:
+def _promise(application: Application, reviews: list[DepartmentReview]) -> Promise | None:
     """Why the promised date is what it is, in parts the template words in Chinese.
 
-    The promise is the latest deadline of the items (services.application_accept), the end of
-    one item's promised working days. The reason stored with the application was written in
-    the clerk's language, so the slip rebuilds it from the calendar, and falls back to the
-    stored text when the calendar no longer gives the promised date (an administrator edited
-    it since).
+    The reason stored with the application was written in the clerk's language, so the slip
+    rebuilds it from the calendar (services.promise_of), and falls back to the stored text when
+    the calendar no longer gives the promised date (an administrator edited it since).
     """
-    if application.promised_date is None or not reviews:
+    if not reviews:
         return None
-    calendar = WorkCalendar.load()
-    for review in sorted(reviews, key=lambda r: (-r.promised_days, r.pk)):
-        span = calendar.add_working_days(review.started_on, review.promised_days)
-        if span.end == application.promised_date:
-            return {"review": review, "span": span}
-    return None
+    return promise_of(application, reviews, WorkCalendar.load())
 
 
 def _intake_notice(document: Document) -> dict[str, Any]:
