@@ -53,6 +53,7 @@ from .models import (
     PrintedDocument,
 )
 from .notifications import track_page
+from .services import promise_of
 
 log = logging.getLogger(__name__)
 
@@ -265,28 +266,25 @@ def _commitment(document, application, review, event, extension) -> dict[str, An
 def _promise(application: Application, reviews: list[DepartmentReview]) -> dict[str, Any] | None:
     """Why the promised date is what it is, in parts the template words in Chinese.
 
-    The promise is the latest deadline of the items (services.application_accept), the end of
-    one item's promised working days. The reason stored with the application was written in
-    the clerk's language, so the slip rebuilds it from the calendar, and falls back to the
-    stored text when the calendar no longer gives the promised date (an administrator edited
-    it since).
+    The reason stored with the application was written in the clerk's language, so the slip
+    rebuilds it from the calendar (services.promise_of), and falls back to the stored text when
+    the calendar no longer gives the promised date (an administrator edited it since).
     """
-    if application.promised_date is None or not reviews:
+    if not reviews:
         return None
-    calendar = WorkCalendar.load()
-    for review in sorted(reviews, key=lambda r: (-r.promised_days, r.pk)):
-        span = calendar.add_working_days(review.started_on, review.promised_days)
-        if span.end == application.promised_date:
-            return {
-                "item": review.item.name,
-                "department": review.department.name,
-                "promised_days": review.promised_days,
-                "end": _day(span.end),
-                "holidays": len(span.holidays),
-                "adjusted_workdays": len(span.adjusted_workdays),
-                "provisional": span.provisional,
-            }
-    return None
+    promise = promise_of(application, reviews, WorkCalendar.load())
+    if promise is None:
+        return None
+    review, span = promise.review, promise.span
+    return {
+        "item": review.item.name,
+        "department": review.department.name,
+        "promised_days": review.promised_days,
+        "end": _day(span.end),
+        "holidays": len(span.holidays),
+        "adjusted_workdays": len(span.adjusted_workdays),
+        "provisional": span.provisional,
+    }
 
 
 def _intake_notice(document, application, review, event, extension) -> dict[str, Any]:

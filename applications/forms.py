@@ -23,7 +23,7 @@ from .ratings import COMMENT_MAX_LENGTH
 from .services import MAX_STOP_DAYS
 from .track import code_is_well_formed, normalize_code, normalize_number
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = fields.DateInput()
 
 
 class ApplicantForm(forms.ModelForm):

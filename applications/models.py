@@ -221,7 +221,7 @@ class Application(models.Model):
         blank=True,
         related_name="+",
     )
-    with_gaps = models.BooleanField(_("accepted with gaps (容缺)"), default=False)
+    with_gaps = models.BooleanField(_("accepted with gaps"), default=False)
     promised_date = models.DateField(_("promised date"), null=True, blank=True)
     promised_provisional = models.BooleanField(_("promised date provisional"), default=False)
     promised_reason = models.TextField(_("why the promised date is what it is"), blank=True)
@@ -330,7 +330,7 @@ class ApplicationMaterial(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
         MISSING = "missing", _("Missing")
-        TO_FOLLOW = "to_follow", _("To follow (容缺)")
+        TO_FOLLOW = "to_follow", _("To follow")
         NOT_NEEDED = "not_needed", _("Not needed")
 
     application = models.ForeignKey(
@@ -944,7 +944,7 @@ class Document(models.Model):
     """A numbered document the center issued; the number can be checked against this row."""
 
     class Kind(models.TextChoices):
-        COMMITMENT_SLIP = "commitment", _("Commitment slip (承诺件)")
+        COMMITMENT_SLIP = "commitment", _("Commitment slip")
         MISSING_MATERIALS = "missing", _("One-time notice of missing materials")
         NOT_ACCEPTED = "not_accepted", _("Notice of non-acceptance")
         STOPPED_TIME = "stopped", _("Notice of stopped time")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -23,7 +24,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from windows import authority
 from windows.models import Item, ItemMaterial, Seal, Staff
 from windows.roles import WINDOW_ROLES, Role
-from windows.workdays import WorkCalendar
+from windows.workdays import Span, WorkCalendar
 
 from . import clock, notifications, validators
 from .models import (
@@ -328,16 +329,12 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
         latest = max(reviews, key=lambda r: (r.deadline, r.promised_days))
         application.promised_date = application.due_date = latest.deadline
         application.promised_provisional = any(r.deadline_provisional for r in reviews)
-        application.promised_reason = promised_reason(latest, calendar)
-        if deemed:
-            application.promised_reason = (
-                _(
-                    "Counted from the day the materials were received, %(date)s: the one-time "
-                    "notice was not given within 5 working days (Art. 32). "
-                )
-                % {"date": date_format(today, "DATE_FORMAT")}
-                + application.promised_reason
-            )
+        # The record of what the clerk was shown, in the clerk's language; pages say it again
+        # in the reader's (promise_explained).
+        application.promised_reason = promised_reason(
+            Promise(latest, calendar.add_working_days(latest.started_on, latest.promised_days)),
+            deemed_from=today if deemed else None,
+        )
         application.state = Application.State.IN_REVIEW
         application_store_joint_deadline(
             application=application,
@@ -394,13 +391,60 @@ def application_accept_with_checklist(
         return application_accept(application=application, by=by, now=now)
 
 
-def promised_reason(review: DepartmentReview, calendar: WorkCalendar) -> str:
-    span = calendar.add_working_days(review.started_on, review.promised_days)
-    return _("%(item)s (%(department)s) takes longest: %(explanation)s") % {
-        "item": review.item.name,
-        "department": review.department.short_name,
-        "explanation": span.explain(),
+@dataclass(frozen=True)
+class Promise:
+    """Why an application's promised date is what it is: the review whose promised working days
+    end last, and those working days on the calendar."""
+
+    review: DepartmentReview
+    span: Span
+
+
+def promise_of(
+    application: Application, reviews: list[DepartmentReview], calendar: WorkCalendar
+) -> Promise | None:
+    """The promise as application_accept made it (the latest end of the items' promised working
+    days, the first review of the most days on a tie), found again from the reviews and the
+    calendar as it is now; None when the calendar no longer gives the promised date (an
+    administrator edited it since) or nothing was promised."""
+    if application.promised_date is None:
+        return None
+    for review in sorted(reviews, key=lambda r: (-r.promised_days, r.pk)):
+        span = calendar.add_working_days(review.started_on, review.promised_days)
+        if span.end == application.promised_date:
+            return Promise(review, span)
+    return None
+
+
+def promised_reason(promise: Promise, *, deemed_from: dt.date | None = None) -> str:
+    """The promise in one sentence, in the active language."""
+    text = _("%(item)s (%(department)s) takes longest: %(explanation)s") % {
+        "item": promise.review.item.name,
+        "department": promise.review.department.short_name,
+        "explanation": promise.span.explain(),
     }
+    if deemed_from is not None:
+        text = (
+            _(
+                "Counted from the day the materials were received, %(date)s: the one-time "
+                "notice was not given within 5 working days (Art. 32). "
+            )
+            % {"date": date_format(deemed_from, "DATE_FORMAT")}
+            + text
+        )
+    return text
+
+
+def promise_explained(application: Application, calendar: WorkCalendar) -> str:
+    """Why the promised date is what it is, in the reader's language, said again from the
+    reviews and the calendar; the text stored at acceptance (in the clerk's language) when the
+    calendar no longer gives the date."""
+    reviews = list(application.reviews.select_related("item", "department"))
+    promise = promise_of(application, reviews, calendar)
+    if promise is None:
+        return application.promised_reason
+    deemed_from = application.submission_received_on if application.deemed_accepted else None
+    return promised_reason(promise, deemed_from=deemed_from)
 
 
 def joint_deadline_of(

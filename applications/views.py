@@ -437,6 +437,9 @@ def _application_page(
             "notice_soon": today <= application.notice_due <= clock.warning_reach(today, calendar),
             **_joint_context(request, application, today),
             "today": today,
+            "promise_text": services.promise_explained(application, calendar)
+            if application.promised_date
+            else "",
             "refuse_form": ReasonsForm(),
             "note_form": NoteForm(),
             "withdrawable": application.state in Application.WITHDRAWABLE,

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 # The largest key a database integer holds: beyond it SQLite raises OverflowError on lookup.
@@ -54,8 +55,21 @@ def validate_sane_date(value) -> None:
         raise ValidationError(
             _("Enter a date between %(earliest)s and %(latest)s."),
             code="date_out_of_range",
-            params={"earliest": EARLIEST.isoformat(), "latest": LATEST.isoformat()},
+            params={
+                "earliest": date_format(EARLIEST, "DATE_FORMAT"),
+                "latest": date_format(LATEST, "DATE_FORMAT"),
+            },
         )
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker. It reads and writes ISO dates whatever the page's language (a
+    value in the language's own input format, 2026/09/28 in Chinese, shows an empty field)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class DateField(forms.DateField):

@@ -15,6 +15,7 @@ from django.db.models import CharField, F, Model, Q, QuerySet, Value
 from django.db.models.functions import Cast
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 # The records that are about a person (their account, roles and permissions; their signing
 # authority on an item; their second factor enrolled and reset), by the fields that name that
@@ -132,7 +133,7 @@ def readable(field, value, cache: dict) -> object:
             cache[key] = field.related_model._default_manager.filter(pk=value).first() or value
         return cache[key]
     if isinstance(value, dt.datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
     return value
 
 

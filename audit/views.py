@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from approval_center import fields
 from windows.roles import Role
 
 from . import history
@@ -22,12 +23,8 @@ class AuditSearchForm(forms.Form):
     model = forms.ChoiceField(label=_("Record"), required=False)
     object_id = forms.CharField(label=_("Record number"), required=False, max_length=40)
     kind = forms.ChoiceField(label=_("Change"), required=False, choices=KINDS)
-    since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label=_("From"), required=False, widget=fields.DateInput())
+    until = forms.DateField(label=_("Until"), required=False, widget=fields.DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

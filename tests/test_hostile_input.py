@@ -231,7 +231,7 @@ def test_the_calendar_refuses_a_start_beyond_the_years_of_work(client, center, c
     client.force_login(center.alice)
     response = client.get("/calendar/", {"start": "9999-12-01", "days": "400"})
     assert response.status_code == 200
-    assert "2000-01-01" in response.content.decode()  # the field's message gives the range
+    assert "2000年1月1日" in response.content.decode()  # the field's message gives the range
     response = client.get("/calendar/", {"start": "0001-01-01", "days": "400"})
     assert response.status_code == 200
 
@@ -251,7 +251,7 @@ def test_a_meeting_held_in_year_one_is_refused_and_nothing_is_convened(client, c
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
     assert response.status_code == 200
-    assert "请输入2000-01-01至2100-12-31之间的日期" in response.content.decode()
+    assert "请输入2000年1月1日至2100年12月31日之间的日期" in response.content.decode()
     assert not Meeting.objects.exists()
 
 

@@ -418,7 +418,7 @@ class ItemMaterial(models.Model):
         _("copies"), default=1, validators=[MinValueValidator(1)]
     )
     may_follow = models.BooleanField(
-        _("may follow later (容缺)"),
+        _("may follow later"),
         default=False,
         help_text=_("The clerk may accept without it on the applicant's signed commitment."),
     )

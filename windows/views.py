@@ -220,7 +220,7 @@ WEEKDAY_INITIALS = [
 
 
 class WorkdayForm(forms.Form):
-    start = fields.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = fields.DateField(label=_("From"), widget=fields.DateInput())
     days = forms.IntegerField(label=_("Working days"), min_value=0, max_value=400)
 
 

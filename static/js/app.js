@@ -123,9 +123,11 @@
   });
   // Parts that refresh themselves: data-refresh="URL" data-interval="seconds". A refresh is not
   // the person's activity (X-Auto-Refresh): once the idle session has ended (401) the page
-  // reloads and shows the sign-in form.
+  // reloads and shows the sign-in form. Not a live region (a screen reader would read the whole
+  // part out every minute), and not while the keyboard's focus is in it (it would be lost).
   document.querySelectorAll("[data-refresh]").forEach(function (part) {
     setInterval(function () {
+      if (part.contains(document.activeElement)) { return; }
       fetch(part.dataset.refresh, { credentials: "same-origin", headers: { "X-Auto-Refresh": "1" } })
         .then(function (r) {
           if (r.status === 401) { window.location.reload(); return null; }
