@@ -37,6 +37,14 @@ from .replay import replayed
 PASSWORD = "correct horse battery"
 
 
+def seen(html: str) -> str:
+    """What a reader sees of a page: the tags out, the spaces run together (an English page wraps
+    Chinese data in <span lang="zh">, so a sentence naming it is split by tags)."""
+    import re
+
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
 def aware(year: int, month: int, day: int, hour: int = 12) -> dt.datetime:
     return timezone.make_aware(dt.datetime(year, month, day, hour))
 

@@ -11,7 +11,7 @@ copy of the objects, their cached relations included.
   (a flush after a transactional test makes the groups again under new ids); one that is gone, or
   that has no natural key and changed, and it builds for real again.
 - Timestamps written while it was built (history dates, `date_joined`) are moved to the time of
-  the copy, as if it were built now.
+  the copy, as if it had just been built (the last of them is now).
 - On PostgreSQL the sequences are moved past the rows written back.
 - A fixture that wrote into tables that had rows, or updated or deleted anything, is built for
   real each time: it is only for fixtures that insert rows and do nothing else (no files, no
@@ -198,7 +198,9 @@ def _replay(snapshot: Snapshot):
     moved = _outside_now(snapshot)
     if moved is None:
         return None
-    by = timezone.now() - snapshot.started
+    # As if it had been built just now: its last timestamp is now, none in the future (a test
+    # that writes history after it finds its own rows the newest).
+    by = timezone.now() - snapshot.ended
 
     def shift(value):
         if isinstance(value, dt.datetime) and snapshot.started <= value <= snapshot.ended:

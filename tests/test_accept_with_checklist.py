@@ -11,7 +11,7 @@ from django.urls import reverse
 from applications import services
 from applications.models import Application, ApplicationMaterial, Document
 
-from .conftest import NOW
+from .conftest import NOW, seen
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_a_refused_acceptance_saves_nothing_and_keeps_the_lines_on_the_page(
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Materials are missing: 申请表" in page
+    assert "Materials are missing: 申请表" in seen(page)
     # The page shows what the clerk set, not what is stored.
     formset = response.context["formset"]
     assert [f["status"].value() for f in formset] == [
@@ -138,7 +138,7 @@ def test_the_one_time_notice_prints_the_notes_set_on_the_page(client, center, dr
     assert draft.materials.get(material__name="申请表").note == "法定代表人未签字"
     assert Application.objects.get(pk=draft.pk).state == "awaiting_materials"
     page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert f"One-time notice {notice.number} issued." in page
+    assert f"One-time notice {notice.number} issued." in seen(page)
     link = reverse("applications:document", args=[notice.pk])
     assert f'href="{link}" target="_blank"' in page and 'data-testid="print-notice"' in page
 

@@ -11,7 +11,7 @@ from applications.services import TransitionError
 from supervision import actions
 from supervision.models import FollowUp, Meeting, UrgeNotice
 
-from .conftest import aware
+from .conftest import aware, seen
 
 LATE = aware(2026, 10, 15, 9)  # the permit review was due on 13 October
 
@@ -118,8 +118,8 @@ def test_help_and_urges_show_on_the_timeline(client, urge, accepted, permit, cen
         {"review": permit.pk, "text": "中心协调专家于10月16日到场核查。"},
     )
     page = client.get(timeline, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "中心协调专家" in page and "Help given on 建筑工程施工许可证核发" in page
-    assert "Urge notice 督办〔2026〕1号 to window A05" in page
+    assert "中心协调专家" in page and "Help given on 建筑工程施工许可证核发" in seen(page)
+    assert "Urge notice 督办〔2026〕1号 to window A05" in seen(page)
     # The window sees the same timeline, without the managers' actions.
     client.force_login(center.alice)
     page = client.get(timeline).content.decode()
@@ -197,7 +197,7 @@ def test_a_second_urge_while_one_is_open_is_refused_with_a_link_to_it(
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Urge notice 督办〔2026〕1号 about this review still waits" in page
+    assert "Urge notice 督办〔2026〕1号 about this review still waits" in seen(page)
     assert notice_url in page
     assert UrgeNotice.objects.count() == 1
 
@@ -213,7 +213,7 @@ def test_a_deliberate_escalation_is_marked_as_such(client, urge, permit, center,
     assert response.url == reverse("supervision:urge", args=[second.pk])
     assert second.escalates == urge
     detail = client.get(response.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "escalation" in detail and "of 督办〔2026〕1号" in detail
+    assert "escalation" in detail and "of 督办〔2026〕1号" in seen(detail)
     listing = client.get(reverse("supervision:urges"), HTTP_ACCEPT_LANGUAGE="en")
     assert "escalation" in listing.content.decode()
 

@@ -348,7 +348,7 @@ def test_the_joint_deadline_is_45_working_days_across_national_day(
     assert joint.deadline == D(2026, 12, 4)
     assert "5 holidays not counted" in joint.explain()
     assert "1 adjusted working weekend day counted" in joint.explain()
-    assert "Dec. 4, 2026" in response.content.decode()
+    assert "4 Dec 2026" in response.content.decode()
     timeline = client.get(reverse("applications:timeline", args=[accepted.pk]))
     assert "Joint handling deadline" in timeline.content.decode()
 

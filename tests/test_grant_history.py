@@ -73,7 +73,7 @@ def test_making_someone_an_administrator_in_the_admin_is_one_search_away(client,
     # One search by the person's name: the change, who made it, and what it was.
     client.force_login(center.admin)  # (the idle limit ended the session of the trip in time)
     rows = rows_of(trail(client, person="bob"))
-    assert "Root" in rows and "2026-09-28 15:00" in rows
+    assert "Root" in rows and "28 Sep 2026 15:00" in rows
     # What was given, not the whole list of what the person now holds.
     assert "Groups: <del>—</del> → <ins>Administrator</ins>" in rows
     # Searching by someone else finds none of it.
@@ -189,7 +189,7 @@ def test_who_gave_a_role_group_a_permission_and_when_is_one_search_away(client, 
     rows = rows_of(trail(client, model="auth.group", object_id=managers.pk))
     assert rows.count("Can change catalog item</ins>") == 1
     assert rows.count("Can change catalog item</del>") == 1
-    assert "2026-09-28 15:00" in rows and "2026-09-28 15:05" in rows and "Root" in rows
+    assert "28 Sep 2026 15:00" in rows and "28 Sep 2026 15:05" in rows and "Root" in rows
     # The permissions the group kept are not listed as given or taken.
     assert "Can view catalog item" not in rows
 

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from .conftest import PASSWORD, make_staff
+from .conftest import PASSWORD, make_staff, seen
 
 HOMES = {
     "alice": "/reviews/",
@@ -89,7 +89,7 @@ def test_the_window_page_shows_signing_authority_and_cover(client, center, time_
     client.force_login(center.bob)
     response = client.get("/window/", HTTP_ACCEPT_LANGUAGE="en")
     page = response.content.decode()
-    assert "Letter of authorization 临建委〔2026〕1号" in page
+    assert "Letter of authorization 临建委〔2026〕1号" in seen(page)
     assert "You may sign decisions on 2 items now." in page
     assert "B covers" in page
     client.force_login(center.erin)
