@@ -42,6 +42,7 @@ def seen(html: str) -> str:
     Chinese data in <span lang="zh">, so a sentence naming it is split by tags)."""
     import re
 
+    html = re.sub(r'<span lang="zh">([^<]*)</span>', r"\1", html)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 

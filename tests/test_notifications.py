@@ -126,7 +126,7 @@ def test_an_english_speaking_applicant_gets_english_messages(draft, center, seal
     sms = application.notifications.get(channel="sms")
     assert sms.language == "en"
     assert sms.text.startswith("[临安市行政审批中心] Your application has been accepted.")
-    assert "promised date Oct. 16, 2026" in sms.text
+    assert "promised date 16 Oct 2026" in sms.text
     email = application.notifications.get(channel="email")
     assert email.subject == "临安市行政审批中心: application 2026000001 accepted"
     assert email.text.startswith("Dear 张伟,")

@@ -29,7 +29,7 @@ from twofactor.models import SecondFactor
 from windows.models import Staff
 from windows.roles import Role
 
-from .conftest import PASSWORD, aware
+from .conftest import PASSWORD, aware, seen
 from .test_access import PATTERNS, ROWS, admin_target, admin_url, row_for, sample_kwargs
 from .test_access import private_media as private_media
 from .test_access import samples as samples
@@ -464,9 +464,9 @@ def test_an_administrator_resets_a_second_factor_and_the_audit_says_who(center, 
     with time_machine.travel(later(90), tick=False):
         trail = root.get(reverse("audit:trail"), {"person": "erin"}).content.decode()
     rows = trail[trail.index('data-testid="audit"') : trail.index("</table>")]
-    assert "Second factor" in rows and "2026-09-28 09:01" in rows
+    assert "Second factor" in rows and "28 Sep 2026 09:01" in rows
     assert "Last reset by:" in rows and "<ins>Root</ins>" in rows
-    assert "<ins>手机丢失</ins>" in rows
+    assert "手机丢失" in seen(rows) and "<ins>" in rows
 
 
 def test_a_reset_is_refused_without_a_reason_for_oneself_and_to_managers(center, otp_on):

@@ -80,7 +80,7 @@ def test_accepting_without_saving_first_keeps_every_line(
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="受理并打印受理通知书（承诺件）").click()
     # Refused (the last line is missing), and nothing the clerk set is lost.
-    expect(page.locator(".messages")).to_contain_text("缺少材料：")
+    expect(page.get_by_role("alert").first).to_contain_text("缺少材料：")
     for n in range(count - 1):
         expect(rows.nth(n).get_by_label("已收")).to_be_checked()
     expect(rows.nth(0).locator("input[type=number]")).to_have_value("2")
