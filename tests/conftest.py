@@ -421,3 +421,25 @@ def real_broker(settings):
     forget_connections()
     app.conf.broker_url = previous
     app.conf.broker_transport_options = previous_options
+
+
+@pytest.fixture
+def pdf_once(monkeypatch):
+    """WeasyPrint runs once per distinct page: a test that asks for the same PDF many times (the
+    hostile walk, the access table) renders the page each time but lays it out once. The view,
+    its checks and the page's HTML run every time; only identical HTML gets the same bytes."""
+    import hashlib
+
+    from applications import documents
+
+    real = documents._write
+    laid_out: dict[bytes, tuple[bytes, int]] = {}
+
+    def write(html: str) -> tuple[bytes, int]:
+        key = hashlib.sha256(html.encode()).digest()
+        if key not in laid_out:
+            laid_out[key] = real(html)
+        return laid_out[key]
+
+    monkeypatch.setattr(documents, "_write", write)
+    return laid_out

@@ -406,7 +406,9 @@ class TestTheTable:
         return built[2]
 
     @pytest.mark.parametrize("row", PAGE_ROWS, ids=[row.key for row in PAGE_ROWS])
-    def test_page_answers_each_role_as_the_table_says(self, row, center, samples, sessions):
+    def test_page_answers_each_role_as_the_table_says(
+        self, row, center, samples, sessions, pdf_once
+    ):
         url = reverse(row.key, kwargs=sample_kwargs(row, samples))
         got = {
             column: outcome(request_as(user, row.method, url, sessions[column]))
