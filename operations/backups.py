@@ -191,14 +191,20 @@ def _dump_postgresql(database: dict, target: Path) -> None:
         raise BackupError(f"pg_dump failed: {result.stderr.strip()[-2000:]}")
 
 
-def _dump_sqlite(target: Path) -> None:
-    # Django's own connection: in the embedded run and in the tests (an in-memory database) it
-    # is the database the center uses. The online backup API copies a consistent snapshot while
-    # other connections go on writing.
-    connection.ensure_connection()
+def _dump_sqlite(database: dict, target: Path) -> None:
+    # The online backup API copies a consistent snapshot while other connections go on writing.
+    # Django's own connection when it is the source: in the tests the database is in memory.
     copy = sqlite3.connect(target)
     try:
-        connection.connection.backup(copy)
+        if database is connection.settings_dict:
+            connection.ensure_connection()
+            connection.connection.backup(copy)
+        else:
+            source = sqlite3.connect(f"file:{database['NAME']}?mode=ro", uri=True)
+            try:
+                source.backup(copy)
+            finally:
+                source.close()
     finally:
         copy.close()
 
@@ -255,7 +261,7 @@ def backup_create(*, trigger: str, now: dt.datetime) -> Backup:
             if engine == "postgresql":
                 _dump_postgresql(database, dump)
             else:
-                _dump_sqlite(dump)
+                _dump_sqlite(database, dump)
             files = _archive_files(media_root(), work / FILES)
             parts = {
                 part.name: {"size": part.stat().st_size, "sha256": sha256_of(part)}

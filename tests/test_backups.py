@@ -112,7 +112,7 @@ def last_receipt() -> int:
 
 @on_sqlite
 @pytest.mark.django_db(transaction=True)
-def test_it_backs_up_and_restores_sqlite(issued, store, tmp_path):
+def test_it_backs_up_and_restores_sqlite(issued, store, tmp_path, settings):
     backup = backups.backup_create(trigger="command", now=timezone.now())
     assert backup.status == Backup.Status.OK and backup.engine == "sqlite" and backup.role == ""
     where = tmp_path / "backups" / backup.name
@@ -152,6 +152,15 @@ def test_it_backs_up_and_restores_sqlite(issued, store, tmp_path):
     assert digests_here()  # the slip at least
     assert files_under(files) == files_under(store)
     assert len(files_under(files)) == 2
+
+    # A SQLite file named by BACKUP_DATABASE_URL is read through its own connection.
+    settings.BACKUP_DATABASE_URL = f"sqlite:///{target}"
+    again = backups.backup_create(trigger="command", now=timezone.now())
+    copy = sqlite3.connect(tmp_path / "backups" / again.name / "database.sqlite3")
+    raw = sqlite3.connect(target)
+    assert counts_in(copy.cursor(), tables()) == counts_in(raw.cursor(), tables()) == restored
+    copy.close()
+    raw.close()
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------
