@@ -8,6 +8,8 @@ import datetime as dt
 import hashlib
 import secrets
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import psycopg2
@@ -510,3 +512,60 @@ def test_nobody_else_sees_them(client, center):
         assert client.get(reverse("backups")).status_code == 403
     client.logout()
     assert client.get(reverse("backups")).status_code == 302
+
+
+@pytest.mark.postgres
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_taken_while_the_center_writes_is_one_moment(store, tmp_path, empty_database):
+    """A writer adds a row to one table and counts it in another, in one transaction, all
+    through the backup: the restored database agrees with itself (pg_dump's one snapshot)."""
+    url, name = empty_database
+    Counter.objects.create(series="concurrency", year=2026)
+    stop, written = threading.Event(), []
+
+    def write() -> None:
+        raw = raw_connect(connection.settings_dict["NAME"])
+        try:
+            n = 0
+            while not stop.is_set():
+                n += 1
+                with raw, raw.cursor() as cursor:
+                    cursor.execute(
+                        "INSERT INTO operations_heartbeat (name, at) VALUES (%s, now())", [f"w{n}"]
+                    )
+                    cursor.execute(
+                        "UPDATE applications_counter SET last = last + 1 "
+                        "WHERE series = 'concurrency'"
+                    )
+                written.append(n)
+        finally:
+            raw.close()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        while len(written) < 20:
+            time.sleep(0.01)
+        backup = backups.backup_create(trigger="command", now=timezone.now())
+        after = len(written)
+        while len(written) < after + 5:
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        writer.join()
+    call_command(
+        "restore", str(tmp_path / "backups" / backup.name), "--database-url", url,
+        "--media-root", str(tmp_path / "m"),
+    )  # fmt: skip
+    raw = raw_connect(name)
+    try:
+        with raw.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM operations_heartbeat WHERE name LIKE 'w%%'")
+            rows = cursor.fetchone()[0]
+            cursor.execute("SELECT last FROM applications_counter WHERE series = 'concurrency'")
+            counted = cursor.fetchone()[0]
+    finally:
+        raw.close()
+    assert rows == counted >= 20
+    assert len(written) > counted  # the writer went on after the snapshot
