@@ -569,3 +569,25 @@ def test_a_backup_taken_while_the_center_writes_is_one_moment(store, tmp_path, e
         raw.close()
     assert rows == counted >= 20
     assert len(written) > counted  # the writer went on after the snapshot
+
+
+@pytest.mark.postgres
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_force_restores_over_a_database_already_restored(accepted, store, tmp_path, empty_database):
+    url, name = empty_database
+    backup = backups.backup_create(trigger="command", now=timezone.now())
+    where, media = str(tmp_path / "backups" / backup.name), str(tmp_path / "m")
+    call_command("restore", where, "--database-url", url, "--media-root", media)
+    raw = raw_connect(name)
+    with raw, raw.cursor() as cursor:
+        cursor.execute("UPDATE applications_counter SET last = 999 WHERE series = 'receipt'")
+    with pytest.raises(CommandError, match="empty database"):
+        call_command("restore", where, "--database-url", url, "--media-root", str(tmp_path / "n"))
+    call_command("restore", where, "--database-url", url, "--media-root", media, "--force")
+    with raw, raw.cursor() as cursor:
+        cursor.execute("SELECT last FROM applications_counter WHERE series = 'receipt'")
+        assert cursor.fetchone()[0] == last_receipt()
+        cursor.execute("SELECT count(*) FROM applications_application")
+        assert cursor.fetchone()[0] == counts_here()["applications_application"]
+    raw.close()
