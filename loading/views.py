@@ -42,7 +42,7 @@ def _get_record(request: HttpRequest, pk: int) -> ImportRecord:
     )
 
 
-def _list_page(request: HttpRequest, form: UploadForm, status: int = 200) -> HttpResponse:
+def _list_page(request: HttpRequest, form: UploadForm) -> HttpResponse:
     records = ImportRecord.objects.select_related("uploaded_by", "committed_by")
     page = Paginator(records, 30).get_page(request.GET.get("page"))
     return render(
@@ -55,7 +55,6 @@ def _list_page(request: HttpRequest, form: UploadForm, status: int = 200) -> Htt
             "max_mb": f"{settings.IMPORT_MAX_BYTES / 1024 / 1024:g}",
             "max_rows": settings.IMPORT_MAX_ROWS,
         },
-        status=status,
     )
 
 
@@ -78,10 +77,10 @@ def upload(request: HttpRequest) -> HttpResponse:
         # Refused before Django reads the body into a temporary file.
         form = UploadForm()
         form.add_error(None, services.too_large())
-        return _list_page(request, form, status=400)
+        return _list_page(request, form)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _list_page(request, form, status=400)
+        return _list_page(request, form)
     upload_file = form.cleaned_data["file"]
     data = upload_file.read()
     try:
@@ -94,7 +93,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         )
     except (UnreadableFile, services.ImportRefused) as error:
         form.add_error("file", str(error))
-        return _list_page(request, form, status=400)
+        return _list_page(request, form)
     log.info(
         "import checked id=%s kind=%s user=%s state=%s",
         record.pk,
