@@ -27,9 +27,9 @@ from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from applications import services
-from loading.services import import_check
 from applications.models import Application, DepartmentReview, Document, Rating, Scan
 from applications.models import FollowUp as RatingFollowUp
+from loading.services import import_check
 from supervision import actions
 from supervision.models import Card
 from windows.models import Absence, Package, Post
