@@ -150,7 +150,7 @@ def commit(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _(
                 "Nothing was written: what is stored changed since the check. Look at the new "
-                "counts and confirm again."
+                "result and confirm again."
             ),
         )
     return redirect("loading:import", record.pk)
