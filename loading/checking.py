@@ -153,11 +153,12 @@ def check_table(kind: Kind, table: Table) -> Plan:
         is_new = obj is None
         if is_new:
             obj = kind.new()
-        changed, m2m = [], {}
+        changed, m2m, columns = [], {}, []
         for column, value in values.items():
             effective = _effective(kind, column, value)
             if not is_new and column.stored(obj) == effective:
                 continue
+            columns.append(column.key)
             if column.type in ("refs", "roles"):
                 m2m[column.key] = effective
             else:
@@ -173,7 +174,17 @@ def check_table(kind: Kind, table: Table) -> Plan:
                 for reason in reasons:
                     plan.problems.append(Problem(table.sheet, number, column, reason))
             continue
-        plan.actions.append(Action(row=number, obj=obj, is_new=is_new, fields=changed, m2m=m2m))
+        plan.actions.append(
+            Action(
+                row=number,
+                obj=obj,
+                is_new=is_new,
+                key=key,
+                fields=changed,
+                m2m=m2m,
+                columns=columns,
+            )
+        )
     return plan
 
 

@@ -71,8 +71,10 @@ class Action:
     row: int
     obj: models.Model
     is_new: bool
+    key: tuple = ()
     fields: list[str] = field(default_factory=list)
     m2m: dict[str, tuple] = field(default_factory=dict)
+    columns: list[str] = field(default_factory=list)  # the keys of the columns that change
 
 
 class Kind:

@@ -60,6 +60,9 @@ class ImportRecord(models.Model):
     created = models.PositiveIntegerField(_("created"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    # The rows to write, as shown before the confirmation: [{"row", "key", "new", "columns"}],
+    # the first CHANGES_KEPT of them (column keys of the kind).
+    changes = models.JSONField(_("rows to write"), default=list, blank=True)
     # What the check would write (rows, fields), so a confirmation writes only what was shown.
     plan_digest = models.CharField(_("plan digest"), max_length=64, blank=True)
     problem_count = models.PositiveIntegerField(_("errors"), default=0)
@@ -87,6 +90,17 @@ class ImportRecord(models.Model):
 
         kind = KINDS.get(self.kind)
         return str(kind.label) if kind else self.kind
+
+    def changes_shown(self) -> list[dict]:
+        """The rows to write with the names of their changed columns in the reader's language."""
+        from .kinds import KINDS
+
+        kind = KINDS.get(self.kind)
+        labels = {c.key: c.label() for c in kind.columns} if kind else {}
+        return [
+            {**change, "columns": [labels.get(key, key) for key in change["columns"]]}
+            for change in self.changes
+        ]
 
     def problems_shown(self) -> list[dict]:
         """The problems with their column and reason in the reader's language."""

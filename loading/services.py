@@ -27,6 +27,7 @@ from .models import ImportRecord
 
 # Problems kept on a record (and shown): the first ones are what a person fixes first.
 PROBLEMS_KEPT = 500
+CHANGES_KEPT = 500
 
 
 class ImportRefused(Exception):
@@ -109,6 +110,15 @@ def _set_plan(record: ImportRecord, plan: Plan, kind: Kind, data: bytes, name: s
     record.rows = plan.rows
     record.created, record.updated, record.unchanged = plan.created, plan.updated, plan.unchanged
     record.plan_digest = plan.digest()
+    record.changes = [
+        {
+            "row": action.row,
+            "key": " · ".join(str(part) for part in action.key),
+            "new": action.is_new,
+            "columns": [] if action.is_new else action.columns,
+        }
+        for action in plan.actions[:CHANGES_KEPT]
+    ]
     record.problem_count = len(plan.problems)
     record.problems = problems_in_every_language(kind, data, name, plan) if plan.problems else []
     record.state = ImportRecord.State.REFUSED if plan.problems else ImportRecord.State.CHECKED

@@ -115,6 +115,8 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "record": record,
             "kind": kind,
             "problems": record.problems_shown(),
+            "changes": record.changes_shown(),
+            "more_changes": max(record.created + record.updated - len(record.changes), 0),
             "more_problems": max(record.problem_count - len(record.problems), 0),
         },
     )

@@ -188,6 +188,14 @@ def test_a_clean_file_is_written_on_confirmation_with_history(loaded):
     assert record.state == ImportRecord.State.CHECKED
     assert (record.created, record.updated, record.unchanged) == (1, 1, 0)
     assert not Item.objects.filter(code="XK-JSJ-009").exists()  # the dry run wrote nothing
+    # Before confirming, the page lists the rows to write and what changes in each.
+    client = admin_client(loaded)
+    client.post(reverse("set_language"), {"language": "en"})
+    page = client.get(reverse("loading:import", args=[record.pk])).content.decode()
+    changes = page.split('data-testid="changes"')[1].split("</table>")[0]
+    assert "XK-JSJ-009" in changes and ">new<" in changes
+    assert "XK-JSJ-002" in changes and "Promised working days" in changes
+    assert "Legal basis" not in changes
     record = commit(record, by=loaded.admin)
     assert record.state == ImportRecord.State.COMMITTED
     item = Item.objects.get(code="XK-JSJ-009")
