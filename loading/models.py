@@ -97,8 +97,9 @@ class ImportRecord(models.Model):
 
         kind = KINDS.get(self.kind)
         labels = {c.key: c.label() for c in kind.columns} if kind else {}
+        separator = "、" if (get_language() or "").startswith("zh") else ", "
         return [
-            {**change, "columns": [labels.get(key, key) for key in change["columns"]]}
+            {**change, "columns": separator.join(labels.get(key, key) for key in change["columns"])}
             for change in self.changes
         ]
 

@@ -196,6 +196,8 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
     form = ExportForm(request.GET)
     file_format = (form.cleaned_data["format"] if form.is_valid() else "") or "xlsx"
     data = services.export(found, file_format)
+    # Exports carry staff names and telephones: who took which, and when, is logged.
+    log.info("export kind=%s format=%s user=%s", found.name, file_format, request.user.username)
     stamp = timezone.localdate().isoformat()
     content_type = XLSX_TYPE if file_format == "xlsx" else "text/csv; charset=utf-8"
     response = HttpResponse(data, content_type=content_type)

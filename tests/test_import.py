@@ -398,6 +398,14 @@ def test_staff_with_roles_and_no_password(loaded):
     assert person.roles == [Role.WINDOW_OFFICER] and not person.has_usable_password()
 
 
+def test_a_superuser_is_not_changed_by_a_sheet(loaded):
+    record, _ = check("staff", staff_rows({"username": "root", "full_name": "Someone else"}))
+    assert [p["column"]["en"] for p in record.problems] == ["User name"]
+    assert Staff.objects.get(username="root").full_name == "Root"
+    # Nor exported, so an export never carries it.
+    assert b"root" not in services.export(KINDS["staff"], "csv")
+
+
 def test_posts_need_a_backup_other_than_the_holder(loaded):
     columns = KINDS["posts"].columns
     data = xlsx(
