@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import DatabaseError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -131,6 +132,18 @@ def commit(request: HttpRequest, pk: int) -> HttpResponse:
         record = services.import_commit(record=record, by=request.user, now=timezone.now())
     except (services.ImportRefused, UnreadableFile) as error:
         messages.error(request, str(error))
+        return redirect("loading:import", record.pk)
+    except DatabaseError:
+        # The whole transaction rolled back (a lock timeout, a trigger's refusal, a lost
+        # connection): nothing of the file was written.
+        log.exception("import failed in the database id=%s", record.pk)
+        messages.error(
+            request,
+            _(
+                "The database could not complete this just now, so nothing was changed. "
+                "Please try again."
+            ),
+        )
         return redirect("loading:import", record.pk)
     if record.state == ImportRecord.State.COMMITTED:
         log.info("import written id=%s user=%s", record.pk, request.user.get_username())

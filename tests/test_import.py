@@ -541,6 +541,26 @@ def test_an_administrator_loads_a_file_through_the_pages(loaded):
     assert csv_export.content.startswith(b"\xef\xbb\xbf") and "hbj" in csv_export.content.decode()
 
 
+def test_a_database_failure_while_writing_changes_nothing(loaded, monkeypatch):
+    from django.db import OperationalError
+
+    record, _ = check("items", xlsx(item_rows({}, {**DESIGN_REVIEW, "promised_days": 4})))
+    client = admin_client(loaded)  # signing in writes the person's history: before counting
+    client.post(reverse("set_language"), {"language": "en"})
+    before = (Item.objects.count(), history_rows())
+
+    def fail(*args, **kwargs):
+        raise OperationalError("lock timeout")
+
+    # The last step of the write fails after the rows were saved: all of it rolls back.
+    monkeypatch.setattr(KINDS["items"], "after_write", fail)
+    page = client.post(reverse("loading:commit", args=[record.pk]), follow=True)
+    assert "nothing was changed" in page.content.decode()
+    assert (Item.objects.count(), history_rows()) == before
+    record.refresh_from_db()
+    assert record.state == ImportRecord.State.CHECKED
+
+
 @pytest.mark.parametrize("username", ["erin", "gwen", "frank", "carol", "bob", "alice", "dave"])
 def test_nobody_but_an_administrator_may_import(loaded, username):
     record, _ = check("departments", departments_csv().encode(), name="d.csv")
