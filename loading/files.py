@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -21,6 +22,8 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # More columns than any kind has, so a stray cell far to the right is not read forever.
 MAX_COLUMNS = 40
+# Rows a title may take above the header.
+TITLE_ROWS = 5
 
 
 class UnreadableFile(Exception):
@@ -52,9 +55,19 @@ def file_format(data: bytes, name: str) -> str:
     raise UnreadableFile(_("Upload an Excel workbook (.xlsx) or a CSV file."))
 
 
-def read_table(data: bytes, name: str, *, sheet_names: tuple[str, ...] = ()) -> Table:
+def read_table(
+    data: bytes,
+    name: str,
+    *,
+    sheet_names: tuple[str, ...] = (),
+    is_header: Callable[[list[str]], bool] = lambda cells: True,
+) -> Table:
     """The header and the non-empty rows of the file. For a workbook, the first sheet whose
-    name is one of `sheet_names`, else the first sheet."""
+    name is one of `sheet_names`, else the first sheet.
+
+    The header is the first of the first TITLE_ROWS non-empty rows that `is_header` accepts
+    (a title such as “临安市行政审批事项目录” above it is passed over), else the first non-empty
+    row."""
     kind = file_format(data, name)
     if kind == "xlsx":
         rows, sheet = _xlsx_rows(data, sheet_names)
@@ -62,14 +75,21 @@ def read_table(data: bytes, name: str, *, sheet_names: tuple[str, ...] = ()) -> 
         rows, sheet = _csv_rows(data), name
     table = Table(sheet=sheet, file_format=kind)
     limit = settings.IMPORT_MAX_ROWS
+    leading: list[tuple[int, list[object]]] = []  # non-empty rows while the header is unknown
     for number, cells in rows:
         if all(_blank(c) for c in cells):
             continue
         if not table.headers:
-            table.header_row = number
-            table.headers = [_text(c) for c in cells]
-            while table.headers and not table.headers[-1]:
-                table.headers.pop()
+            leading.append((number, list(cells)))
+            texts = [_text(c) for c in cells]
+            if is_header(texts):
+                _set_header(table, number, texts)
+                leading = []
+            elif len(leading) >= TITLE_ROWS:
+                first_number, first_cells = leading[0]
+                _set_header(table, first_number, [_text(c) for c in first_cells])
+                table.rows.extend(leading[1:])
+                leading = []
             continue
         if len(table.rows) >= limit:
             raise UnreadableFile(
@@ -77,11 +97,22 @@ def read_table(data: bytes, name: str, *, sheet_names: tuple[str, ...] = ()) -> 
                 % {"limit": limit}
             )
         table.rows.append((number, list(cells)))
+    if not table.headers and leading:
+        first_number, first_cells = leading[0]
+        _set_header(table, first_number, [_text(c) for c in first_cells])
+        table.rows.extend(leading[1:])
     if not table.headers:
         raise UnreadableFile(_("The file is empty."))
     if not table.rows:
         raise UnreadableFile(_("The file has a header but no rows below it."))
     return table
+
+
+def _set_header(table: Table, number: int, texts: list[str]) -> None:
+    table.header_row = number
+    table.headers = texts
+    while table.headers and not table.headers[-1]:
+        table.headers.pop()
 
 
 def _blank(cell: object) -> bool:

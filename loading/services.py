@@ -44,7 +44,15 @@ def kind_of(name: str) -> Kind:
 def read(kind: Kind, data: bytes, name: str) -> files.Table:
     if len(data) > settings.IMPORT_MAX_BYTES:
         raise files.UnreadableFile(too_large())
-    return files.read_table(data, name, sheet_names=(kind.sheet, str(kind.label), kind.name))
+    return files.read_table(
+        data,
+        name,
+        sheet_names=(kind.sheet, str(kind.label), kind.name),
+        # The header row names the key column (a title row above it is passed over).
+        is_header=lambda cells: all(
+            any(kind.by_key[key].matches(cell) for cell in cells) for key in kind.key
+        ),
+    )
 
 
 def too_large() -> str:

@@ -297,6 +297,22 @@ def test_headers_in_either_language(loaded, language):
     assert plan.problems == [] and record.created == 1
 
 
+def test_a_title_above_the_header_is_passed_over(loaded):
+    columns = KINDS["departments"].columns[:3]
+    data = xlsx(
+        [
+            ["临安市部门一览表"],
+            [],
+            ["（截至2026年）", "", ""],
+            [c.zh for c in columns],
+            ["hbj", "临安市环境保护局", "环保局"],
+        ]
+    )
+    record, plan = check("departments", data)
+    assert plan.problems == [] and record.created == 1
+    assert plan.actions[0].row == 5  # the row number as the spreadsheet shows it
+
+
 def test_an_unknown_or_missing_header_is_reported(loaded):
     record, _ = check("departments", xlsx([["部门名称", "Colour"], ["临安市环境保护局", "红"]]))
     columns = {p["column"]["en"] for p in record.problems}
