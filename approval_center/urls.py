@@ -23,4 +23,5 @@ urlpatterns = [
     path("supervision/", include("supervision.urls")),
     path("audit/", include("audit.urls")),
     path("second-factor/", include("twofactor.urls")),
+    path("administration/loading/", include("loading.urls")),
 ]

@@ -67,6 +67,7 @@ FORM_MODULES = [
     "windows.admin",
     "audit.views",
     "twofactor.forms",
+    "loading.forms",
 ]
 
 
