@@ -97,17 +97,16 @@ def get_application(user: Staff, pk: int) -> Application:
 
 
 def get_review(user: Staff, pk: int) -> DepartmentReview:
-    return get_object_or_404(
-        reviews_for(user).select_related(
-            "application__applicant",
-            "application__project",
-            "item",
-            "window",
-            "department",
-            "officer",
-        ),
-        pk=pk,
+    """The review a page shows, among those the person sees (a 404 otherwise), with what the
+    page names. Two reads, of five tables and of three: PostgreSQL plans a join of all seven
+    in about 1.7 ms to run it in 0.15; the two plan in 0.28 and 0.18 ms (docs/performance.md)."""
+    review = get_object_or_404(
+        reviews_for(user).select_related("item", "window", "department", "officer"), pk=pk
     )
+    review.application = Application.objects.select_related("applicant", "project").get(
+        pk=review.application_id
+    )
+    return review
 
 
 def get_review_to_act(user: Staff, pk: int) -> DepartmentReview:
