@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -69,12 +69,59 @@ def _save(
 ) -> None:
     """Save the changed fields; the history row records who, why, and when it happened (the
     operation's clock, read once by the caller)."""
+    if _save_in_one_statement(obj, fields, by, reason[:100], at):
+        return
     obj._history_user = by
     if at is not None:
         obj._history_date = at
     if reason:
         obj._change_reason = reason[:100]
     obj.save(update_fields=fields)
+
+
+_HISTORY_OWN = {
+    "history_id",
+    "history_date",
+    "history_change_reason",
+    "history_type",
+    "history_user",
+}
+# The review: saved at every step of the core loop (claim, decide, return, receive, stop, ...).
+_ONE_STATEMENT_MODELS = frozenset({DepartmentReview})
+
+
+def _save_in_one_statement(obj, fields, by, reason, at) -> bool:
+    """On PostgreSQL, the UPDATE and its history row in one statement: the history row is made
+    from the row as the UPDATE returns it (a data-modifying CTE), as simple-history makes it from
+    the saved object, with the same who, when and why. Only for a model whose history is its
+    columns alone (no tracked many-to-many) and that nothing else listens to when saved; False
+    where it does not apply, and the caller saves as Django does."""
+    model = type(obj)
+    if connection.vendor != "postgresql" or model not in _ONE_STATEMENT_MODELS:
+        return False
+    meta, history = model._meta, model.history.model._meta
+    quote = connection.ops.quote_name
+    updated = [meta.get_field(name) for name in fields]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in updated)
+    values = [field.get_db_prep_save(field.pre_save(obj, False), connection) for field in updated]
+    columns = [
+        quote(field.column) for field in history.concrete_fields if field.name not in _HISTORY_OWN
+    ]
+    listed = ", ".join(columns)
+    sql = (
+        f"WITH changed AS (UPDATE {quote(meta.db_table)} SET {assignments}"  # noqa: S608
+        f" WHERE {quote(meta.pk.column)} = %s RETURNING {listed})"
+        f" INSERT INTO {quote(history.db_table)} ({listed}, history_date,"
+        " history_change_reason, history_type, history_user_id)"
+        f" SELECT {listed}, %s, %s, '~', %s FROM changed"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [*values, obj.pk, at or timezone.now(), reason or None, by.pk if by else None]
+        )
+        if cursor.rowcount != 1:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    return True
 
 
 def next_number(series: str, year: int) -> int:

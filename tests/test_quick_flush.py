@@ -26,7 +26,7 @@ def test_the_flush_empties_every_table_the_append_only_ones_too(center, applican
     with connection.cursor() as cursor:
         left = []
         for table in tables:
-            cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")
+            cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
             if cursor.fetchone()[0]:
                 left.append(table)
     assert left == []
