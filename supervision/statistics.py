@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from applications.models import Application, DepartmentReview, Document
 from windows.models import Department, Item
@@ -41,7 +42,7 @@ Review = DepartmentReview
 COLUMNS: list[tuple[str, object, object]] = [
     (
         "received",
-        _("Received"),
+        pgettext_lazy("statistics column", "Received"),
         _(
             "Cases whose materials the comprehensive window received in the period (the first "
             "receipt of the application), whatever became of them."
@@ -49,7 +50,7 @@ COLUMNS: list[tuple[str, object, object]] = [
     ),
     (
         "accepted",
-        _("Accepted"),
+        pgettext_lazy("statistics column", "Accepted"),
         _(
             "Cases accepted in the period (受理): the commitment slip issued and the review "
             "opened at the item's window, including those accepted as of receipt (Art. 32)."
@@ -57,7 +58,7 @@ COLUMNS: list[tuple[str, object, object]] = [
     ),
     (
         "notices",
-        _("One-time notices"),
+        pgettext_lazy("statistics column", "One-time notices"),
         _(
             "One-time notices of missing materials (一次性告知单) issued in the period, for each "
             "item of the application (Art. 32)."
@@ -65,22 +66,22 @@ COLUMNS: list[tuple[str, object, object]] = [
     ),
     (
         "not_accepted",
-        _("Not accepted"),
+        pgettext_lazy("statistics column", "Not accepted"),
         _("Notices of non-acceptance (不予受理通知书) issued in the period (Art. 38)."),
     ),
     (
         "handled",
-        _("Decided"),
+        pgettext_lazy("statistics column", "Decided"),
         _("Reviews decided in the period (granted or refused), at the moment of signature."),
     ),
     (
         "refused",
-        _("Of which refused"),
+        pgettext_lazy("statistics column", "Of which refused"),
         _("Of the reviews decided, those refused (不予行政许可决定)."),
     ),
     (
         "on_time",
-        _("Decided on time"),
+        pgettext_lazy("statistics column", "Decided on time"),
         _(
             "Decided on or before the day of the promised deadline, as the clock ledger left "
             "it (lawful extensions and stopped time included)."
@@ -88,12 +89,12 @@ COLUMNS: list[tuple[str, object, object]] = [
     ),
     (
         "late",
-        _("Decided late"),
+        pgettext_lazy("statistics column", "Decided late"),
         _("Decided after the day of the promised deadline (past the center's promise)."),
     ),
     (
         "overdue",
-        _("Late, undecided"),
+        pgettext_lazy("statistics column", "Late, undecided"),
         _(
             "Past the promised deadline and still undecided on some day of the period (up to "
             "today); counted in every period in which they stand late, and by their decision "
@@ -103,7 +104,7 @@ COLUMNS: list[tuple[str, object, object]] = [
     ),
     (
         "beyond_law",
-        _("Beyond the law"),
+        pgettext_lazy("statistics column", "Beyond the law"),
         _(
             "Decided in the period after the statutory deadline, or past the statutory "
             "deadline and undecided on some day of the period: the law's ceiling (Art. 42), "
@@ -112,7 +113,7 @@ COLUMNS: list[tuple[str, object, object]] = [
     ),
     (
         "on_time_rate",
-        _("On-time rate"),
+        pgettext_lazy("statistics column", "On-time rate"),
         _(
             "Decided on time ÷ (decided + late, undecided) × 100%: a case sitting late "
             "counts against the rate though not yet decided."
@@ -120,7 +121,7 @@ COLUMNS: list[tuple[str, object, object]] = [
     ),
     (
         "stops",
-        _("Clock stops"),
+        pgettext_lazy("statistics column", "Clock stops"),
         _(
             "Clocks stopped in the period (supplements asked for, expert review, hearing "
             "and the other causes of Art. 45)."
@@ -128,12 +129,12 @@ COLUMNS: list[tuple[str, object, object]] = [
     ),
     (
         "extensions",
-        _("Extensions"),
+        pgettext_lazy("statistics column", "Extensions"),
         _("Extensions of the time limit that took effect in the period (Art. 42)."),
     ),
     (
         "pending",
-        _("Pending at the end"),
+        pgettext_lazy("statistics column", "Pending at the end"),
         _(
             "Accepted by the end of the period and neither decided nor withdrawn by then; for "
             "the period still running, the cases open today."

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -167,7 +168,7 @@ def _sheet(
         cell = _text(sheet, 5, column, text)
         cell.font, cell.fill, cell.border = Font(bold=True), GREY, BOX
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    total = ([_("Total"), *([""] * (len(headings) - 1))], stats.total)
+    total = ([pgettext("statistics", "Total"), *([""] * (len(headings) - 1))], stats.total)
     for row, (texts, line) in enumerate([*rows, total], start=6):
         for column, text in enumerate(texts, start=1):
             _text(sheet, row, column, text)
@@ -184,7 +185,7 @@ def _sheet(
             if line is stats.total:
                 cell.font, cell.fill = Font(bold=True), GREY
     notes = 6 + len(rows) + 2
-    sheet.cell(row=notes, column=1, value=_("Notes")).font = Font(bold=True)
+    sheet.cell(row=notes, column=1, value=pgettext("statistics", "Notes")).font = Font(bold=True)
     for n, (_code, label, note) in enumerate(s.COLUMNS, start=1):
         _across(sheet, notes + n, width, f"{n}. {label}：{note}")
         sheet.row_dimensions[notes + n].height = 30

@@ -25,6 +25,7 @@ from .conftest import aware, bulk_open_reviews, extend, seen
 from .test_assessment import accept
 from .test_assessment_honest import decide
 from .test_assessment_honest import november as november  # the fixture
+from .test_documents import pdf_text
 
 NOVEMBER = a.Period.parse("2026-11")
 EVERYTHING = a.Scope(everything=True)
@@ -241,19 +242,20 @@ def test_text_from_the_data_is_never_a_formula(client, month, center):
     assert cell.data_type == "s"
 
 
-def test_the_pdf(client, month, center):
+def test_the_pdf(client, month, center, tmp_path):
     client.force_login(center.erin)
     response = client.get(reverse("supervision:statistics_pdf"), {"year": 2026})
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     stats = s.compute(NOVEMBER, today=TODAY)
     pdf = render_pdf(stats, filled_by="Erin", filled_on=TODAY, printed_at=aware(2026, 11, 30, 15))
-    from pypdf import PdfReader
-
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    text = text.replace(" ", "").replace("\n", "")
+    text = "".join(pdf_text(pdf, tmp_path).split())
     assert "临安市行政审批中心2026年11月行政审批办件统计表" in text
-    assert "填报人：Erin" in text and "合计" in text and "填表说明" in text
+    assert "统计期间：2026年11月1日至2026年11月30日（统计至2026年11月30日）" in text
+    assert "填报单位：临安市行政审批中心" in text and "填报人：Erin" in text
+    assert "填报日期：2026年11月30日" in text
+    assert "合计" in text and "填表说明" in text and "超法定时限" in text
+    assert "XK-FGJ-001" in text
 
 
 @pytest.mark.parametrize(
@@ -284,7 +286,7 @@ def test_the_current_month_so_far(client, center, time_machine):
     client.force_login(center.erin)
     response = client.get(reverse("supervision:statistics"), {"year": 2026, "month": 11})
     assert response.context["stats"].running
-    assert "截至2026年11月30日" in seen(response.content.decode())
+    assert "统计至2026年11月30日" in seen(response.content.decode())
 
 
 def test_who_may_read_them(client, month, center):
