@@ -15,7 +15,7 @@ dashboard and the efficiency assessment use, never a second copy of them:
 - pending at the end of the period: accepted by then and neither decided nor withdrawn by
   then; for the period still running, the reviews open now (the dashboard's "open").
 
-Cost: ten aggregate queries grouped by department and item (rows bounded by items, not by
+Cost: nine aggregate queries grouped by department and item (rows bounded by items, not by
 cases), and two for the names, whatever the period and the data.
 """
 

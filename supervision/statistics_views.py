@@ -184,6 +184,8 @@ def _sheet(
             cell.border = BOX
             if line is stats.total:
                 cell.font, cell.fill = Font(bold=True), GREY
+        if line is stats.total and len(headings) > 1:
+            sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(headings))
     notes = 6 + len(rows) + 2
     sheet.cell(row=notes, column=1, value=pgettext("statistics", "Notes")).font = Font(bold=True)
     for n, (_code, label, note) in enumerate(s.COLUMNS, start=1):
@@ -210,6 +212,8 @@ def workbook(stats: s.Statistics, *, filled_by: str, filled_on: dt.date) -> byte
     that define each figure. In the active language (the view sets Chinese)."""
     book = Workbook()
     head = _header(stats)
+    book.properties.title = head["title"]
+    book.properties.creator = settings.CENTER_NAME
     filled = "　　".join(
         [
             _("Reporting unit: %(unit)s") % {"unit": head["unit"]},
