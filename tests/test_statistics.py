@@ -330,4 +330,4 @@ def test_the_query_count_does_not_grow_with_the_data(accepted, center, time_mach
     with CaptureQueriesContext(connection) as many:
         stats = s.compute(year, today=today)
     assert stats.total.pending == 312
-    assert len(few) == len(many) == 9 + 2  # the aggregates, the departments and the items
+    assert len(few) == len(many) == 8 + 2  # the aggregates, the departments and the items
