@@ -25,6 +25,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -216,6 +217,18 @@ def pending_at_end(period: a.Period, scope: a.Scope) -> QuerySet[Review]:
 def compute(
     period: a.Period, *, today: dt.date, department: Department | None = None
 ) -> Statistics:
+    """The table for the period (`_compute`), its queries in one transaction without
+    PostgreSQL's JIT compilation: the planner expects some of these aggregates to be large and
+    compiles them, which cost more than running them (on the 100,000-application benchmark,
+    1.7 s of the 2.1 s the late undecided reviews of a year took)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        return _compute(period, today=today, department=department)
+
+
+def _compute(period: a.Period, *, today: dt.date, department: Department | None) -> Statistics:
     """The table for the period: the whole center, or one department.
 
     1. Count the reviews per department and item: decided (on time, late, beyond the law,
