@@ -11,14 +11,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # WeasyPrint's libraries (Pango; HarfBuzz's subsetter, without which a slip takes seconds) and a
 # CJK font, without which Chinese prints as empty boxes. The same list as scripts/system-deps.
+# PostgreSQL 15's client (bookworm's): pg_dump and pg_restore for the backups.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home approval \
- && mkdir -p /app /var/lib/approval \
- && chown approval:approval /var/lib/approval
+ && mkdir -p /app /var/lib/approval /var/backups/approval \
+ && chown approval:approval /var/lib/approval /var/backups/approval
 WORKDIR /app
 
 # The pinned dependencies first, from pyproject.toml alone, so a code change reuses this layer.

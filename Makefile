@@ -11,12 +11,14 @@ run: setup
 	$(BIN)/python manage.py seed_demo --if-empty
 	scripts/run-embedded
 
-## The whole suite, plus Django's checks, the migrations check and the linter.
+## The whole suite, plus Django's checks, the migrations check and the linter. The suite runs on
+## every core (pytest-xdist; TEST_WORKERS=0 runs it in one process).
+TEST_WORKERS ?= auto
 test: setup
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 ## The production shape, as CI checks it: the compose files, then gunicorn, a worker and beat on the
 ## machine's PostgreSQL and Redis taking one application from intake to a red card.

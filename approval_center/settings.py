@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "audit",
     "operations",
     "twofactor",  # after django-otp's apps: its admin takes theirs away
+    "loading",
 ]
 
 MIDDLEWARE = [
@@ -279,6 +280,19 @@ SWEEP_LOOKBACK_SECONDS = envint("SWEEP_LOOKBACK_SECONDS", "900")
 # How often beat leaves its heartbeat, and how old it may be before /healthz answers 503.
 HEARTBEAT_SECONDS = envint("HEARTBEAT_SECONDS", "60")
 HEALTHZ_BEAT_STALE_SECONDS = envint("HEALTHZ_BEAT_STALE_SECONDS", str(5 * HEARTBEAT_SECONDS))
+# Backups (operations/backups.py, README "Backups"): on by default in production only, so the
+# demo and the tests expect none. A set holds the database dump and the private files; the
+# newest of each of the last BACKUP_KEEP_DAILY days is kept; /healthz turns red when backups are
+# on and the last good one is older than BACKUP_MAX_AGE_HOURS. pg_dump connects with
+# BACKUP_DATABASE_URL when set (a read-only role: `manage.py grant_backup_role`), otherwise with
+# the connection above.
+BACKUP_ENABLED = envbool("BACKUP_ENABLED", "true" if IS_PRODUCTION else "false")
+BACKUP_DIR = Path(os.getenv("BACKUP_DIR", VAR_DIR / "backups"))
+BACKUP_KEEP_DAILY = max(envint("BACKUP_KEEP_DAILY", "14"), 1)
+BACKUP_MAX_AGE_HOURS = max(envint("BACKUP_MAX_AGE_HOURS", "26"), 1)
+BACKUP_HOUR = envint("BACKUP_HOUR", "2")
+BACKUP_MINUTE = envint("BACKUP_MINUTE", "15")
+BACKUP_DATABASE_URL = os.getenv("BACKUP_DATABASE_URL", "")
 CELERY_BEAT_SCHEDULE = {
     # Proof of life for /healthz: beat sent it and a worker ran it. A heartbeat nobody ran
     # within its period is dropped, not replayed.
@@ -309,6 +323,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
     },
 }
+if BACKUP_ENABLED:
+    # The nightly backup set, center time, before the day's work (operations/backups.py).
+    CELERY_BEAT_SCHEDULE["back-up"] = {
+        "task": "operations.tasks.back_up",
+        "schedule": crontab(hour=BACKUP_HOUR, minute=BACKUP_MINUTE),
+    }
 
 # Who tells applicants (SMS and e-mail): a class with send(notification). The default sends
 # e-mail through EMAIL_BACKEND and SMS through SMS_GATEWAY (a class with send_sms(phone, text,
@@ -320,6 +340,9 @@ NOTIFICATION_RETRY_AFTER_SECONDS = envint("NOTIFICATION_RETRY_AFTER_SECONDS", "3
 NOTIFICATION_MAX_ATTEMPTS = envint("NOTIFICATION_MAX_ATTEMPTS", "10")
 # Largest scan a clerk may upload (PDF, JPEG or PNG, checked by content).
 SCAN_MAX_BYTES = envint("SCAN_MAX_BYTES", str(10 * 1024 * 1024))
+# Loading a center from spreadsheets (loading/): the largest file and the most rows of one.
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", str(5 * 1024 * 1024))
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "20000")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from operations.views import healthz
+from operations.views import backups_page, healthz
 
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("administration/backups/", backups_page, name="backups"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -22,4 +23,5 @@ urlpatterns = [
     path("supervision/", include("supervision.urls")),
     path("audit/", include("audit.urls")),
     path("second-factor/", include("twofactor.urls")),
+    path("administration/loading/", include("loading.urls")),
 ]

@@ -115,3 +115,43 @@ def grant(connection, role: str, *, password: str | None = None) -> Granted:
         cursor.execute(f"{default} REVOKE ALL ON SEQUENCES FROM {r}")
         cursor.execute(f"{default} GRANT USAGE ON SEQUENCES TO {r}")
     return Granted(counts["append"], counts["read"], counts["full"], len(sequences))
+
+
+def grant_reader(connection, role: str, *, password: str | None = None) -> None:
+    """Make `role` the backup's reader (operations/backups.py): it may read every table and
+    sequence (PostgreSQL's predefined `pg_read_all_data`) and change nothing. pg_dump needs
+    SELECT on the sequences, which the application's role does not have.
+
+    With `password`, the role is created if missing (LOGIN) and its password set. Granting a
+    predefined role takes a superuser (or its admin option): run it as the owner of compose's
+    database, who is one."""
+    if connection.vendor != "postgresql":
+        raise PrivilegeError("database roles are PostgreSQL's")
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        owner = cursor.fetchone()[0]
+        if role == owner:
+            raise PrivilegeError(f"{role} is the owner this runs as: name the backup's role")
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+        exists = cursor.fetchone() is not None
+        if password is not None:
+            verb = "ALTER" if exists else "CREATE"
+            cursor.execute(
+                f"{verb} ROLE {q(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
+                "NOREPLICATION NOBYPASSRLS PASSWORD %s",
+                [password],
+            )
+        elif not exists:
+            raise PrivilegeError(f"there is no role {role}")
+        cursor.execute(
+            "SELECT rolsuper OR rolbypassrls, pg_has_role(%s, %s, 'MEMBER') "
+            "FROM pg_roles WHERE rolname = %s",
+            [role, owner, role],
+        )
+        mighty, member_of_owner = cursor.fetchone()
+        if mighty or member_of_owner:
+            raise PrivilegeError(
+                f"{role} is a superuser or a member of {owner}: a reader must change nothing"
+            )
+        cursor.execute(f"GRANT pg_read_all_data TO {q(role)}")

@@ -1,4 +1,5 @@
-"""What `/healthz` reports: the database, the broker, and how long ago beat last ran.
+"""What `/healthz` reports: the database, the broker, how long ago beat last ran, and how old
+the last good backup is (red only when backups are on: operations.backups.freshness).
 
 Each check is timed and catches its own failure, so one service down never hides the state of
 the others and the report always comes back within the connect timeouts of settings.py.
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import connection
 
+from . import backups
 from .models import Heartbeat
 
 BEAT = "beat"
@@ -78,11 +80,12 @@ def _beat(now: dt.datetime) -> Callable[[], dict]:
 
 
 def report(*, now: dt.datetime) -> tuple[bool, dict]:
-    """Run the three checks; return whether all passed and the JSON-ready report."""
+    """Run the four checks; return whether all passed and the JSON-ready report."""
     checks = {
         "database": _timed(_database),
         "broker": _timed(_broker),
         "beat": _timed(_beat(now)),
+        "backup": _timed(lambda: backups.freshness(now=now)),
     }
     ok = all(check["ok"] for check in checks.values())
     return ok, {"status": "ok" if ok else "fail", "time": now.isoformat(), **checks}

@@ -16,6 +16,9 @@
    Before the intake, every database connection the servers hold is cut, as a PostgreSQL
    restart would: the pages and tasks after it must work without restarting anything.
 6. Stops the three processes with SIGTERM and checks that they end cleanly, with JSON logs.
+7. Backs the demo center up (`manage.py backup`), restores it into a new database and file store
+   and compares every table's rows, the receipt numbers, the printed documents' SHA-256 and the
+   files (scripts/backup_roundtrip.py).
 
     SMOKE_DATABASE_URL  default postgres://postgres@127.0.0.1:5432/approval_smoke
     SMOKE_REDIS_URL     default redis://127.0.0.1:6379/14
@@ -403,7 +406,12 @@ def main() -> None:
         lines = [line for line in path.read_text().splitlines() if line.startswith("{")]
         assert lines and all(json.loads(line)["level"] for line in lines), f"{name}: no JSON logs"
     database_name = DATABASE_URL.rsplit("/", 1)[1]
-    step(f"stopped cleanly {codes}; passed in {time.monotonic() - started:.0f} s")
+    step(f"stopped cleanly {codes}")
+    step("backing up the demo center, restoring it into a new database and file store")
+    from backup_roundtrip import roundtrip  # scripts/, this file's directory
+
+    roundtrip(DATABASE_URL, work / "var", env=base)
+    step(f"passed in {time.monotonic() - started:.0f} s")
     import psycopg2
 
     admin = psycopg2.connect(DATABASE_URL.rsplit("/", 1)[0] + "/postgres")

@@ -421,3 +421,70 @@ def real_broker(settings):
     forget_connections()
     app.conf.broker_url = previous
     app.conf.broker_transport_options = previous_options
+
+
+@pytest.fixture
+def pdf_once(monkeypatch):
+    """WeasyPrint runs once per distinct page: a test that asks for the same PDF many times (the
+    hostile walk, the access table) renders the page each time but lays it out once. The view,
+    its checks and the page's HTML run every time; only identical HTML gets the same bytes."""
+    import hashlib
+
+    from applications import documents
+
+    real = documents._write
+    laid_out: dict[bytes, tuple[bytes, int]] = {}
+
+    def write(html: str) -> tuple[bytes, int]:
+        key = hashlib.sha256(html.encode()).digest()
+        if key not in laid_out:
+            laid_out[key] = real(html)
+        return laid_out[key]
+
+    monkeypatch.setattr(documents, "_write", write)
+    return laid_out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_flush_on_postgresql():
+    """A transactional test (a browser test, a race) ends with Django's flush, a TRUNCATE of all
+    103 tables, which PostgreSQL makes new files for: about half a second to several under load,
+    for every such test. A test writes to a few tables: those are emptied with DELETE instead, in
+    one transaction with the triggers off (the append-only triggers refuse a DELETE; the foreign
+    keys are emptied together). It needs a superuser, as CI's `postgres`; otherwise the flush is
+    Django's own."""
+    from django.core.management.commands import flush
+
+    real = flush.sql_flush
+
+    def sql_flush(style, connection, reset_sequences=True, allow_cascade=False):
+        if connection.vendor != "postgresql" or reset_sequences:
+            return real(
+                style, connection, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        tables = connection.introspection.django_table_names(
+            only_existing=True, include_views=False
+        )
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            if not cursor.fetchone()[0]:
+                return real(style, connection, reset_sequences=False, allow_cascade=allow_cascade)
+            cursor.execute(  # noqa: S608 (the names are Django's own tables, quoted)
+                " UNION ALL ".join(
+                    f"SELECT %s FROM (SELECT 1 FROM {quote(table)} LIMIT 1) AS t{i}"
+                    for i, table in enumerate(tables)
+                ),
+                tables,
+            )
+            written = [row[0] for row in cursor.fetchall()]
+        if not written:
+            return []
+        return [
+            "SET LOCAL session_replication_role = replica;",
+            *(f"DELETE FROM {quote(table)};" for table in written),
+        ]
+
+    flush.sql_flush = sql_flush
+    yield
+    flush.sql_flush = real

@@ -29,6 +29,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from applications import services
 from applications.models import Application, DepartmentReview, Document, Rating, Scan
 from applications.models import FollowUp as RatingFollowUp
+from loading.services import import_check
 from supervision import actions
 from supervision.models import Card
 from windows.models import Absence, Package, Post
@@ -240,7 +241,16 @@ def make_samples(center, accepted) -> dict[str, object]:
     services.joint_extension_request(
         application=accepted, by=center.dave, now=NOW, days=5, reason="协调"
     )
+    # A checked import waiting for confirmation (loading/): a new department from a CSV.
+    import_record, _plan = import_check(
+        kind_name="departments",
+        data="部门代码,部门名称,简称\nhbj,临安市环境保护局,环保局\n".encode(),
+        name="departments.csv",
+        by=center.admin,
+        now=NOW,
+    )
     return {
+        "import": import_record,
         "extension": extension,
         "rating_followup": rating_followup,
         "urge": urge,
@@ -406,7 +416,9 @@ class TestTheTable:
         return built[2]
 
     @pytest.mark.parametrize("row", PAGE_ROWS, ids=[row.key for row in PAGE_ROWS])
-    def test_page_answers_each_role_as_the_table_says(self, row, center, samples, sessions):
+    def test_page_answers_each_role_as_the_table_says(
+        self, row, center, samples, sessions, pdf_once
+    ):
         url = reverse(row.key, kwargs=sample_kwargs(row, samples))
         got = {
             column: outcome(request_as(user, row.method, url, sessions[column]))

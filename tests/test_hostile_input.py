@@ -67,6 +67,7 @@ FORM_MODULES = [
     "windows.admin",
     "audit.views",
     "twofactor.forms",
+    "loading.forms",
 ]
 
 
@@ -158,7 +159,7 @@ def send(client, method: str, url: str, value: str | dict | None):
     return response
 
 
-def test_no_input_gives_a_500(center, samples):
+def test_no_input_gives_a_500(center, samples, pdf_once):
     requests = 0
     failures = []
     clients = {}

@@ -24,11 +24,17 @@ def example_environment() -> dict[str, str]:
         if line.strip() and not line.lstrip().startswith("#"):
             key, _, value = line.partition("=")
             values[key.strip()] = value.strip()
-    secrets_left_empty = ("SECRET_KEY", "POSTGRES_PASSWORD", "APP_DATABASE_PASSWORD")
+    secrets_left_empty = (
+        "SECRET_KEY",
+        "POSTGRES_PASSWORD",
+        "APP_DATABASE_PASSWORD",
+        "BACKUP_DATABASE_PASSWORD",
+    )
     assert all(values[name] == "" for name in secrets_left_empty)
     values["SECRET_KEY"] = secrets.token_urlsafe(50)
     values["POSTGRES_PASSWORD"] = secrets.token_urlsafe(20)
     values["APP_DATABASE_PASSWORD"] = secrets.token_urlsafe(20)
+    values["BACKUP_DATABASE_PASSWORD"] = secrets.token_urlsafe(20)
     return values
 
 

@@ -1,6 +1,6 @@
 """The health report on the command line, for container healthchecks and operators.
 
-manage.py healthcheck                  # all three checks; exit 1 unless all pass
+manage.py healthcheck                  # all four checks; exit 1 unless all pass
 manage.py healthcheck --only beat      # the beat container: is the heartbeat fresh?
 manage.py healthcheck --http URL       # the web container: does the server answer /healthz?
 """
@@ -17,10 +17,10 @@ from operations import health
 
 
 class Command(BaseCommand):
-    help = "Prints the health report (database, broker, beat); exits 1 when a check fails."
+    help = "Prints the health report (database, broker, beat, backup); exits 1 when a check fails."
 
     def add_arguments(self, parser):
-        parser.add_argument("--only", choices=["database", "broker", "beat"])
+        parser.add_argument("--only", choices=["database", "broker", "beat", "backup"])
         parser.add_argument(
             "--http",
             metavar="URL",
