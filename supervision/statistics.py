@@ -13,7 +13,10 @@ dashboard and the efficiency assessment use, never a second copy of them:
 - received, accepted, one-time notices, not accepted: the moments the intake services record
   (`Application.received_at`, `Application.accepted_at`, the documents issued);
 - pending at the end of the period: accepted by then and neither decided nor withdrawn by
-  then; for the period still running, the reviews open now (the dashboard's "open").
+  then; for the period still running, the reviews open now: the dashboard's "open" less the
+  decisions awaiting the leader's countersign, which the assessment (and so this table)
+  judges by the window's signature while the dashboard keeps their clock running (README,
+  "Efficiency assessment").
 
 Cost: eight aggregate queries grouped by department and item (rows bounded by items, not by
 cases), and two for the names, whatever the period and the data.
