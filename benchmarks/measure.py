@@ -402,6 +402,7 @@ def page(
 
 def measure_pages(runs: int) -> list[dict]:
     from django.test import Client
+    from django.utils import timezone
 
     from applications.models import DepartmentReview
     from supervision.live import forget_past_days
@@ -415,6 +416,7 @@ def measure_pages(runs: int) -> list[dict]:
     managers.force_login(manager)
     officers.force_login(officer)
     open_here = DepartmentReview.objects.open().for_window(window).count()
+    last_month = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
     rows = [
         page(managers, "/supervision/", runs, name="supervision dashboard", target=150),
         page(
@@ -440,6 +442,22 @@ def measure_pages(runs: int) -> list[dict]:
             f"/applications/{application.pk}/timeline/",
             runs,
             name=f"application timeline ({application.reviews.count()} reviews)",
+            target=None,
+        ),
+        # The statistics of cases for the county (supervision/statistics.py): a whole year of
+        # the data set, by department and by item, and a month.
+        page(
+            managers,
+            f"/supervision/statistics/?year={last_month.year - 1}",
+            runs,
+            name=f"statistics of cases, the year {last_month.year - 1}",
+            target=1000,
+        ),
+        page(
+            managers,
+            f"/supervision/statistics/?year={last_month.year}&month={last_month.month}",
+            runs,
+            name=f"  a month ({last_month:%Y-%m})",
             target=None,
         ),
     ]

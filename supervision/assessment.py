@@ -563,6 +563,25 @@ def stops_in(period: Period, scope: Scope, today: dt.date) -> QuerySet[ClockEven
     )
 
 
+def begun_in(period: Period, on: dt.date) -> bool:
+    """A stop standing in the period (`stops_in`) counts among the period's clock stops
+    (`Figures.stops`) when it began inside the period: the one rule, for `assess` and for
+    `stops_begun_in`."""
+    return period.start <= on <= period.end
+
+
+def stops_begun_in(period: Period, scope: Scope, today: dt.date) -> QuerySet[ClockEvent]:
+    """The clocks stopped in the period, up to today: the stops of `stops_in` that `begun_in`
+    it (a stop begun in the period was not resumed before it began), read without the resume
+    subquery, for counts grouped in the database (supervision.statistics)."""
+    return ClockEvent.objects.filter(
+        scope.reviews("review__"),
+        kind=ClockEvent.Kind.STOP,
+        on__gte=period.start,
+        on__lte=min(period.end, today),
+    )
+
+
 def stopped_inside(
     period: Period, today: dt.date, on: dt.date, resumed: dt.date | None
 ) -> tuple[dt.date, dt.date]:
@@ -815,7 +834,7 @@ def assess(
     ):
         key = (row["review__window"], row["review__department"])
         per[key].stops_standing += row["n"]
-        if period.start <= row["on"] <= period.end:
+        if begun_in(period, row["on"]):
             per[key].stops += row["n"]
         after, until = stopped_inside(period, today, row["on"], row["resumed"])
         sums.between(key, "stopped_days", row["n"], after, until)

@@ -344,7 +344,7 @@ def _stops(period, scope, where, today, calendar, *, only: str = "") -> dict[str
             calendar, [d for s, pair in zip(rows, stretches, strict=True) for d in (s.on, *pair)]
         )
         for stop, (after, until) in zip(rows, stretches, strict=True):
-            stop.begun_in_period = period.start <= stop.on <= period.end
+            stop.begun_in_period = a.begun_in(period, stop.on)
             stop.days_inside = index.between(after, until)
             stop.days_so_far = index.between(stop.on, until)
             stop.days_over = a.overran(index, stop.on, until, stop.days)

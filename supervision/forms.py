@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from applications.forms import DATE
 from approval_center import fields
 from windows.models import Department
+
+from .assessment import Period
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -78,3 +83,63 @@ class FollowUpForm(forms.Form):
     def __init__(self, *args, meeting, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = meeting.departments.all()
+
+
+class StatisticsForm(forms.Form):
+    """The period of the statistics of cases: a year, and a month of it or the whole year; and
+    a department, for those who may choose one."""
+
+    year = forms.IntegerField(
+        label=_("Year"),
+        min_value=2000,
+        max_value=9999,
+        error_messages={
+            "required": _("Give the year."),
+            "invalid": _("The year is a number such as 2026."),
+            "min_value": _("There are no figures before 2000: choose a year from 2000 on."),
+            "max_value": _("The year is a number such as 2026."),
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "year"}),
+    )
+    month = forms.TypedChoiceField(
+        label=_("Month"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Whole year")), *((m, m) for m in range(1, 13))],
+        error_messages={"invalid_choice": _("Choose a month from 1 to 12, or the whole year.")},
+    )
+    department = fields.ModelChoiceField(
+        label=_("Department"),
+        queryset=Department.objects.filter(items__isnull=False).distinct(),
+        required=False,
+        to_field_name="code",
+        empty_label=_("All departments"),
+        error_messages={"invalid_choice": _("There is no such department.")},
+    )
+
+    def __init__(self, *args, today, departments: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["month"].choices = [
+            ("", _("Whole year")),
+            *((m, date_format(dt.date(2000, m, 1), "F")) for m in range(1, 13)),
+        ]
+        if not departments:
+            del self.fields["department"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        year, month = data.get("year"), data.get("month")
+        if year is None or "month" in self.errors:
+            return data
+        period = Period("month", year, month) if month else Period("year", year)
+        if period.start > self.today:
+            self.add_error(
+                "month" if month else "year",
+                _("%(period)s has not begun yet: choose a period up to today (%(today)s).")
+                % {"period": period.label, "today": date_format(self.today, "DATE_FORMAT")},
+            )
+            return data
+        data["period"] = period
+        return data

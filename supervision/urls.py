@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import action_views, assessment_views, views
+from . import action_views, assessment_views, statistics_views, views
 
 app_name = "supervision"
 urlpatterns = [
@@ -52,4 +52,11 @@ urlpatterns += [
         assessment_views.assessment_unit,
         name="assessment_events",
     ),
+]
+
+# --- Statistics of cases (办件统计表): supervision/statistics.py, statistics_views.py ----------
+urlpatterns += [
+    path("statistics/", statistics_views.statistics, name="statistics"),
+    path("statistics/export.xlsx", statistics_views.statistics_xlsx, name="statistics_xlsx"),
+    path("statistics/print.pdf", statistics_views.statistics_pdf, name="statistics_pdf"),
 ]
