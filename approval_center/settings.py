@@ -131,6 +131,10 @@ if MIGRATE_DATABASE_URL or DATABASE_URL:
         DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = envint(
             "DATABASE_CONNECT_TIMEOUT", "5"
         )
+        # No JIT compilation: it pays off for long analytic queries, and here it cost more than
+        # it saved (a year's assessment on 100k cases 8.5 s with it, 6 s without; the year's
+        # statistics 2.1 s, of which 1.7 s compiling).
+        DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
 else:
     DATABASES = {
         "default": {

@@ -108,3 +108,10 @@ def test_the_one_statement_save_of_a_row_gone_fails_and_writes_no_history(
     review.pk = 10**9
     with pytest.raises(DatabaseError):
         services._save(review, ["state"], center.alice, at=NOW)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's JIT")
+def test_the_connections_compile_no_query_just_in_time():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
