@@ -71,6 +71,8 @@ def page_name(url: str, language: str) -> str:
     return f"{name} [{language}]"
 
 
+# Every address but the static files' (a regular expression the browser's side matches).
+NOT_STATIC = re.compile(r"^(?!https?://[^/]+/static/)")
 # How long a page may take to be checked before the browser may leave it.
 PATIENCE = 30.0
 
@@ -98,7 +100,9 @@ class Guard:
     def attach(self, context) -> None:
         context.expose_binding("__a11yReport", self._on_report)
         context.add_init_script(script=script() + f"\n;window.__a11yWatch({TAGS!r});")
-        context.route("**/*", self._on_request)
+        # Not the static files: each request routed waits for this process, and a page's own
+        # script (app.js) arriving late would race with the test's first keystrokes.
+        context.route(NOT_STATIC, self._on_request)
         close = context.close
 
         def close_checked(*args, **kwargs):

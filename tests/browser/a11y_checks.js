@@ -197,7 +197,7 @@ window.__a11yWatch = (tags) => {
       dirty = true;
       report("dirty");
     }
-    timer = setTimeout(run, 150);
+    timer = setTimeout(run, 300);
   };
   const run = async () => {
     timer = null;
