@@ -227,6 +227,7 @@ BROKEN = """<!DOCTYPE html><html lang="en"><head><title>Broken</title></head><bo
   <label for="nowhere">Nothing</label>
   <p>Applicant: 临安青山建设有限公司</p>
   <p lang="zh">临安青山建设有限公司</p>
+  <p>Waiting <span style="color: #bbb">3</span></p>
 </main></body></html>"""
 
 
@@ -242,6 +243,7 @@ def test_the_check_finds_what_is_broken(page):
         "label-for-missing",
         "skip-link-first",
         "chinese-without-lang",
+        "color-contrast",  # a count of one digit, which axe leaves undecided
     } <= rules
     assert ("duplicate-id", "#main > p:nth-of-type(2)") in found
     assert ("chinese-without-lang", "#main > p:nth-of-type(3)") in found
