@@ -180,7 +180,8 @@ window.__a11yRun = async (tags) => {
     for (const node of v.nodes) {
       const data = (node.any[0] || {}).data || {};
       const expected = parseFloat(data.expectedContrastRatio);
-      if (data.messageKey === "shortTextContent" && data.contrastRatio < expected) {
+      const measured = data.fgColor && data.bgColor && data.contrastRatio > 0;
+      if (data.messageKey === "shortTextContent" && measured && data.contrastRatio < expected) {
         found.push({
           rule: "color-contrast",
           description: `Short text must have sufficient color contrast: ${data.contrastRatio}:1 (${data.fgColor} on ${data.bgColor}), needs ${data.expectedContrastRatio}`,
