@@ -395,6 +395,9 @@ TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
 
 # What the center prints on its documents and shows in its header.
 CENTER_NAME = os.getenv("CENTER_NAME", "临安市行政审批中心")
+# Its name on pages in another language than Chinese (their title and header are read in that
+# language's voice; documents stay Chinese).
+CENTER_NAME_EN = os.getenv("CENTER_NAME_EN", "Lin'an Administrative Approval Center")
 CENTER_COMPLAINT_PHONE = os.getenv("CENTER_COMPLAINT_PHONE", "0571-63700000")
 # The name an authenticator app shows above the codes of this center.
 OTP_TOTP_ISSUER = CENTER_NAME

@@ -19,6 +19,8 @@
       clearTimeout(timer);
       timer = setTimeout(run, 150);
     });
+    // Words typed before this script ran (a slow line, a form the browser restored on Back).
+    if (input.value.trim()) { run(); }
     input.addEventListener("keydown", function (event) {
       if (event.key === "ArrowDown") {
         var first = target.querySelector("a");
@@ -64,6 +66,7 @@
       control.addEventListener("input", apply);
       control.addEventListener("change", apply);
     });
+    if (pack.value || department.value || words.value.trim()) { apply(); }  // as above
     // Enter in the words filters; it must not send the form (its first button registers a
     // project).
     words.addEventListener("keydown", function (event) {

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from .a11y import Guard
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the fixtures make
 # there are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -56,3 +58,70 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+
+
+# Accessibility on every page every browser test lands on (tests/browser/a11y.py): each page is
+# checked when it has loaded and after each change, before the browser leaves it and before the
+# test passes; a violation fails the test.
+A11Y = pytest.StashKey()
+A11Y_TOTAL = Guard()
+
+
+@pytest.fixture(autouse=True)
+def accessibility(request):
+    # A11Y_OFF=1 leaves the check out, to time the tests without it.
+    if "browser" not in request.fixturenames or os.environ.get("A11Y_OFF"):
+        yield None
+        return
+    browser = request.getfixturevalue("browser")
+    guard = Guard()
+    new_context = browser.new_context
+
+    def new_context_checked(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        guard.attach(context)
+        return context
+
+    browser.new_context = new_context_checked  # the `page` fixture's context and a test's own
+    request.node.stash[A11Y] = guard
+    yield guard
+    guard.active = False
+    del browser.new_context
+    A11Y_TOTAL.loads += guard.loads
+    A11Y_TOTAL.runs += guard.runs
+    A11Y_TOTAL.pages.update(guard.pages)
+    A11Y_TOTAL.violations.extend(guard.violations)
+    A11Y_TOTAL.errors.extend(guard.errors)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield  # a test that failed already fails for its own reason
+    guard = item.stash.get(A11Y, None)
+    if guard is not None and guard.active:
+        for context in item.funcargs.get("browser").contexts if "browser" in item.funcargs else []:
+            guard.settle(context.pages)
+        guard.active = False
+        if failures := guard.failures():
+            pytest.fail(
+                f"{len(failures)} accessibility violation(s):\n" + "\n".join(failures),
+                pytrace=False,
+            )
+    return result
+
+
+def pytest_terminal_summary(terminalreporter):
+    if A11Y_TOTAL.loads:
+        terminalreporter.write_line(
+            f"accessibility: {A11Y_TOTAL.loads} page loads checked ({A11Y_TOTAL.runs} checks), "
+            f"{len(A11Y_TOTAL.pages)} distinct pages, "
+            f"{len(A11Y_TOTAL.violations)} violations, "
+            f"{len(A11Y_TOTAL.errors)} checks that did not run"
+        )
+        # The pages checked, by URL name and language, with how often: for a person to read.
+        listing = SCREENSHOTS.parent / "a11y-pages.txt"
+        listing.parent.mkdir(parents=True, exist_ok=True)
+        listing.write_text(
+            "".join(f"{count:4} {name}\n" for name, count in sorted(A11Y_TOTAL.pages.items())),
+            encoding="utf-8",
+        )

@@ -1,0 +1,237 @@
+"""Pages in English say everything in English: Chinese appears only as data marked lang="zh"
+(names of applicants, items, departments, people; what they wrote), so that it is read in a
+Chinese voice (WCAG 3.1.2); and dates are written one way per language (approval_center/formats).
+
+Each role's main pages are read as the test client gets them, in English and in Chinese.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from applications import services
+from supervision.actions import urge_issue
+
+from .applicant_helpers import rating_key, take_to_delivery
+from .conftest import NOW, accept, add_draft
+
+CHINESE = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+# Text of these is not read as the page's words.
+UNREAD = {"script", "style", "template", "svg"}
+SHOWN_ATTRIBUTES = ("title", "alt", "placeholder", "aria-label")
+
+
+class Reading(HTMLParser):
+    """The words of a page, each with the language it is marked in."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, str]] = []  # (tag, language)
+        self.words: list[tuple[str, str, str]] = []  # (language, where, text)
+        self.page_language = ""
+
+    @property
+    def language(self) -> str:
+        return self.stack[-1][1] if self.stack else ""
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        language = attributes.get("lang", self.language) or ""
+        if tag == "html":
+            self.page_language = language
+            self.stack.append((tag, language))
+            return
+        for name in SHOWN_ATTRIBUTES:
+            if attributes.get(name):
+                self.words.append((language, f"<{tag} {name}>", attributes[name]))
+        if tag == "input" and attributes.get("type") in ("submit", "button"):
+            self.words.append((language, f"<{tag} value>", attributes.get("value") or ""))
+        if tag not in VOID:
+            self.stack.append((tag, language))
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                return
+
+    def handle_data(self, data):
+        if data.strip() and not any(tag in UNREAD for tag, _ in self.stack):
+            where = self.stack[-1][0] if self.stack else ""
+            self.words.append((self.language, f"<{where}>", data.strip()))
+
+
+def read(html: str) -> Reading:
+    reading = Reading()
+    reading.feed(html)
+    return reading
+
+
+def chinese_outside_zh(html: str) -> list[str]:
+    """Chinese words not marked as Chinese. The title cannot mark a part: there, Chinese may only
+    be a name that the page shows marked (a proper name, WCAG 3.1.2's exception)."""
+    words = read(html).words
+    marked = [text for language, _, text in words if language.lower().startswith("zh")]
+    found = []
+    for language, where, text in words:
+        if not CHINESE.search(text) or language.lower().startswith("zh"):
+            continue
+        if where == "<title>" and all(
+            any(run in name for name in marked) for run in re.findall(f"{CHINESE.pattern}+", text)
+        ):
+            continue
+        found.append(f"{where} {text[:60]!r}")
+    return found
+
+
+def visible_text(html: str) -> str:
+    """The page's words in its own language: on an English page, not the Chinese data marked
+    lang="zh" (a message sent to the applicant in Chinese dates the Chinese way)."""
+    reading = read(html)
+    page = reading.page_language.lower()
+    return " ".join(
+        text
+        for language, _, text in reading.words
+        if page.startswith("zh") or not language.lower().startswith("zh")
+    )
+
+
+@pytest.fixture
+def working(center, accepted, applicant, project):
+    """An application in review with extensions asked and an urge notice; one delivered."""
+    permit = accepted.reviews.get(item=center.permit)
+    services.review_claim(review=permit, by=center.alice, now=NOW)
+    services.extension_request(review=permit, by=center.alice, now=NOW, days=5, reason="专家评审")
+    services.joint_extension_request(
+        application=accepted, by=center.dave, now=NOW, days=10, reason="三个部门联合现场踏勘"
+    )
+    urge = urge_issue(
+        review=permit, by=center.erin, now=NOW, text="请加快办理。", reply_due=dt.date(2026, 10, 9)
+    )
+    delivered = take_to_delivery(
+        accept(add_draft(center, applicant, project), center), center, now=timezone.now()
+    )
+    return {"application": accepted, "review": permit, "urge": urge, "delivered": delivered}
+
+
+def pages_of(role: str, data: dict, center) -> list[str]:
+    a, r, u = data["application"], data["review"], data["urge"]
+    application = [f"/applications/{a.pk}/", f"/applications/{a.pk}/timeline/"]
+    return {
+        "dave": [
+            "/intake/",
+            *application,
+            f"/reviews/{r.pk}/",
+            f"/intake/applicants/{a.applicant_id}/",
+            f"/intake/applicants/{a.applicant_id}/apply/",
+            f"/search/?q={a.receipt_number}",
+            "/catalog/",
+            "/calendar/",
+        ],
+        "alice": [
+            "/reviews/",
+            f"/reviews/{r.pk}/",
+            "/window/",
+            "/supervision/windows/A05/",
+            "/supervision/urges/",
+            f"/supervision/urges/{u.pk}/",
+            "/supervision/assessment/people/",
+            *application,
+        ],
+        "bob": ["/reviews/", "/reviews/signature/", "/extensions/", "/supervision/assessment/"],
+        "carol": ["/reviews/", "/department/", *application],
+        "frank": ["/department/", "/reviews/countersign/", "/supervision/departments/fgj/"],
+        "erin": [
+            "/supervision/",
+            "/supervision/urges/",
+            "/supervision/meetings/",
+            "/followups/",
+            "/supervision/notices/",
+            f"/supervision/reviews/{r.pk}/urge/",
+            *application,
+        ],
+        "gwen": ["/extensions/", *application],
+        "root": ["/administration/", "/audit/", "/second-factor/staff/", *application],
+    }[role]
+
+
+ROLES = ["dave", "alice", "bob", "carol", "frank", "erin", "gwen", "root"]
+# A date as English pages write it (28 Sep 2026), as Chinese pages do (2026年9月28日), and as
+# neither should: ISO in the text, Django's American defaults (Sept. 28, 2026; Sep 28, 2026).
+EN_DATE = re.compile(r"\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}\b")
+ZH_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+OTHER_DATES = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}\b(?!-)|\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.? "
+    r"\d{1,2}, \d{4}\b|\b\d{1,2}/\d{1,2}/\d{4}\b"
+)
+
+
+def get(client, path, language):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get(path, follow=True)
+    assert response.status_code == 200, (path, response.status_code)
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_english_pages_show_chinese_only_as_marked_data(client, center, working, username):
+    client.force_login(getattr(center, username if username != "root" else "admin"))
+    for path in pages_of(username, working, center):
+        html = get(client, path, "en")
+        assert '<html lang="en">' in html, path
+        assert chinese_outside_zh(html) == [], path
+
+
+def test_the_applicant_s_pages_in_english_too(client, center, working):
+    a = working["application"]
+    paths = [
+        "/accounts/login/",
+        "/track/",
+        f"/track/?number={a.receipt_number}&code={a.access_code}",
+        f"/track/rate/{rating_key(working['delivered'])}/",
+    ]
+    for path in paths:
+        html = get(client, path, "en")
+        assert chinese_outside_zh(html) == [], path
+
+
+@pytest.mark.parametrize("username", ["dave", "alice", "erin"])
+def test_dates_are_written_one_way_per_language(client, center, working, username):
+    client.force_login(getattr(center, username))
+    english, chinese = [], []
+    for path in pages_of(username, working, center):
+        en = visible_text(get(client, path, "en"))
+        zh = visible_text(get(client, path, "zh-hans"))
+        assert not OTHER_DATES.search(en), (path, OTHER_DATES.search(en).group(0))
+        assert not OTHER_DATES.search(zh), (path, OTHER_DATES.search(zh).group(0))
+        assert not ZH_DATE.search(en), path
+        assert not EN_DATE.search(zh), path
+        english += EN_DATE.findall(en)
+        chinese += ZH_DATE.findall(zh)
+    # The pages do show dates, in each language its way.
+    assert english and chinese
+
+
+def test_the_reading_finds_chinese_outside_lang_zh():
+    page = (
+        '<html lang="en"><body><p>Applicant: <span lang="zh">青山公司</span></p>'
+        '<p title="申请人">Name</p><p>受理</p><input type="submit" value="提交">'
+        '<button lang="zh-hans">简体中文</button></body></html>'
+    )
+    assert chinese_outside_zh(page) == [
+        "<p title> '申请人'",
+        "<p> '受理'",
+        "<input value> '提交'",
+    ]
