@@ -56,7 +56,7 @@ COLUMNS: list[tuple[str, object, object]] = [
         "accepted",
         pgettext_lazy("statistics column", "Accepted"),
         _(
-            "Cases accepted in the period (受理): the commitment slip issued and the review "
+            "Cases accepted in the period: the commitment slip issued and the review "
             "opened at the item's window, including those accepted as of receipt (Art. 32)."
         ),
     ),
@@ -64,14 +64,14 @@ COLUMNS: list[tuple[str, object, object]] = [
         "notices",
         pgettext_lazy("statistics column", "One-time notices"),
         _(
-            "One-time notices of missing materials (一次性告知单) issued in the period, for each "
+            "One-time notices of missing materials issued in the period, for each "
             "item of the application (Art. 32)."
         ),
     ),
     (
         "not_accepted",
         pgettext_lazy("statistics column", "Not accepted"),
-        _("Notices of non-acceptance (不予受理通知书) issued in the period (Art. 38)."),
+        _("Notices of non-acceptance issued in the period (Art. 38)."),
     ),
     (
         "handled",
@@ -81,7 +81,7 @@ COLUMNS: list[tuple[str, object, object]] = [
     (
         "refused",
         pgettext_lazy("statistics column", "Of which refused"),
-        _("Of the reviews decided, those refused (不予行政许可决定)."),
+        _("Of the reviews decided, those refused."),
     ),
     (
         "on_time",
