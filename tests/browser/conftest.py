@@ -4,7 +4,9 @@ Screenshots go to test-artifacts/screenshots/ (README: "Screenshots"), so a pers
 what the tests saw.
 """
 
+import json
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -110,18 +112,55 @@ def pytest_runtest_call(item):
     return result
 
 
+def _worker() -> str | None:
+    return os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def pytest_sessionstart(session):
+    if _worker() is None:  # the run's own process: no counts of an earlier run are added in
+        for stale in SCREENSHOTS.parent.glob("a11y-gw*.json"):
+            stale.unlink()
+
+
+def pytest_sessionfinish(session):
+    # A worker of pytest-xdist hands its counts to the run's own process through a file.
+    if _worker() is not None and A11Y_TOTAL.loads:
+        SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
+        (SCREENSHOTS.parent / f"a11y-{_worker()}.json").write_text(
+            json.dumps(
+                {
+                    "loads": A11Y_TOTAL.loads,
+                    "runs": A11Y_TOTAL.runs,
+                    "pages": dict(A11Y_TOTAL.pages),
+                    "violations": len(A11Y_TOTAL.violations),
+                    "errors": len(A11Y_TOTAL.errors),
+                }
+            ),
+            encoding="utf-8",
+        )
+
+
 def pytest_terminal_summary(terminalreporter):
-    if A11Y_TOTAL.loads:
+    if _worker() is not None:
+        return
+    loads, runs = A11Y_TOTAL.loads, A11Y_TOTAL.runs
+    pages = Counter(A11Y_TOTAL.pages)
+    violations, errors = len(A11Y_TOTAL.violations), len(A11Y_TOTAL.errors)
+    for handed in SCREENSHOTS.parent.glob("a11y-gw*.json"):
+        counts = json.loads(handed.read_text(encoding="utf-8"))
+        loads, runs = loads + counts["loads"], runs + counts["runs"]
+        pages.update(counts["pages"])
+        violations, errors = violations + counts["violations"], errors + counts["errors"]
+    if loads:
         terminalreporter.write_line(
-            f"accessibility: {A11Y_TOTAL.loads} page loads checked ({A11Y_TOTAL.runs} checks), "
-            f"{len(A11Y_TOTAL.pages)} distinct pages, "
-            f"{len(A11Y_TOTAL.violations)} violations, "
-            f"{len(A11Y_TOTAL.errors)} checks that did not run"
+            f"accessibility: {loads} page loads checked ({runs} checks), "
+            f"{len(pages)} distinct pages, {violations} violations, "
+            f"{errors} checks that did not run"
         )
         # The pages checked, by URL name and language, with how often: for a person to read.
         listing = SCREENSHOTS.parent / "a11y-pages.txt"
         listing.parent.mkdir(parents=True, exist_ok=True)
         listing.write_text(
-            "".join(f"{count:4} {name}\n" for name, count in sorted(A11Y_TOTAL.pages.items())),
+            "".join(f"{count:4} {name}\n" for name, count in sorted(pages.items())),
             encoding="utf-8",
         )
