@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from .a11y import Guard
 
@@ -50,7 +51,16 @@ def shot(page):
 
     def take(name: str) -> Path:
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        try:
+            page.screenshot(path=str(path), full_page=True)
+        except PlaywrightError as error:
+            # Chromium under load sometimes answers "Unable to capture screenshot" for a page
+            # still laying out: the picture is for a person to read, so once more when the page
+            # has settled (a second failure fails the test).
+            if "Unable to capture screenshot" not in str(error):
+                raise
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(path), full_page=True)
         return path
 
     return take
