@@ -50,27 +50,7 @@ def grant(connection, role: str, *, password: str | None = None) -> Granted:
         owner, schema = cursor.fetchone()
         if role == owner:
             raise PrivilegeError(f"{role} is the owner this runs as: name the application's role")
-        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
-        exists = cursor.fetchone() is not None
-        if password is not None:
-            verb = "ALTER" if exists else "CREATE"
-            cursor.execute(
-                f"{verb} ROLE {q(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
-                "NOREPLICATION NOBYPASSRLS PASSWORD %s",
-                [password],
-            )
-        elif not exists:
-            raise PrivilegeError(f"there is no role {role}")
-        cursor.execute(
-            "SELECT rolsuper OR rolbypassrls, pg_has_role(%s, %s, 'MEMBER') "
-            "FROM pg_roles WHERE rolname = %s",
-            [role, owner, role],
-        )
-        mighty, member_of_owner = cursor.fetchone()
-        if mighty or member_of_owner:
-            raise PrivilegeError(
-                f"{role} is a superuser or a member of {owner}: it would bypass every restriction"
-            )
+        _login_role(cursor, role, owner, password, "it would bypass every restriction")
         cursor.execute(
             "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE c.relowner = (SELECT oid FROM pg_roles WHERE rolname = %s) "
@@ -133,25 +113,31 @@ def grant_reader(connection, role: str, *, password: str | None = None) -> None:
         owner = cursor.fetchone()[0]
         if role == owner:
             raise PrivilegeError(f"{role} is the owner this runs as: name the backup's role")
-        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
-        exists = cursor.fetchone() is not None
-        if password is not None:
-            verb = "ALTER" if exists else "CREATE"
-            cursor.execute(
-                f"{verb} ROLE {q(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
-                "NOREPLICATION NOBYPASSRLS PASSWORD %s",
-                [password],
-            )
-        elif not exists:
-            raise PrivilegeError(f"there is no role {role}")
-        cursor.execute(
-            "SELECT rolsuper OR rolbypassrls, pg_has_role(%s, %s, 'MEMBER') "
-            "FROM pg_roles WHERE rolname = %s",
-            [role, owner, role],
-        )
-        mighty, member_of_owner = cursor.fetchone()
-        if mighty or member_of_owner:
-            raise PrivilegeError(
-                f"{role} is a superuser or a member of {owner}: a reader must change nothing"
-            )
+        _login_role(cursor, role, owner, password, "a reader must change nothing")
         cursor.execute(f"GRANT pg_read_all_data TO {q(role)}")
+
+
+def _login_role(cursor, role: str, owner: str, password: str | None, why: str) -> None:
+    """`role` as a plain login role: created or its password set when one is given (else it
+    must exist), and refused when it is a superuser, bypasses row security or is a member of
+    the owner (`why` says what that would break)."""
+    q = cursor.db.ops.quote_name
+    cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+    exists = cursor.fetchone() is not None
+    if password is not None:
+        verb = "ALTER" if exists else "CREATE"
+        cursor.execute(
+            f"{verb} ROLE {q(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
+            "NOREPLICATION NOBYPASSRLS PASSWORD %s",
+            [password],
+        )
+    elif not exists:
+        raise PrivilegeError(f"there is no role {role}")
+    cursor.execute(
+        "SELECT rolsuper OR rolbypassrls, pg_has_role(%s, %s, 'MEMBER') "
+        "FROM pg_roles WHERE rolname = %s",
+        [role, owner, role],
+    )
+    mighty, member_of_owner = cursor.fetchone()
+    if mighty or member_of_owner:
+        raise PrivilegeError(f"{role} is a superuser or a member of {owner}: {why}")

@@ -488,3 +488,28 @@ def quick_flush_on_postgresql():
     flush.sql_flush = sql_flush
     yield
     flush.sql_flush = real
+
+
+@pytest.fixture
+def working_center(center, accepted, applicant, project):
+    """The accepted application in review with an extension asked at each level and an urge
+    notice on its construction review; a second application delivered, its rating link sent
+    (the pages of every role, in both languages: tests/test_language.py and the browser's
+    tests/browser/test_accessibility.py)."""
+    from supervision.actions import urge_issue
+
+    from .applicant_helpers import take_to_delivery
+
+    permit = accepted.reviews.get(item=center.permit)
+    services.review_claim(review=permit, by=center.alice, now=NOW)
+    services.extension_request(review=permit, by=center.alice, now=NOW, days=5, reason="专家评审")
+    services.joint_extension_request(
+        application=accepted, by=center.dave, now=NOW, days=10, reason="三个部门联合现场踏勘"
+    )
+    urge = urge_issue(
+        review=permit, by=center.erin, now=NOW, text="请加快办理。", reply_due=dt.date(2026, 10, 9)
+    )
+    delivered = take_to_delivery(
+        accept(add_draft(center, applicant, project), center), center, now=timezone.now()
+    )
+    return {"application": accepted, "review": permit, "urge": urge, "delivered": delivered}

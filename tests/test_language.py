@@ -7,19 +7,13 @@ Each role's main pages are read as the test client gets them, in English and in 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
 
-from applications import services
-from supervision.actions import urge_issue
-
-from .applicant_helpers import rating_key, take_to_delivery
-from .conftest import NOW, accept, add_draft
+from .applicant_helpers import rating_key
 
 CHINESE = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
@@ -108,24 +102,6 @@ def visible_text(html: str) -> str:
     )
 
 
-@pytest.fixture
-def working(center, accepted, applicant, project):
-    """An application in review with extensions asked and an urge notice; one delivered."""
-    permit = accepted.reviews.get(item=center.permit)
-    services.review_claim(review=permit, by=center.alice, now=NOW)
-    services.extension_request(review=permit, by=center.alice, now=NOW, days=5, reason="专家评审")
-    services.joint_extension_request(
-        application=accepted, by=center.dave, now=NOW, days=10, reason="三个部门联合现场踏勘"
-    )
-    urge = urge_issue(
-        review=permit, by=center.erin, now=NOW, text="请加快办理。", reply_due=dt.date(2026, 10, 9)
-    )
-    delivered = take_to_delivery(
-        accept(add_draft(center, applicant, project), center), center, now=timezone.now()
-    )
-    return {"application": accepted, "review": permit, "urge": urge, "delivered": delivered}
-
-
 def pages_of(role: str, data: dict, center) -> list[str]:
     a, r, u = data["application"], data["review"], data["urge"]
     application = [f"/applications/{a.pk}/", f"/applications/{a.pk}/timeline/"]
@@ -186,21 +162,21 @@ def get(client, path, language):
 
 
 @pytest.mark.parametrize("username", ROLES)
-def test_english_pages_show_chinese_only_as_marked_data(client, center, working, username):
+def test_english_pages_show_chinese_only_as_marked_data(client, center, working_center, username):
     client.force_login(getattr(center, username if username != "root" else "admin"))
-    for path in pages_of(username, working, center):
+    for path in pages_of(username, working_center, center):
         html = get(client, path, "en")
         assert '<html lang="en">' in html, path
         assert chinese_outside_zh(html) == [], path
 
 
-def test_the_applicant_s_pages_in_english_too(client, center, working):
-    a = working["application"]
+def test_the_applicant_s_pages_in_english_too(client, center, working_center):
+    a = working_center["application"]
     paths = [
         "/accounts/login/",
         "/track/",
         f"/track/?number={a.receipt_number}&code={a.access_code}",
-        f"/track/rate/{rating_key(working['delivered'])}/",
+        f"/track/rate/{rating_key(working_center['delivered'])}/",
     ]
     for path in paths:
         html = get(client, path, "en")
@@ -208,10 +184,10 @@ def test_the_applicant_s_pages_in_english_too(client, center, working):
 
 
 @pytest.mark.parametrize("username", ["dave", "alice", "erin"])
-def test_dates_are_written_one_way_per_language(client, center, working, username):
+def test_dates_are_written_one_way_per_language(client, center, working_center, username):
     client.force_login(getattr(center, username))
     english, chinese = [], []
-    for path in pages_of(username, working, center):
+    for path in pages_of(username, working_center, center):
         en = visible_text(get(client, path, "en"))
         zh = visible_text(get(client, path, "zh-hans"))
         assert not OTHER_DATES.search(en), (path, OTHER_DATES.search(en).group(0))

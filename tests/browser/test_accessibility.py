@@ -6,18 +6,13 @@ navigation, so that those pages are checked; the keyboard reaches the skip link 
 where it is; and the checker is shown to find what is broken on purpose.
 """
 
-import datetime as dt
 import re
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from applications import services
-from supervision.actions import urge_issue
-
-from ..applicant_helpers import rating_key, take_to_delivery
-from ..conftest import NOW, PASSWORD, accept, add_draft
+from ..applicant_helpers import rating_key
+from ..conftest import PASSWORD
 from .a11y import check_page
 
 
@@ -52,25 +47,6 @@ def click_through(page, live_server, paths):
         expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert [(url, status) for url, status in statuses if status >= 400] == []
     return len(hrefs)
-
-
-@pytest.fixture
-def working_center(center, accepted, applicant, project):
-    """The accepted application in review with an extension asked at each level and an urge
-    notice on its construction review; a second application delivered, its rating link sent."""
-    permit = accepted.reviews.get(item=center.permit)
-    services.review_claim(review=permit, by=center.alice, now=NOW)
-    services.extension_request(review=permit, by=center.alice, now=NOW, days=5, reason="专家评审")
-    services.joint_extension_request(
-        application=accepted, by=center.dave, now=NOW, days=10, reason="三个部门联合现场踏勘"
-    )
-    urge = urge_issue(
-        review=permit, by=center.erin, now=NOW, text="请加快办理。", reply_due=dt.date(2026, 10, 9)
-    )
-    delivered = take_to_delivery(
-        accept(add_draft(center, applicant, project), center), center, now=timezone.now()
-    )
-    return {"application": accepted, "review": permit, "urge": urge, "delivered": delivered}
 
 
 # Each role's pages beyond its navigation: where its work leads (the application, the review,
