@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "operations",
     "twofactor",  # after django-otp's apps: its admin takes theirs away
     "loading",
+    "hall",
 ]
 
 MIDDLEWARE = [
@@ -392,6 +393,14 @@ else:
 TRACK_RATE_LIMIT = envint("TRACK_RATE_LIMIT", "10")
 TRACK_RATE_WINDOW_SECONDS = envint("TRACK_RATE_WINDOW_SECONDS", "900")
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
+
+# The hall (hall/): calls before a visitor may be marked a no-show; minutes after the end of a
+# service during which the pad facing the visitor takes their rating; the waiting time the
+# assessment counts as "called in time"; the cookie that carries a hall device's key.
+HALL_NO_SHOW_CALLS = envint("HALL_NO_SHOW_CALLS", "3")
+HALL_RATING_MINUTES = envint("HALL_RATING_MINUTES", "10")
+HALL_CALLED_WITHIN_MINUTES = envint("HALL_CALLED_WITHIN_MINUTES", "20")
+HALL_DEVICE_COOKIE = "hall_device"
 
 # What the center prints on its documents and shows in its header.
 CENTER_NAME = os.getenv("CENTER_NAME", "临安市行政审批中心")

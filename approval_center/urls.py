@@ -24,4 +24,5 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("second-factor/", include("twofactor.urls")),
     path("administration/loading/", include("loading.urls")),
+    path("hall/", include("hall.urls")),
 ]

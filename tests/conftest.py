@@ -513,3 +513,7 @@ def working_center(center, accepted, applicant, project):
         accept(add_draft(center, applicant, project), center), center, now=timezone.now()
     )
     return {"application": accepted, "review": permit, "urge": urge, "delivered": delivered}
+
+
+# The hall of the test center (hall/): fixtures kept in their own module.
+from .hall_fixtures import hall  # noqa: E402, F401
