@@ -1,3 +1,9 @@
-"""The hall's appointments pages (included by hall/urls.py under the "hall" namespace)."""
+"""The hall's appointment pages (included by hall/urls.py under the "hall" namespace)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import appointment_views
+
+urlpatterns: list = [
+    path("kiosk/appointment/", appointment_views.kiosk_check_in, name="kiosk_check_in"),
+]
