@@ -35,6 +35,7 @@ class AssessmentWeightsAdmin(SimpleHistoryAdmin):
         "procedure",
         "beyond_law",
         "overruns",
+        "waiting",
         "excellent_from",
         "good_from",
         "pass_from",
@@ -52,6 +53,7 @@ class AssessmentWeightsAdmin(SimpleHistoryAdmin):
                     "procedure",
                     "beyond_law",
                     "overruns",
+                    "waiting",
                 ]
             },
         ),

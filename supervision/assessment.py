@@ -13,7 +13,10 @@ What each figure counts (days are the center's days, Asia/Shanghai):
 - extensions granted in the period; urge notices issued in the period;
 - A/B cover: working days of the period, up to today, on which a post's A holder was away and
   its B holder was not (and those on which both were away: uncovered);
-- applicants' ratings: `ratings_for`.
+- applicants' ratings: `ratings_for` (the ratings of applications and the visitors' ratings on
+  the hall's pads, together);
+- visitors called and called in time: the hall's queue tickets called at the unit's windows
+  (`hall.figures`, where waiting is defined).
 
 A window's figures are its reviews'; a department's are those of its reviews at any window.
 
@@ -212,6 +215,8 @@ class Figures:
     cover_days: int = 0
     uncovered_days: int = 0
     signed: int = 0  # per person only: reviews decided in the period under their signature
+    visitors: int = 0  # the hall: tickets called in the period
+    called_in_time: int = 0  # of those, called within HALL_CALLED_WITHIN_MINUTES
     ratings: Ratings | None = None
 
     def add(self, other: Figures) -> None:
@@ -239,6 +244,10 @@ class Figures:
         return self.beyond_law - self.beyond_law_undecided
 
     @property
+    def called_in_time_rate(self) -> float | None:
+        return 100 * self.called_in_time / self.visitors if self.visitors else None
+
+    @property
     def average_used(self) -> float | None:
         return self.days_used / self.handled if self.handled else None
 
@@ -263,6 +272,7 @@ COMPONENTS = {
     "ratings": gettext_lazy("Applicants' ratings"),
     "procedure": gettext_lazy("Extensions and stops"),
     "overruns": gettext_lazy("Stops within the time announced"),
+    "waiting": gettext_lazy("Visitors called in time"),
 }
 
 
@@ -318,7 +328,9 @@ def score(figures: Figures, weights: AssessmentWeights) -> Result:
        of the undecided inside the period) / working days promised of both); urge notices =
        100 × (1 − notices / judged); extensions and stops = 100 × (1 − (extensions + stops) /
        judged); stops within the time announced = 100 × (1 − overrun stops / stops standing in
-       the period), 100 with no stop; ratings = (average − 1) / 4 × 100. All floored at 0.
+       the period), 100 with no stop; ratings = (average − 1) / 4 × 100; visitors called in
+       time = called within the hall's limit / visitors called (left out with no visitor).
+       All floored at 0.
     3. Score = Σ weight × component / Σ weight, over the components measured (ratings are left
        out while there are none, so the other weights count for more); the grade follows the
        marks in the weights.
@@ -338,6 +350,8 @@ def score(figures: Figures, weights: AssessmentWeights) -> Result:
         )
         if f.ratings is not None and f.ratings.count:
             values["ratings"] = (f.ratings.average - 1) / 4 * 100
+    if f.visitors:
+        values["waiting"] = 100 * f.called_in_time / f.visitors
     components = tuple(Component(code, getattr(weights, code), values[code]) for code in COMPONENTS)
     measured = [c for c in components if c.value is not None and c.weight]
     total = sum(c.weight for c in measured)
@@ -431,6 +445,33 @@ def ratings_for(period: Period, units: list[Unit]) -> dict[tuple[str, int], Rati
         for pk, row in by_unit(period.start, period.end).items():
             found[(kind, pk)] = Ratings(count=row["count"], average=row["average"])
     return found
+
+
+def with_pad_ratings(found: Ratings | None, pad: tuple[int, int] | None) -> Ratings | None:
+    """Applications' ratings and the hall pads' ratings of one unit or person, together: the
+    average over every rating given."""
+    if not pad:
+        return found
+    count, total = pad
+    if found is not None:
+        count, total = count + found.count, total + found.average * found.count
+    return Ratings(count=count, average=round(total / count, 2))
+
+
+def add_hall(
+    period: Period, kind: str, units: dict[int, Figures], found: dict[int, Ratings | None]
+) -> None:
+    """The hall's figures of each unit ("window", "department" or "staff" by pk): visitors
+    called and called in time, and the pads' ratings added to `found`."""
+    from hall import figures as hall
+
+    for pk, (called, in_time) in hall.waiting_by(kind, period.start, period.end).items():
+        if pk in units:
+            units[pk].visitors += called
+            units[pk].called_in_time += in_time
+    for pk, pad in hall.pad_ratings_by(kind, period.start, period.end).items():
+        if pk in units:
+            found[pk] = with_pad_ratings(found.get(pk), pad)
 
 
 def ratings_in(period: Period):
@@ -883,8 +924,15 @@ def assess(
         if window_id in by_window or department_id in by_department:
             total.figures.add(f)
     ratings = ratings_for(period, windows + departments)
+    for kind, units in ((WINDOW, by_window), (DEPARTMENT, by_department)):
+        found = {pk: ratings.get((kind, pk)) for pk in units}
+        add_hall(period, kind, {pk: u.figures for pk, u in units.items()}, found)
+        for pk, unit in units.items():
+            unit.figures.ratings = found[pk]
+    for unit in windows:
+        total.figures.visitors += unit.figures.visitors
+        total.figures.called_in_time += unit.figures.called_in_time
     for unit in (*windows, *departments):
-        unit.figures.ratings = ratings.get((unit.kind, unit.pk))
         unit.result = score(unit.figures, weights)
     total.result = score(total.figures, weights)
     return Assessment(period, today, weights, _ranked(windows), _ranked(departments), total)
@@ -968,15 +1016,17 @@ def assess_people(
         pk: Ratings(count=row["count"], average=row["average"])
         for pk, row in ratings.officer_ratings(period.start, period.end).items()
     }
+    figured = {k[0] for k in per if k[0]}
+    people_figures = {pk: per[(pk,)] for pk in people.values_list("pk", flat=True)}
+    add_hall(period, "staff", people_figures, found)
+    figured |= {pk for pk, f in people_figures.items() if f.visitors}
     listed = []
     for staff in (
-        people.filter(
-            Q(window__kind=Window.Kind.DEPARTMENT) | Q(pk__in=[k[0] for k in per if k[0]])
-        )
+        people.filter(Q(window__kind=Window.Kind.DEPARTMENT) | Q(pk__in=figured))
         .select_related("window")
         .order_by("window__number", "username")
     ):
-        person = Person(staff, per.get((staff.pk,), Figures()))
+        person = Person(staff, people_figures.get(staff.pk, Figures()))
         person.figures.ratings = found.get(staff.pk)
         listed.append(person)
     return listed

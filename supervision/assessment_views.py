@@ -102,6 +102,7 @@ def assessment(request: HttpRequest) -> HttpResponse:
             "periods": a.recent_periods(today, period),
             "several": len(result.departments) + len(result.windows) > 1,
             "weights": result.weights,
+            "called_within": settings.HALL_CALLED_WITHIN_MINUTES,
             "points": a.ANNUAL_POINTS,
         },
     )
@@ -157,6 +158,7 @@ def assessment_unit(
             "page": page,
             "query": f"period={period.key}",
             "weights": result.weights,
+            "called_within": settings.HALL_CALLED_WITHIN_MINUTES,
             "points": a.ANNUAL_POINTS,
         },
     )
@@ -487,6 +489,8 @@ def csv_rows(result: a.Assessment) -> list[list[Any]]:
         _("Uncovered (working days)"),
         _("Ratings"),
         _("Average rating"),
+        _("Visitors called"),
+        _("Called in time"),
         _("Score"),
         _("Grade"),
         _("Share of the annual assessment (of %(points)d points)") % {"points": a.ANNUAL_POINTS},
@@ -525,6 +529,8 @@ def csv_rows(result: a.Assessment) -> list[list[Any]]:
                 f.uncovered_days,
                 f.ratings.count if f.ratings else "",
                 _number(f.ratings.average) if f.ratings else "",
+                f.visitors,
+                f.called_in_time,
                 _number(r.score),
                 r.grade_label,
                 _number(r.share),

@@ -364,6 +364,14 @@ class AssessmentWeights(models.Model):
             "stop standing in the period."
         ),
     )
+    waiting = models.PositiveSmallIntegerField(
+        _("weight of visitors called in time"),
+        default=10,
+        help_text=_(
+            "Share of the hall's visitors called to the window within the set minutes of "
+            "taking their number (HALL_CALLED_WITHIN_MINUTES); left out while a unit has none."
+        ),
+    )
     excellent_from = models.PositiveSmallIntegerField(_("grade Excellent from"), default=90)
     good_from = models.PositiveSmallIntegerField(_("grade Good from"), default=80)
     pass_from = models.PositiveSmallIntegerField(
@@ -372,7 +380,16 @@ class AssessmentWeights(models.Model):
     changed_at = models.DateTimeField(_("changed at"), auto_now=True)
     history = HistoricalRecords()
 
-    WEIGHTS = ("on_time", "lateness", "urges", "ratings", "procedure", "beyond_law", "overruns")
+    WEIGHTS = (
+        "on_time",
+        "lateness",
+        "urges",
+        "ratings",
+        "procedure",
+        "beyond_law",
+        "overruns",
+        "waiting",
+    )
 
     class Meta:
         verbose_name = _("assessment weights")
@@ -387,6 +404,7 @@ class AssessmentWeights(models.Model):
                 & Q(procedure__lte=100)
                 & Q(beyond_law__lte=100)
                 & Q(overruns__lte=100)
+                & Q(waiting__lte=100)
                 & (
                     Q(on_time__gt=0)
                     | Q(lateness__gt=0)
@@ -395,6 +413,7 @@ class AssessmentWeights(models.Model):
                     | Q(procedure__gt=0)
                     | Q(beyond_law__gt=0)
                     | Q(overruns__gt=0)
+                    | Q(waiting__gt=0)
                 ),
                 violation_error_message=_(
                     "Each weight is 0 to 100 and at least one is above zero."

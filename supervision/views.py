@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from applications import ratings
 from applications.models import ExtensionRequest
 from approval_center import fields
+from hall import figures as hall_figures
 from windows.models import Absence, Department, Item, Post, Staff, StationedDeputy, Window
 from windows.roles import WINDOW_ROLES, Role
 from windows.workdays import WorkCalendar
@@ -200,6 +201,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "followups": ratings.open_followups()[:20],
             # Extension requests waiting for their approver (applications.ExtensionRequest).
             "open_extensions": ExtensionRequest.objects.actionable().watch(),
+            # The hall now: waiting, longest wait, served today, average wait (hall.figures).
+            "hall": hall_figures.live(timezone.now()),
+            "hall_within": settings.HALL_CALLED_WITHIN_MINUTES,
             **_live_context(request, today, scope, calendar),
         },
     )

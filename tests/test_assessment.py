@@ -306,6 +306,7 @@ def test_weights_set_in_the_admin_change_the_score(
         "procedure": 0,
         "beyond_law": 50,
         "overruns": 10,
+        "waiting": 10,
         "excellent_from": 90,
         "good_from": 80,
         "pass_from": 60,
