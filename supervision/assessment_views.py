@@ -425,7 +425,30 @@ def _ratings(period, scope, where, today, calendar) -> dict[str, Any]:
         .select_related("application__applicant")
         .order_by("rated_at", "pk")
     )
-    return {"kind": "ratings", "rows": rows}
+    return {"kind": "ratings", "rows": rows, "pad": _pad_ratings(period, where)}
+
+
+# The unit or person of a drill-down, as a filter on the hall pads' ratings.
+_PAD_FIELD = {
+    "window_id": "window_id",
+    "department_id": "window__department_id",
+    "officer_id": "staff_id",
+}
+
+
+def _pad_ratings(period, where) -> list:
+    """The visitors' ratings on the hall's pads that the ratings figure counts with the
+    applications' (assessment.add_hall)."""
+    from hall.models import ServiceRating
+
+    ((field, pk),) = where.items()
+    return list(
+        ServiceRating.objects.filter(
+            at__date__gte=period.start, at__date__lte=period.end, **{_PAD_FIELD[field]: pk}
+        )
+        .select_related("ticket", "window", "staff")
+        .order_by("at", "pk")
+    )
 
 
 EVENTS = {

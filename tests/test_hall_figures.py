@@ -131,3 +131,16 @@ def test_the_dashboard_shows_the_hall_now(client, center, morning, time_machine)
     )
     assert "The hall now" in page
     assert "1 visitors waiting" in page and "2 served today" in page
+
+
+def test_the_ratings_drill_down_lists_the_pad_ratings_it_counts(client, center, morning):
+    client.force_login(center.erin)
+    url = reverse("supervision:assessment_events", args=["window", "A05", "ratings"])
+    page = seen(client.get(url, {"period": "2026-09"}, HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    assert "Ratings on the hall's rating pads" in page and "C001" in page
+    url = reverse("supervision:assessment_person_events", args=[center.alice.pk, "ratings"])
+    page = seen(client.get(url, {"period": "2026-09"}, HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    assert "C001" in page
+    url = reverse("supervision:assessment_person_events", args=[center.bob.pk, "ratings"])
+    page = seen(client.get(url, {"period": "2026-09"}, HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    assert "C001" not in page
