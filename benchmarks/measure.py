@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import env
 
-SECTIONS = ("pages", "core", "accept", "wayback", "sweep")
+SECTIONS = ("pages", "core", "accept", "wayback", "sweep", "hall")
 NEW_CARDS = 10_000
 
 
@@ -840,12 +840,166 @@ def measure_way_back(runs: int) -> list[dict]:
     return rows
 
 
+# --- the hall -------------------------------------------------------------------------------
+
+HALL_WAITING = 2_000
+
+
+def measure_hall(runs: int) -> list[dict]:
+    """The hall at 43 windows with 2,000 tickets waiting across its businesses (made inside a
+    transaction that is rolled back): call-next by a window officer, taking a number, and the
+    pages the hall's devices poll. Each timed run is rolled back to its savepoint."""
+    import datetime as dt
+    import secrets
+
+    from django.utils import timezone
+
+    from hall import demo, devices, figures, services
+    from hall.models import Business, DayCounter, Device, ServiceRating, Ticket
+    from windows.models import Staff
+
+    rows = []
+    now = timezone.now()
+    today = timezone.localdate(now)
+    with rolled_back():
+        demo.seed_businesses()
+        businesses = list(Business.objects.offered())
+        ServiceRating.objects.filter(ticket__day=today).delete()
+        Ticket.objects.filter(day=today).delete()
+        DayCounter.objects.filter(day=today).delete()
+        tickets, counters = [], []
+        for i, business in enumerate(businesses):
+            share = HALL_WAITING // len(businesses) + (i < HALL_WAITING % len(businesses))
+            counters.append(DayCounter(business=business, day=today, last=share))
+            for seq in range(1, share + 1):
+                at = now - dt.timedelta(hours=3) + dt.timedelta(seconds=5 * seq)
+                tickets.append(
+                    Ticket(
+                        business=business,
+                        day=today,
+                        seq=seq,
+                        number=f"{business.letter}{seq:03d}",
+                        taken_at=at,
+                        queue_at=at,
+                        follow_key=secrets.token_urlsafe(16),
+                    )
+                )
+        DayCounter.objects.bulk_create(counters)
+        Ticket.objects.bulk_create(tickets, batch_size=1000)
+        officer = next(
+            s
+            for s in Staff.objects.filter(window__hall_businesses__letter="E").order_by("pk")
+            if services.may_call(s)
+        )
+        officer = Staff.objects.get(pk=officer.pk)  # roles read afresh, as a request would
+        waiting_for_officer = services.waiting_for(officer, today).count()
+
+        def call_next(_):
+            with rolled_back():
+                return services.call_next(staff=officer, now=now)
+
+        samples, called = repeat(call_next, runs=runs * 3)
+        rows.append(
+            figure(
+                f"call next at {officer.window.number} ({HALL_WAITING:,} waiting in the hall, "
+                f"{waiting_for_officer} for it)",
+                samples,
+                target=10,
+                queries=_queries(lambda: call_next(None)),
+                found=called.number if called else "",
+            )
+        )
+        intake = businesses[0]
+
+        def take(_):
+            with rolled_back():
+                return services.ticket_take(business=intake, now=now)
+
+        samples, taken = repeat(take, runs=runs * 3)
+        rows.append(
+            figure(
+                f"take a number ({taken.number})",
+                samples,
+                queries=_queries(lambda: take(None)),
+            )
+        )
+        samples, _ = repeat(lambda _: figures.live(now), runs=runs * 3)
+        rows.append(figure("the dashboard's hall tiles", samples, target=20))
+        _kiosk, kiosk_key = devices.device_register(
+            name="bench kiosk", kind=Device.Kind.KIOSK, window=None, by=officer, now=now
+        )
+        _display, display_key = devices.device_register(
+            name="bench display", kind=Device.Kind.DISPLAY, window=None, by=officer, now=now
+        )
+        rows += _hall_pages(runs, intake, kiosk_key, display_key, now)
+    for row in rows:
+        row["section"] = "hall"
+    return rows
+
+
+def _hall_pages(runs, business, kiosk_enrol, display_enrol, now) -> list[dict]:
+    """The devices' pages through the test client (its cookie carrying the device's key):
+    printing a ticket at the kiosk, and the display's poll, changed and unchanged."""
+    from django.conf import settings
+    from django.test import Client
+    from django.urls import NoReverseMatch, reverse
+    from django.utils import timezone
+
+    from hall import devices
+
+    rows = []
+    clients = {}
+    for name, enrol in (("kiosk", kiosk_enrol), ("display", display_enrol)):
+        _device, key = devices.device_enrol(enrol, timezone.now())
+        client = Client()
+        client.cookies[settings.HALL_DEVICE_COOKIE] = key
+        clients[name] = client
+    try:
+        take_url = reverse("hall:kiosk_take", args=[business.pk])
+        state_url = reverse("hall:display_state")
+    except NoReverseMatch:
+        return rows  # the pages are not there yet
+
+    def print_ticket(_):
+        with rolled_back():
+            response = clients["kiosk"].post(take_url, follow=True)
+            assert response.status_code == 200, response.status_code
+            return response
+
+    samples, _ = repeat(print_ticket, runs=runs * 2)
+    rows.append(
+        figure("take a number and print the ticket (kiosk, POST + page)", samples, target=100)
+    )
+    first = clients["display"].get(state_url)
+    etag = first.get("ETag", "")
+
+    def poll_changed(_):
+        return clients["display"].get(state_url)
+
+    def poll_same(_):
+        return clients["display"].get(state_url, HTTP_IF_NONE_MATCH=etag)
+
+    samples, _ = repeat(poll_changed, runs=runs * 3)
+    rows.append(figure("the hall display's poll, full state (43 windows)", samples, target=20))
+    samples, same = repeat(poll_same, runs=runs * 3)
+    rows.append(
+        figure(
+            "the hall display's poll, nothing changed (304)",
+            samples,
+            target=20,
+            status=same.status_code,
+        )
+    )
+    return rows
+
+
 MEASURES = {
     "wayback": measure_way_back,
     "sweep": measure_sweep,
     "pages": measure_pages,
     "accept": measure_accept,
     "core": measure_core,
+    "hall": measure_hall,
 }
 
 
