@@ -383,6 +383,19 @@ def render() -> str:
             way_back_table(full),
             "",
         ]
+        if any(row["section"] == "hall" for row in full["figures"]):
+            out += [
+                "## The hall",
+                "",
+                "43 windows and 2,000 tickets waiting across the businesses (made in a "
+                "transaction that is rolled back): call next through the service (its lock, "
+                "update, history row and call), taking a number, the dashboard's tiles, and "
+                "the pages the hall's devices open (the kiosk's POST with the ticket page it "
+                "leads to; the display's poll with and without a change).",
+                "",
+                section_table(full, "hall"),
+                "",
+            ]
     if load_result:
         out += [
             "## Load test",
