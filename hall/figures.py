@@ -153,7 +153,8 @@ def table(start: dt.date, end: dt.date, group: str) -> tuple[list[Row], Row]:
     for r in rows:
         key = r[field]
         count, average = rated.get(key, (0, None))
-        out.append(_row(key, labels.get(key, "—"), r, count, average))
+        label = labels.get(key) or (str(_("Not called yet")) if key is None else "—")
+        out.append(_row(key, label, r, count, average))
     all_count = sum(c for c, _a in rated.values())
     all_sum = sum(c * a for c, a in rated.values() if a is not None)
     all_average = round(all_sum / all_count, 2) if all_count else None

@@ -36,10 +36,15 @@ def figures(request: HttpRequest) -> HttpResponse:
     if group not in f.GROUPS:
         group = "business"
     error = ""
-    day = parse_date(request.GET.get("day", "") or "") if request.GET.get("day") else None
+    # One form, two buttons: the period chosen, or the one day (an address with a day alone
+    # shows the day).
+    show = request.GET.get("show") or ("day" if request.GET.get("day") else "period")
+    day = None
     period = None
-    if request.GET.get("day") and day is None:
-        error = _("Give the day as YYYY-MM-DD.")
+    if show == "day":
+        day = parse_date(request.GET.get("day", "") or "")
+        if day is None:
+            error = _("Give the day as YYYY-MM-DD.")
     if day is None:
         try:
             period = (
