@@ -29,6 +29,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from applications import services
 from applications.models import Application, DepartmentReview, Document, Rating, Scan
 from applications.models import FollowUp as RatingFollowUp
+from hall.models import SlotRule
 from loading.services import import_check
 from supervision import actions
 from supervision.models import Card
@@ -48,6 +49,7 @@ from .conftest import (
     build_center,
     load_calendar,
 )
+from .hall_fixtures import build_hall
 from .shared import shared_data
 
 TABLE = Path(__file__).resolve().parents[1] / "docs" / "access.md"
@@ -196,6 +198,14 @@ def make_samples(center, accepted) -> dict[str, object]:
         application=accepted, level="red", deadline=dt.date(2026, 10, 16), issued_at=NOW
     )
     Package.objects.create(name="开工前审批一件事").items.set([center.permit, center.planning_item])
+    # The hall: its businesses and devices, a slot rule for appointments.
+    hall = build_hall(center)
+    SlotRule.objects.create(
+        window=center.construction_window,
+        business=hall.construction,
+        opens=dt.time(9),
+        closes=dt.time(11, 30),
+    )
     # Sign-in records for the admin's pages of django-axes: a failure and a success.
     Client().post(reverse("login"), {"username": "mallory", "password": "wrong"})
     Client().post(reverse("login"), {"username": "alice", "password": PASSWORD})
