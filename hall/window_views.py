@@ -65,6 +65,14 @@ class TransferForm(forms.Form):
         return {"window": self._windows[chosen]}
 
 
+def _waiting(waiting, now) -> dict:
+    return {
+        "now": now,
+        "waiting_count": waiting.count(),
+        "next_tickets": list(waiting.select_related("business", "for_window")[:NEXT_SHOWN]),
+    }
+
+
 @login_required
 def panel(request: HttpRequest) -> HttpResponse:
     """The person's current ticket with the buttons of its state; beside it, who waits."""
@@ -72,17 +80,17 @@ def panel(request: HttpRequest) -> HttpResponse:
     staff = request.user
     now = timezone.now()
     today = timezone.localdate(now)
+    waiting = services.waiting_for(staff, today)
+    if request.GET.get("part") == "waiting":  # the list beside, refreshing itself
+        return render(request, "hall/_panel_waiting.html", _waiting(waiting, now))
     ticket = services.current_ticket(staff)
     if ticket is None:
         counter_link.forget(request)
-    waiting = services.waiting_for(staff, today)
     served = Ticket.objects.filter(staff=staff, day=today, status=Ticket.Status.DONE)
     also = [pk for pk in services.windows_served(staff, today) if pk != staff.window_id]
     context = {
         "ticket": ticket,
-        "now": now,
-        "waiting_count": waiting.count(),
-        "next_tickets": list(waiting.select_related("business", "for_window")[:NEXT_SHOWN]),
+        **_waiting(waiting, now),
         "served_count": served.count(),
         "recent": served.select_related("business", "application").order_by("-finished_at")[
             :RECENT_SHOWN

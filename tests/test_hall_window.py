@@ -73,6 +73,16 @@ def test_the_panel_shows_who_waits_and_costs_few_queries(
     assert 'data-testid="call-next"' in response.content.decode()
 
 
+def test_the_waiting_list_refreshes_itself_as_a_fragment(client, center, hall, clock):
+    client.force_login(center.dave)
+    page = client.get(reverse("hall:panel")).content.decode()
+    assert 'data-refresh="/hall/window/?part=waiting"' in page
+    take(hall.intake)
+    part = client.get(reverse("hall:panel") + "?part=waiting", HTTP_X_AUTO_REFRESH="1")
+    assert part.context["waiting_count"] == 1
+    assert b"A001" in part.content and b"<html" not in part.content
+
+
 def test_call_start_and_finish_through_the_panel(client, center, hall, clock):
     take(hall.intake)
     client.force_login(center.dave)
