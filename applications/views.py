@@ -295,6 +295,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
         except services.TransitionError as error:
             form.add_error(None, str(error))
         else:
+            hooks.collect("served_application", request, application, application.received_at)
             return redirect("applications:detail", application.pk)
     items = list(
         form.fields["items"].queryset.prefetch_related(
@@ -574,11 +575,12 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
             _("The promised material is recorded as supplied."),
         )
     elif action == "deliver":
-        run_service(
+        if run_service(
             request,
             lambda: services.application_deliver(application=application, by=user, now=now),
             _("Results handed over: the application is closed."),
-        )
+        ):
+            hooks.collect("served_application", request, application, now)
     else:
         raise PermissionDenied
     return redirect("applications:detail", application.pk)

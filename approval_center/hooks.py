@@ -11,7 +11,10 @@ that has it and joins the lists. The hooks in use:
   as dicts with `text`, `url`, `due` and `late`;
 - `department_notices(department, user)`: what waits for the user on the department's page
   (the leader's home), shown first, as dicts with `text`, `url`, `due`, `light` (red, yellow,
-  green: the queue's lights) and `days_late`.
+  green: the queue's lights) and `days_late`;
+- `served_application(request, application, now)`: an application was just created, or its
+  results handed over, at the counter in this request (the hall links it to the queue ticket
+  the clerk is serving); contributes nothing to the list.
 """
 
 from __future__ import annotations

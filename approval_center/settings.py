@@ -105,6 +105,7 @@ TEMPLATES = [
                 "windows.context_processors.staff",
                 "supervision.context_processors.notices",
                 "applications.context_processors.extensions",
+                "hall.context_processors.hall",
                 "twofactor.context_processors.second_factor",
             ],
         },

@@ -30,6 +30,12 @@ class HallConfig(AppConfig):
         "center_manager": _SEE,
     }
 
+    # Hooks (approval_center/hooks.py): what the hall adds to the applications app's pages.
+    def served_application(self, request, application, now) -> list:
+        from .counter_link import link_served
+
+        return link_served(request, application, now)
+
     def seed_demo(self, *, today) -> list[str]:
         from .demo import seed_demo_hall
 
