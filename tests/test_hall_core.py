@@ -4,6 +4,7 @@ no-shows, transfers, A/B cover, and ratings that only the visitor gives."""
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from applications.services import TransitionError
 from hall import services
@@ -14,6 +15,13 @@ from windows.roles import Role
 from .conftest import NOW, make_staff
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The refusals read in English here (the center's default is Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 def minutes(n: int) -> dt.timedelta:
