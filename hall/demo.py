@@ -70,5 +70,8 @@ def seed_businesses() -> list[Business]:
 
 
 def seed_demo_hall(*, today) -> list[str]:
+    from .appointments import seed_demo_slots
+
     businesses = seed_businesses()
-    return [f"{len(businesses)} businesses in the hall"]
+    rules = seed_demo_slots()
+    return [f"{len(businesses)} businesses in the hall", f"{rules} appointment slot rules"]
