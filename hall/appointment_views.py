@@ -275,7 +275,10 @@ def today(request: HttpRequest) -> HttpResponse:
     if not user.has_role(Role.ADMINISTRATOR, Role.CENTER_MANAGER, Role.INTAKE_CLERK, *WINDOW_ROLES):
         raise PermissionDenied
     now = timezone.now()
-    day = _day(request.GET.get("day")) or timezone.localdate(now)
+    today_ = timezone.localdate(now)
+    day = _day(request.GET.get("day")) or today_
+    if abs((day - today_).days) > 366:  # a year back or ahead at most (and no date overflow)
+        day = today_
     businesses = appointments.businesses_seen_by(user, day)
     listing = appointments.day_list(day, businesses)
     return render(
@@ -286,6 +289,6 @@ def today(request: HttpRequest) -> HttpResponse:
             "day": day,
             "previous": day - dt.timedelta(days=1),
             "next": day + dt.timedelta(days=1),
-            "is_today": day == timezone.localdate(now),
+            "is_today": day == today_,
         },
     )

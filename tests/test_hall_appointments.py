@@ -552,3 +552,40 @@ def test_demo_slot_rules_are_written_once(center, hall):
     assert appointments.seed_demo_slots() == 0
     rule = SlotRule.objects.filter(business=hall.intake).order_by("opens").first()
     assert (rule.opens, rule.closes, rule.slot_minutes, rule.capacity) == (T(9), T(11, 30), 30, 2)
+
+
+# --- hostile input ----------------------------------------------------------------------------
+
+HOSTILE = ["\x00", "x" * 10_000, "9999-12-31", "0001-01-01", "-1", "2400", "<script>", "′；--", ""]
+
+
+def test_no_hostile_value_gives_a_500_on_the_appointment_pages(center, slotted, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    appointment, key = book_with_key(slotted.construction)
+    anonymous = Client(raise_request_exception=True)
+    kiosk = device_client(slotted, slotted.kiosk)
+    kiosk.raise_request_exception = True
+    staff = Client(raise_request_exception=True)
+    staff.force_login(center.erin)
+    pages = [
+        (anonymous, reverse("hall:appointments")),
+        (anonymous, reverse("hall:appointment_slots", args=["C"])),
+        (anonymous, reverse("hall:appointment_book", args=["C"])),
+        (anonymous, reverse("hall:appointment_booked")),
+        (anonymous, reverse("hall:appointment_manage", args=[key])),
+        (staff, reverse("hall:appointments_today")),
+        (kiosk, reverse("hall:kiosk_check_in")),
+    ]
+    statuses = set()
+    for client, url in pages:
+        for value in HOSTILE:
+            data = dict.fromkeys(("day", "slot", "name", "mobile", "code", "language"), value)
+            statuses.add(client.get(url, data).status_code)
+            statuses.add(client.post(url, data).status_code)
+        for value in HOSTILE[:3]:
+            statuses.add(client.get(url.replace("/C/", f"/{value[:200]}/")).status_code)
+    for value in HOSTILE:
+        statuses.add(anonymous.post(f"/hall/appointments/a/{value[:300]}/cancel/").status_code)
+    assert 500 not in statuses
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
