@@ -103,3 +103,34 @@ def test_two_kiosks_checking_in_one_code_at_once_give_one_ticket(slotted):
     assert Ticket.objects.count() == 1
     appointment.refresh_from_db()
     assert appointment.status == "checked_in" and appointment.ticket is not None
+
+
+def test_reminder_runs_at_once_remind_once_and_deliveries_at_once_send_once(slotted, settings):
+    from django.utils import timezone
+
+    from . import test_hall_appointments as plain
+
+    settings.SMS_GATEWAY = "tests.test_hall_appointments.RecordingGateway"
+    plain.SENT.clear()
+    appointment, _key = appointments.appointment_book(
+        business=slotted.construction,
+        day=TUESDAY,
+        starts=NINE,
+        name="张三",
+        mobile="13900000001",
+        now=NOW,
+    )
+    evening = timezone.make_aware(dt.datetime(2026, 9, 28, 17))
+    assert race(lambda i: appointments.appointments_remind(now=evening), 4) == []
+    reminders = AppointmentMessage.objects.filter(appointment=appointment, kind="reminder")
+    assert reminders.count() == 1
+    # each run's delivery after its commit (eager here): the confirmation and one reminder
+    assert len(plain.SENT) == 2
+    pk = reminders.get().pk
+    # the delivery task running again, four times at once: nothing more is sent
+    assert race(lambda i: appointments.message_deliver(pk), 4) == []
+    assert len(plain.SENT) == 2
+    # a message not sent yet, four deliveries at once: sent once
+    AppointmentMessage.objects.filter(pk=pk).update(sent_at=None, claimed_at=None)
+    assert race(lambda i: appointments.message_deliver(pk), 4) == []
+    assert len(plain.SENT) == 3

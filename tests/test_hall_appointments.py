@@ -589,3 +589,16 @@ def test_no_hostile_value_gives_a_500_on_the_appointment_pages(center, slotted, 
     assert 500 not in statuses
     appointment.refresh_from_db()
     assert appointment.status == "booked"
+
+
+def test_the_periodic_tasks_are_scheduled_and_registered(settings):
+    from approval_center.celery import app
+
+    app.loader.import_default_modules()
+    names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    for task in (
+        "hall.tasks.remind_appointments",
+        "hall.tasks.mark_appointment_no_shows",
+        "hall.tasks.queue_pending_appointment_messages",
+    ):
+        assert task in names and task in app.tasks
