@@ -25,7 +25,7 @@ from applications.track import client_address
 from applications.validators import validate_mobile
 from windows.roles import WINDOW_ROLES, Role
 
-from . import appointments
+from . import appointment_sms, appointments
 from .devices import device_required
 from .models import Appointment, Business, Device
 
@@ -203,7 +203,7 @@ def booked(request: HttpRequest) -> HttpResponse:
     return _public(
         request,
         "hall/appointments/booked.html",
-        {"appointment": appointment, "manage_url": appointments.manage_url(key), "key": key},
+        {"appointment": appointment, "manage_url": appointment_sms.manage_url(key), "key": key},
     )
 
 

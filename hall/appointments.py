@@ -20,7 +20,7 @@ The rules, each written here once:
 - SMS: a confirmation at booking, a reminder the day before (`appointments_remind`, once per
   appointment by `reminded_at`), each an `AppointmentMessage` written in the transaction of the
   change, once per kind, and delivered after the commit by a task that claims it first
-  (`message_deliver`).
+  (hall/appointment_sms.py).
 - Check-in at the kiosk: a booked appointment of today, until its slot's end plus
   `HALL_APPOINTMENT_GRACE_MINUTES`, takes a ticket through `hall.services.ticket_take` (which
   puts it before the walk-ins of its slot) and is marked checked in, in one transaction.
@@ -37,17 +37,14 @@ import secrets
 import time
 from collections import Counter
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from applications.services import ACCESS_CODE_ALPHABET, TransitionError
@@ -57,6 +54,7 @@ from windows.models import Staff
 from windows.workdays import WorkCalendar
 
 from . import services
+from .appointment_sms import language_of, message_write
 from .models import Appointment, AppointmentMessage, Business, Device, SlotRule
 
 log = logging.getLogger(__name__)
@@ -236,10 +234,6 @@ def key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def manage_url(key: str) -> str:
-    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("hall:appointment_manage", args=[key])
-
-
 def appointment_book(
     *,
     business: Business,
@@ -318,7 +312,7 @@ def appointment_book(
             mobile=mobile,
             status=Status.BOOKED,
             booked_at=now,
-            language=_language(language),
+            language=language_of(language),
             key_digest=key_digest(key),
         )
         appointment._history_date = now
@@ -515,147 +509,6 @@ def businesses_seen_by(staff: Staff, on: dt.date):
     if staff.has_role(Role.ADMINISTRATOR, Role.CENTER_MANAGER):
         return Business.objects.all()
     return Business.objects.filter(windows__in=services.windows_served(staff, on)).distinct()
-
-
-# --- the SMS ----------------------------------------------------------------------------------
-
-
-def _language(code: str) -> str:
-    known = {code for code, _name in settings.LANGUAGES}
-    return code if code in known else settings.LANGUAGE_CODE
-
-
-def message_text(appointment: Appointment, kind: str, *, key: str = "") -> str:
-    """The SMS, in the booker's language."""
-    with translation.override(_language(appointment.language)):
-        values = {
-            "center": settings.CENTER_NAME,
-            "business": appointment.business.name,
-            "date": date_format(appointment.day, "DATE_FORMAT"),
-            "starts": f"{appointment.starts:%H:%M}",
-            "ends": f"{appointment.ends:%H:%M}",
-            "code": appointment.code,
-            "link": manage_url(key) if key else "",
-        }
-        if kind == AppointmentMessage.Kind.CONFIRMATION:
-            return (
-                _(
-                    "[%(center)s] Your appointment for %(business)s on %(date)s, %(starts)s–"
-                    "%(ends)s is booked. Check-in code: %(code)s. Enter it at the kiosk in the "
-                    "hall during your time. To view or cancel: %(link)s"
-                )
-                % values
-            )
-        return (
-            _(
-                "[%(center)s] Reminder: your appointment for %(business)s is tomorrow, %(date)s, "
-                "%(starts)s–%(ends)s. Check-in code: %(code)s. Cannot come? Cancel with the link "
-                "in the confirmation SMS."
-            )
-            % values
-        )
-
-
-def message_write(
-    appointment: Appointment, kind: str, *, now: dt.datetime, key: str = ""
-) -> AppointmentMessage:
-    """Write the message once per appointment and kind (inside the caller's transaction) and
-    queue its delivery for after the commit."""
-    AppointmentMessage.objects.bulk_create(
-        [
-            AppointmentMessage(
-                appointment=appointment,
-                kind=kind,
-                recipient=appointment.mobile,
-                language=_language(appointment.language),
-                text=message_text(appointment, kind, key=key),
-                created_at=now,
-            )
-        ],
-        ignore_conflicts=True,
-    )
-    message = AppointmentMessage.objects.get(appointment=appointment, kind=kind)
-    transaction.on_commit(partial(_queue, message.pk))
-    return message
-
-
-def _queue(pk: int) -> None:
-    from .tasks import deliver_appointment_message
-
-    try:
-        deliver_appointment_message.delay(pk)
-    except Exception:  # the broker is down: messages_queue_pending sends it later
-        log.exception("could not queue appointment message %s", pk)
-
-
-def message_deliver(pk: int, *, now: dt.datetime | None = None) -> bool:
-    """Send one message once: claim it (a second delivery finds it claimed or sent and sends
-    nothing), send it through the configured sender, mark it sent; a failing sender releases
-    the claim and raises, so the task is retried."""
-    now = now or timezone.now()
-    claimed = AppointmentMessage.objects.filter(
-        pk=pk,
-        sent_at__isnull=True,
-        claimed_at__isnull=True,
-        attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS,
-    ).update(claimed_at=now, attempts=F("attempts") + 1)
-    if claimed != 1:
-        return False
-    message = AppointmentMessage.objects.get(pk=pk)
-    sender = import_string(settings.NOTIFICATION_SENDER)()
-    try:
-        sender.send(message)
-    except Exception as error:
-        AppointmentMessage.objects.filter(pk=pk).update(
-            claimed_at=None, last_error=f"{type(error).__name__}: {error}"[:300]
-        )
-        raise
-    AppointmentMessage.objects.filter(pk=pk).update(sent_at=timezone.now(), last_error="")
-    return True
-
-
-def messages_queue_pending(*, now: dt.datetime) -> int:
-    """Queue again the messages neither sent nor being sent, a few minutes old, with attempts
-    left (the broker was down, or the retries ran out)."""
-    pks = list(
-        AppointmentMessage.objects.filter(
-            sent_at__isnull=True,
-            claimed_at__isnull=True,
-            created_at__lt=now - dt.timedelta(seconds=settings.NOTIFICATION_RETRY_AFTER_SECONDS),
-            attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS,
-        )
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:500]
-    )
-    for pk in pks:
-        _queue(pk)
-    return len(pks)
-
-
-def appointments_remind(*, now: dt.datetime) -> int:
-    """The reminder the day before: each appointment of tomorrow still booked, once
-    (`reminded_at` is set in the transaction that writes the message). Returns how many."""
-    tomorrow = timezone.localdate(now) + dt.timedelta(days=1)
-    reminded = 0
-    pks = Appointment.objects.filter(
-        day=tomorrow, status=Status.BOOKED, reminded_at__isnull=True
-    ).values_list("pk", flat=True)
-    for pk in list(pks):
-        with transaction.atomic():
-            appointment = (
-                Appointment.objects.select_for_update()
-                .select_related("business")
-                .filter(pk=pk, status=Status.BOOKED, reminded_at__isnull=True)
-                .first()
-            )
-            if appointment is None:
-                continue
-            appointment.reminded_at = now
-            appointment._history_date = now
-            appointment.save(update_fields=["reminded_at"])
-            message_write(appointment, AppointmentMessage.Kind.REMINDER, now=now)
-            reminded += 1
-    return reminded
 
 
 # --- the demo ---------------------------------------------------------------------------------

@@ -3,18 +3,18 @@
 from celery import shared_task
 from django.utils import timezone
 
-from . import appointments
+from . import appointment_sms, appointments
 
 
 # Retried with backoff when the sender fails; delivering twice sends once (message_deliver).
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def deliver_appointment_message(pk: int) -> bool:
-    return appointments.message_deliver(pk)
+    return appointment_sms.message_deliver(pk)
 
 
 @shared_task
 def remind_appointments() -> int:
-    return appointments.appointments_remind(now=timezone.now())
+    return appointment_sms.appointments_remind(now=timezone.now())
 
 
 @shared_task
@@ -24,4 +24,4 @@ def mark_appointment_no_shows() -> int:
 
 @shared_task
 def queue_pending_appointment_messages() -> int:
-    return appointments.messages_queue_pending(now=timezone.now())
+    return appointment_sms.messages_queue_pending(now=timezone.now())

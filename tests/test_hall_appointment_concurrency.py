@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from applications.services import TransitionError
-from hall import appointments
+from hall import appointment_sms, appointments
 from hall.models import Appointment, AppointmentMessage, SlotRule
 
 from .conftest import NOW
@@ -121,16 +121,16 @@ def test_reminder_runs_at_once_remind_once_and_deliveries_at_once_send_once(slot
         now=NOW,
     )
     evening = timezone.make_aware(dt.datetime(2026, 9, 28, 17))
-    assert race(lambda i: appointments.appointments_remind(now=evening), 4) == []
+    assert race(lambda i: appointment_sms.appointments_remind(now=evening), 4) == []
     reminders = AppointmentMessage.objects.filter(appointment=appointment, kind="reminder")
     assert reminders.count() == 1
     # each run's delivery after its commit (eager here): the confirmation and one reminder
     assert len(plain.SENT) == 2
     pk = reminders.get().pk
     # the delivery task running again, four times at once: nothing more is sent
-    assert race(lambda i: appointments.message_deliver(pk), 4) == []
+    assert race(lambda i: appointment_sms.message_deliver(pk), 4) == []
     assert len(plain.SENT) == 2
     # a message not sent yet, four deliveries at once: sent once
     AppointmentMessage.objects.filter(pk=pk).update(sent_at=None, claimed_at=None)
-    assert race(lambda i: appointments.message_deliver(pk), 4) == []
+    assert race(lambda i: appointment_sms.message_deliver(pk), 4) == []
     assert len(plain.SENT) == 3

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from applications.services import TransitionError
-from hall import appointments, services
+from hall import appointment_sms, appointments, services
 from hall.models import Appointment, AppointmentMessage, SlotRule, Ticket
 from windows.models import Window
 
@@ -271,9 +271,9 @@ def test_the_confirmation_is_written_once_and_delivered_once(
     assert phone == "13900000001" and reference == f"appointmentmessage-{message.pk}"
     assert appointment.code in text and key in text and "9:00" in text
     # the task delivered again (a retry, a second worker): nothing more is sent
-    assert appointments.message_deliver(message.pk) is False
+    assert appointment_sms.message_deliver(message.pk) is False
     # the message cannot be written twice for the same appointment
-    appointments.message_write(appointment, "confirmation", now=NOW)
+    appointment_sms.message_write(appointment, "confirmation", now=NOW)
     assert AppointmentMessage.objects.count() == 1 and len(SENT) == 1
 
 
@@ -299,11 +299,11 @@ def test_a_failing_gateway_releases_the_claim_for_a_retry(slotted, settings):
     message = appointment.messages.get()
     settings.SMS_GATEWAY = "tests.test_hall_appointments.BrokenGateway"
     with pytest.raises(RuntimeError):
-        appointments.message_deliver(message.pk)
+        appointment_sms.message_deliver(message.pk)
     message.refresh_from_db()
     assert message.claimed_at is None and message.attempts == 1 and "down" in message.last_error
     settings.SMS_GATEWAY = "tests.test_hall_appointments.RecordingGateway"
-    assert appointments.messages_queue_pending(now=NOW + dt.timedelta(hours=1)) == 1
+    assert appointment_sms.messages_queue_pending(now=NOW + dt.timedelta(hours=1)) == 1
     message.refresh_from_db()
     assert message.sent_at is not None and len(SENT) == 1
 
@@ -321,9 +321,9 @@ def test_the_reminder_goes_the_day_before_once(slotted, django_capture_on_commit
     SENT.clear()
     evening = at(2026, 9, 28, 17)
     with django_capture_on_commit_callbacks(execute=True):
-        assert appointments.appointments_remind(now=evening) == 1
+        assert appointment_sms.appointments_remind(now=evening) == 1
     with django_capture_on_commit_callbacks(execute=True):
-        assert appointments.appointments_remind(now=evening + dt.timedelta(hours=1)) == 0
+        assert appointment_sms.appointments_remind(now=evening + dt.timedelta(hours=1)) == 0
     tomorrow.refresh_from_db()
     assert tomorrow.reminded_at == evening
     assert [m.kind for m in tomorrow.messages.order_by("id")] == ["confirmation", "reminder"]
