@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from hall import services
 from hall.models import Appointment, AppointmentMessage, SlotRule
 
+from ..conftest import PASSWORD
 from .conftest import SCREENSHOTS
 
 PHONE = {
@@ -147,3 +148,19 @@ def test_booked_on_a_phone_checked_in_at_the_kiosk_called_first(
     first = services.call_next(staff=center.alice, now=timezone.now())
     assert first == appointment.ticket
     assert services.call_next(staff=center.bob, now=timezone.now()) == walk_in
+
+    # 5. The window's officer sees the day's appointments: the phone's checked in with its
+    # number, the two of 09:30 still booked.
+    desk = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    page = desk.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("用户名").fill("alice")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"{live_server.url}/hall/appointments/today/")
+    table = page.locator("table.dense")
+    expect(table.locator("tbody tr")).to_have_count(3)
+    expect(table).to_contain_text(appointment.ticket.number)
+    expect(table).to_contain_text("139****0001")
+    shot(page, "appt-9-staff-today")
+    desk.close()
