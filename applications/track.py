@@ -90,6 +90,10 @@ def _bucket(address: str) -> str:
     return str(ip)
 
 
+# What counts as one client for a rate limit (the hall's appointments count bookings the same way).
+address_bucket = _bucket
+
+
 @dataclass(frozen=True)
 class Allowance:
     allowed: bool

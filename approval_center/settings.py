@@ -323,6 +323,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "windows.tasks.sync_signing_authority",
         "schedule": crontab(hour=0, minute=5),
     },
+    # Appointments (hall/appointments.py): the reminder SMS for tomorrow's appointments, tried
+    # each evening hour (once per appointment: a later run finds it reminded); appointments not
+    # checked in by the end of their slot plus the grace become no-shows; SMS to bookers that
+    # could not be queued are queued again.
+    "hall-appointment-reminders": {
+        "task": "hall.tasks.remind_appointments",
+        "schedule": crontab(minute=0, hour="17-20"),
+    },
+    "hall-appointment-no-shows": {
+        "task": "hall.tasks.mark_appointment_no_shows",
+        "schedule": 600,
+    },
+    "hall-appointment-messages": {
+        "task": "hall.tasks.queue_pending_appointment_messages",
+        "schedule": 300,
+    },
     # Expired sessions (the status page starts one per lookup) out of the sessions table.
     "clear-expired-sessions": {
         "task": "operations.tasks.clear_expired_sessions",
@@ -402,6 +418,18 @@ HALL_NO_SHOW_CALLS = envint("HALL_NO_SHOW_CALLS", "3")
 HALL_RATING_MINUTES = envint("HALL_RATING_MINUTES", "10")
 HALL_CALLED_WITHIN_MINUTES = envint("HALL_CALLED_WITHIN_MINUTES", "20")
 HALL_DEVICE_COOKIE = "hall_device"
+# Appointments (hall/appointments.py): how many working days ahead can be booked (besides
+# today's slots still to come); how long after its slot's end an appointment may still check in
+# before it counts as a no-show; a mobile with HALL_NO_SHOW_LIMIT no-shows in HALL_NO_SHOW_DAYS
+# days cannot book; booking attempts allowed per mobile number and per client address in a
+# window of seconds.
+HALL_APPOINTMENT_DAYS = envint("HALL_APPOINTMENT_DAYS", "10")
+HALL_APPOINTMENT_GRACE_MINUTES = envint("HALL_APPOINTMENT_GRACE_MINUTES", "30")
+HALL_NO_SHOW_LIMIT = envint("HALL_NO_SHOW_LIMIT", "3")
+HALL_NO_SHOW_DAYS = envint("HALL_NO_SHOW_DAYS", "30")
+HALL_BOOKING_LIMIT_PER_MOBILE = envint("HALL_BOOKING_LIMIT_PER_MOBILE", "5")
+HALL_BOOKING_LIMIT_PER_ADDRESS = envint("HALL_BOOKING_LIMIT_PER_ADDRESS", "20")
+HALL_BOOKING_WINDOW_SECONDS = envint("HALL_BOOKING_WINDOW_SECONDS", "3600")
 
 # What the center prints on its documents and shows in its header.
 CENTER_NAME = os.getenv("CENTER_NAME", "临安市行政审批中心")

@@ -74,9 +74,12 @@ def seed_demo_hall(*, today) -> list[str]:
 
     from windows.models import Staff
 
+    from .appointments import seed_demo_slots
+
     businesses = seed_businesses()
+    rules = seed_demo_slots()
     admin = Staff.objects.filter(is_superuser=True).order_by("pk").first()
-    lines = [f"{len(businesses)} businesses in the hall"]
+    lines = [f"{len(businesses)} businesses in the hall", f"{rules} appointment slot rules"]
     if admin is not None:
         lines += seed_devices(admin)
     counts = seed_morning(timezone.now())

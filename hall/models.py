@@ -378,6 +378,15 @@ class Appointment(models.Model):
         related_name="appointment",
     )
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    # Added by the appointments part (hall/appointments.py): the booker's language for the SMS,
+    # the SHA-256 of the key in the SMS's link to view or cancel, and when it changed state.
+    language = models.CharField(_("language"), max_length=10, default=settings.LANGUAGE_CODE)
+    # NULL, not "", for appointments made without a link (unique among those that have one).
+    key_digest = models.CharField(  # noqa: DJ001
+        max_length=64, unique=True, null=True, editable=False
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -385,10 +394,63 @@ class Appointment(models.Model):
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
         ordering = ["day", "starts", "id"]
-        indexes = [models.Index(fields=["business", "day", "starts"], name="appointment_slot_idx")]
+        indexes = [
+            models.Index(fields=["business", "day", "starts"], name="appointment_slot_idx"),
+            models.Index(fields=["mobile", "day"], name="appointment_mobile_idx"),
+        ]
+        constraints = [
+            # One person (mobile) holds one live booking per business and day.
+            models.UniqueConstraint(
+                fields=["business", "day", "mobile"],
+                condition=Q(status__in=["booked", "checked_in"]),
+                name="appointment_one_live_per_person",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.business.letter} {self.day} {self.starts:%H:%M} {self.name}"
+
+
+class AppointmentMessage(models.Model):
+    """An SMS to the booker (confirmation, reminder): written once per appointment and kind in
+    the transaction of the change, delivered after the commit by a task that claims it first,
+    so it is sent once even when the task runs twice (hall.appointments.message_deliver)."""
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", _("Confirmation")
+        REMINDER = "reminder", _("Reminder")
+
+    appointment = models.ForeignKey(
+        Appointment,
+        verbose_name=_("appointment"),
+        on_delete=models.CASCADE,
+        related_name="messages",
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    recipient = models.CharField(_("recipient"), max_length=20)
+    language = models.CharField(_("language"), max_length=10)
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"))
+    claimed_at = models.DateTimeField(_("being sent since"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("appointment SMS")
+        verbose_name_plural = _("appointment SMS")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "kind"], name="appointmentmessage_once_per_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.recipient}"
+
+    # What the pluggable sender reads (applications.notifications.ChannelSender).
+    channel = "sms"
 
 
 class ServiceRating(models.Model):
