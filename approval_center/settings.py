@@ -401,6 +401,12 @@ HALL_NO_SHOW_CALLS = envint("HALL_NO_SHOW_CALLS", "3")
 HALL_RATING_MINUTES = envint("HALL_RATING_MINUTES", "10")
 HALL_CALLED_WITHIN_MINUTES = envint("HALL_CALLED_WITHIN_MINUTES", "20")
 HALL_DEVICE_COOKIE = "hall_device"
+# The follow page of a ticket (its QR code): unknown keys allowed per client address in a window
+# of seconds (only misses count: the phones of a whole hall share one address and refresh the
+# page every 15 s); seconds the kiosk shows a printed ticket before it is ready for the next.
+HALL_FOLLOW_MISS_LIMIT = envint("HALL_FOLLOW_MISS_LIMIT", "20")
+HALL_FOLLOW_WINDOW_SECONDS = envint("HALL_FOLLOW_WINDOW_SECONDS", "900")
+HALL_TICKET_RETURN_SECONDS = envint("HALL_TICKET_RETURN_SECONDS", "8")
 
 # What the center prints on its documents and shows in its header.
 CENTER_NAME = os.getenv("CENTER_NAME", "临安市行政审批中心")

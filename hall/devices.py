@@ -146,3 +146,16 @@ def device_required(*kinds: str):
         return wrapped
 
     return decorate
+
+
+def device_set_active(*, device: Device, active: bool, by: Staff, now: dt.datetime) -> Device:
+    """Take a device out of use (refused at once, its key kept) or put it back in use (the same
+    key works again)."""
+    with transaction.atomic():
+        device = Device.objects.select_for_update().get(pk=device.pk)
+        if device.is_active != active:
+            device.is_active = active
+            device._history_user, device._history_date = by, now
+            device._change_reason = "back in use" if active else "taken out of use"
+            device.save(update_fields=["is_active"])
+    return device

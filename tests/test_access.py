@@ -29,6 +29,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from applications import services
 from applications.models import Application, DepartmentReview, Document, Rating, Scan
 from applications.models import FollowUp as RatingFollowUp
+from hall.devices import device_register
+from hall.models import Device
 from loading.services import import_check
 from supervision import actions
 from supervision.models import Card
@@ -249,7 +251,12 @@ def make_samples(center, accepted) -> dict[str, object]:
         by=center.admin,
         now=NOW,
     )
+    # A registered hall device (hall/), for the administrators' device pages.
+    device, _enrol_key = device_register(
+        name="大厅一号机", kind=Device.Kind.KIOSK, window=None, by=center.admin, now=NOW
+    )
     return {
+        "device": device,
         "import": import_record,
         "extension": extension,
         "rating_followup": rating_followup,
