@@ -19,7 +19,7 @@ from applications.track import client_address
 
 from . import display as hall_display
 from . import follow, services, voice
-from .devices import device_required
+from .devices import device_required, public_page
 from .kiosk_forms import TicketForm
 from .models import Business, Device, Ticket
 
@@ -103,7 +103,7 @@ def follow_ticket(request: HttpRequest, key: str) -> HttpResponse:
         response = render(
             request,
             "hall/follow_missing.html",
-            {"limited_minutes": math.ceil(retry_after / 60)},
+            {"limited_minutes": math.ceil(retry_after / 60), **public_page()},
             status=429,
         )
         response["Retry-After"] = str(retry_after)
@@ -111,7 +111,7 @@ def follow_ticket(request: HttpRequest, key: str) -> HttpResponse:
     ticket = Ticket.objects.select_related("business", "window").filter(follow_key=key[:64]).first()
     if ticket is None:
         follow.count_miss(address)
-        return render(request, "hall/follow_missing.html", status=404)
+        return render(request, "hall/follow_missing.html", public_page(), status=404)
     waiting = ticket.status == Ticket.Status.WAITING
     return render(
         request,
@@ -122,6 +122,7 @@ def follow_ticket(request: HttpRequest, key: str) -> HttpResponse:
             "wait": services.estimated_wait_minutes(ticket) if waiting else 0,
             "today": timezone.localdate(),
             "now": timezone.now(),
+            **public_page(),
         },
     )
 
