@@ -44,9 +44,11 @@ def fingerprint(now: dt.datetime) -> str:
         f" (SELECT COUNT(*) FROM {q(ticket)} WHERE {q('day')} = %s),"
         f" (SELECT SUM({q('transfers')}) FROM {q(ticket)} WHERE {q('day')} = %s)"
     )
-    start = _day_start(day)
+    # As the ORM would send them (SQLite stores datetimes as text in UTC).
+    start = connection.ops.adapt_datetimefield_value(_day_start(day))
+    on = connection.ops.adapt_datefield_value(day)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [start, start, day, day])
+        cursor.execute(sql, [start, start, on, on])
         row = cursor.fetchone()
     raw = f"{day.isoformat()}:" + ":".join(str(v or 0) for v in row)
     return '"' + hashlib.sha256(raw.encode()).hexdigest()[:20] + '"'
