@@ -30,7 +30,7 @@ from applications import services
 from applications.models import Application, DepartmentReview, Document, Rating, Scan
 from applications.models import FollowUp as RatingFollowUp
 from hall.devices import device_register
-from hall.models import Device
+from hall.models import Business, Device, SlotRule
 from loading.services import import_check
 from supervision import actions
 from supervision.models import Card
@@ -251,7 +251,18 @@ def make_samples(center, accepted) -> dict[str, object]:
         by=center.admin,
         now=NOW,
     )
-    # A registered hall device (hall/), for the administrators' device pages.
+    # The hall (hall/): a business with its appointment slots (for the admin's pages) and a
+    # registered device (for the administrators' device pages).
+    business = Business.objects.create(
+        letter="C", name="建设局", kind="department", department=center.construction
+    )
+    business.windows.set([center.construction_window])
+    SlotRule.objects.create(
+        window=center.construction_window,
+        business=business,
+        opens=dt.time(9),
+        closes=dt.time(11),
+    )
     device, _enrol_key = device_register(
         name="大厅一号机", kind=Device.Kind.KIOSK, window=None, by=center.admin, now=NOW
     )
