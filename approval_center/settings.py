@@ -431,6 +431,13 @@ HALL_BOOKING_LIMIT_PER_MOBILE = envint("HALL_BOOKING_LIMIT_PER_MOBILE", "5")
 HALL_BOOKING_LIMIT_PER_ADDRESS = envint("HALL_BOOKING_LIMIT_PER_ADDRESS", "20")
 HALL_BOOKING_WINDOW_SECONDS = envint("HALL_BOOKING_WINDOW_SECONDS", "3600")
 
+# The follow page of a ticket (its QR code): unknown keys allowed per client address in a window
+# of seconds (only misses count: the phones of a whole hall share one address and refresh the
+# page every 15 s); seconds the kiosk shows a printed ticket before it is ready for the next.
+HALL_FOLLOW_MISS_LIMIT = envint("HALL_FOLLOW_MISS_LIMIT", "20")
+HALL_FOLLOW_WINDOW_SECONDS = envint("HALL_FOLLOW_WINDOW_SECONDS", "900")
+HALL_TICKET_RETURN_SECONDS = envint("HALL_TICKET_RETURN_SECONDS", "8")
+
 # What the center prints on its documents and shows in its header.
 CENTER_NAME = os.getenv("CENTER_NAME", "临安市行政审批中心")
 # Its name on pages in another language than Chinese (their title and header are read in that

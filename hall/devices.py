@@ -130,6 +130,12 @@ def device_from_request(request: HttpRequest, *kinds: str) -> Device | None:
     return device
 
 
+def public_page() -> dict:
+    """What the public layout (applications/public_base.html) needs beside the page's own
+    context: the complaint line in its footer."""
+    return {"complaint_phone": settings.CENTER_COMPLAINT_PHONE}
+
+
 def device_required(*kinds: str):
     """The view runs only on a registered device of one of these kinds (`request.device`);
     anything else gets a page that says how a device is registered."""
@@ -139,10 +145,28 @@ def device_required(*kinds: str):
         def wrapped(request: HttpRequest, *args, **kwargs):
             device = device_from_request(request, *kinds)
             if device is None:
-                return render(request, "hall/not_a_device.html", status=403)
+                return render(
+                    request,
+                    "hall/not_a_device.html",
+                    public_page(),
+                    status=403,
+                )
             request.device = device
             return view(request, *args, **kwargs)
 
         return wrapped
 
     return decorate
+
+
+def device_set_active(*, device: Device, active: bool, by: Staff, now: dt.datetime) -> Device:
+    """Take a device out of use (refused at once, its key kept) or put it back in use (the same
+    key works again)."""
+    with transaction.atomic():
+        device = Device.objects.select_for_update().get(pk=device.pk)
+        if device.is_active != active:
+            device.is_active = active
+            device._history_user, device._history_date = by, now
+            device._change_reason = "back in use" if active else "taken out of use"
+            device.save(update_fields=["is_active"])
+    return device

@@ -259,7 +259,10 @@ def make_samples(center, accepted) -> dict[str, object]:
         by=center.admin,
         now=NOW,
     )
+    # The hall's registered device (for the administrators' device pages): build_hall's kiosk.
+    device = hall.kiosk
     return {
+        "device": device,
         "import": import_record,
         "extension": extension,
         "rating_followup": rating_followup,
