@@ -86,8 +86,22 @@ _HISTORY_OWN = {
     "history_type",
     "history_user",
 }
-# The review: saved at every step of the core loop (claim, decide, return, receive, stop, ...).
-_ONE_STATEMENT_MODELS = frozenset({DepartmentReview})
+# The review: saved at every step of the core loop (claim, decide, return, receive, stop, ...);
+# and what other apps add (`save_in_one_statement`).
+_ONE_STATEMENT_MODELS = {DepartmentReview}
+
+
+def save_in_one_statement(model) -> None:
+    """Let `save_with_history` save this model's changes and their history row in one
+    statement on PostgreSQL (see `_save_in_one_statement` for what such a model must be)."""
+    _ONE_STATEMENT_MODELS.add(model)
+
+
+def save_with_history(
+    obj, fields: list[str], by: Staff | None, reason: str = "", at: dt.datetime | None = None
+) -> None:
+    """`_save` for the apps built on this one: the changed fields with their history row."""
+    _save(obj, fields, by, reason, at)
 
 
 def _save_in_one_statement(obj, fields, by, reason, at) -> bool:
