@@ -85,6 +85,16 @@ def make_staff(username: str, role: Role | None, **fields) -> Staff:
     return user
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, request):
+    """The test database made from a copy of the migrated one when there is one
+    (tests/migrated.py): pytest-django creates the database after this fixture."""
+    from .migrated import migrated_once
+
+    with migrated_once(request.config.cache.mkdir("migrated-db")):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def eager_celery():
     # Tasks run in the test's own process: no message reaches a broker from a test.
