@@ -506,6 +506,11 @@ def working_center(center, accepted, applicant, project):
     notice on its construction review; a second application delivered, its rating link sent
     (the pages of every role, in both languages: tests/test_language.py and the browser's
     tests/browser/test_accessibility.py)."""
+    return add_working_center(center, accepted, applicant, project)
+
+
+def add_working_center(center, accepted, applicant, project) -> dict:
+    """The work of `working_center`, on the application of `accepted`."""
     from supervision.actions import urge_issue
 
     from .applicant_helpers import take_to_delivery
@@ -523,3 +528,16 @@ def working_center(center, accepted, applicant, project):
         accept(add_draft(center, applicant, project), center), center, now=timezone.now()
     )
     return {"application": accepted, "review": permit, "urge": urge, "delivered": delivered}
+
+
+def build_working_center() -> tuple[Center, dict]:
+    """The center and `working_center` as the fixtures make them, for data built once
+    (tests/shared.py)."""
+    center = build_center()
+    load_calendar()
+    add_materials(center)
+    applicant = add_applicant()
+    project = add_project(applicant)
+    add_seals(center)
+    accepted = accept(add_draft(center, applicant, project), center)
+    return center, add_working_center(center, accepted, applicant, project)
