@@ -91,7 +91,11 @@ def django_db_modify_db_settings(django_db_modify_db_settings, request):
     (tests/migrated.py): pytest-django creates the database after this fixture."""
     from .migrated import migrated_once
 
-    with migrated_once(request.config.cache.mkdir("migrated-db")):
+    cache = getattr(request.config, "cache", None)  # none with -p no:cacheprovider
+    if cache is None:
+        yield
+        return
+    with migrated_once(cache.mkdir("migrated-db")):
         yield
 
 
