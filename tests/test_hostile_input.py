@@ -175,6 +175,12 @@ class TestNoInputGivesA500:
         with shared_data(django_db_blocker, tmp_path_factory.mktemp("media")) as run:
             yield run(build_samples)
 
+    @pytest.fixture
+    def own_cache(self):
+        """The rows share the cache of the data built once (tests/shared.py), as the walk did
+        when it was one test: what one request kept (the calendar, the past days of the
+        dashboard, a rate limit) is there for the next, not built again for each row."""
+
     @pytest.fixture(scope="class")
     @classmethod
     def walked(cls):
