@@ -85,6 +85,20 @@ def make_staff(username: str, role: Role | None, **fields) -> Staff:
     return user
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, request):
+    """The test database made from a copy of the migrated one when there is one
+    (tests/migrated.py): pytest-django creates the database after this fixture."""
+    from .migrated import migrated_once
+
+    cache = getattr(request.config, "cache", None)  # none with -p no:cacheprovider
+    if cache is None:
+        yield
+        return
+    with migrated_once(cache.mkdir("migrated-db")):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def eager_celery():
     # Tasks run in the test's own process: no message reaches a broker from a test.
@@ -496,6 +510,11 @@ def working_center(center, accepted, applicant, project):
     notice on its construction review; a second application delivered, its rating link sent
     (the pages of every role, in both languages: tests/test_language.py and the browser's
     tests/browser/test_accessibility.py)."""
+    return add_working_center(center, accepted, applicant, project)
+
+
+def add_working_center(center, accepted, applicant, project) -> dict:
+    """The work of `working_center`, on the application of `accepted`."""
     from supervision.actions import urge_issue
 
     from .applicant_helpers import take_to_delivery
@@ -513,6 +532,19 @@ def working_center(center, accepted, applicant, project):
         accept(add_draft(center, applicant, project), center), center, now=timezone.now()
     )
     return {"application": accepted, "review": permit, "urge": urge, "delivered": delivered}
+
+
+def build_working_center() -> tuple[Center, dict]:
+    """The center and `working_center` as the fixtures make them, for data built once
+    (tests/shared.py)."""
+    center = build_center()
+    load_calendar()
+    add_materials(center)
+    applicant = add_applicant()
+    project = add_project(applicant)
+    add_seals(center)
+    accepted = accept(add_draft(center, applicant, project), center)
+    return center, add_working_center(center, accepted, applicant, project)
 
 
 # The hall of the test center (hall/): fixtures kept in their own module.

@@ -5,13 +5,13 @@ reads them) is requested anonymously and as the person of each role, GET and POS
 values in every query and form parameter a view reads: the names of every field of the project's
 forms and a fixed list of common names, all at once, one hostile value per request. Every value
 and hostile path is sent as the first role the URL lets in; the other roles get the NUL (about
-3,900 requests, a minute on SQLite). Path
+4,300 requests, one test per row of the table so that pytest-xdist spreads them). Path
 parameters get the hostile values their converter lets through (a huge number for `<int:>`, a NUL
 and a very long text for `<str:>` and `<slug:>`). No answer may be a 500 (the client raises the
 view's exception, so an unhandled error fails the test with its traceback).
 
 The people, the samples and the transaction of each request are test_access.py's, so one
-center is built for the whole walk.
+center is built for all the rows a process walks (tests/shared.py).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import importlib
 import inspect
+import os
 import re
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -27,12 +28,15 @@ import pytest
 from django import forms
 from django.db import connection, transaction
 from django.test import Client
+from django.utils import timezone
 
+from .shared import shared_data
 from .test_access import (
     PATTERNS,
     ROWS,
     admin_target,
     admin_url,
+    build_samples,
     people,
     row_for,
     sample_kwargs,
@@ -159,16 +163,66 @@ def send(client, method: str, url: str, value: str | dict | None):
     return response
 
 
-def test_no_input_gives_a_500(center, samples, pdf_once):
+class TestNoInputGivesA500:
+    """The walk, one test per row of the table (the URLs it covers): every request is rolled
+    back (send), so the center and the samples are built and the people signed in once for all
+    of them, as for test_access.py's table (tests/shared.py), and pytest-xdist spreads the rows
+    over its workers."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def built(cls, django_db_setup, django_db_blocker, tmp_path_factory):
+        with shared_data(django_db_blocker, tmp_path_factory.mktemp("media")) as run:
+            yield run(build_samples)
+
+    @pytest.fixture
+    def own_cache(self):
+        """The rows share the cache of the data built once (tests/shared.py), as the walk did
+        when it was one test: what one request kept (the calendar, the past days of the
+        dashboard, a rate limit) is there for the next, not built again for each row."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def walked(cls):
+        """The requests and failures of each row, written to test-artifacts/ at the end (one
+        file per process: each worker of pytest-xdist walks some of the rows)."""
+        found: dict[str, tuple[int, list[str]]] = {}
+        yield found
+        if found:
+            worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+            requests = sum(count for count, _failures in found.values())
+            failures = [f for _count, row_failures in found.values() for f in row_failures]
+            Path("test-artifacts").mkdir(exist_ok=True)
+            Path(f"test-artifacts/hostile-input-{connection.vendor}-{worker}.txt").write_text(
+                f"{requests} hostile requests ({len(found)} rows)\n" + "\n".join(failures) + "\n",
+                encoding="utf-8",
+            )
+
+    @pytest.mark.parametrize("row", ROWS, ids=[row.key for row in ROWS])
+    def test_no_input_gives_a_500(self, db, row, built, walked, pdf_once, time_machine):
+        # The clock stands still during the row's walk: a PDF that prints its time (the
+        # statistics, the assessment) is then the same page for the same person and values,
+        # laid out once (pdf_once) rather than once a second.
+        time_machine.move_to(timezone.now(), tick=False)
+        center, samples, sessions = built
+        requests, failures = walk(row, center, samples, sessions)
+        walked[row.key] = (requests, failures)
+        print(f"\n{requests} hostile requests")
+        assert requests > 0
+        assert failures == [], "\n".join(failures[:80]) + f"\n({len(failures)} in all)"
+
+
+def walk(row, center, samples, sessions) -> tuple[int, list[str]]:
+    """Every hostile request of the URLs of `row`: how many, and those answered with a 500."""
     requests = 0
     failures = []
     clients = {}
-    for column, user in people(center).items():
+    for column in people(center):
         clients[column] = Client(raise_request_exception=True)
-        if user is not None:
-            clients[column].force_login(user)
+        clients[column].cookies = copy.deepcopy(sessions[column])
     for pattern in PATTERNS:
-        row = row_for(pattern, ROWS)
+        if row_for(pattern, ROWS) != row:
+            continue
         if row.key.startswith("admin") or pattern.route.startswith("admin"):
             model_admin = admin_target(pattern)
             url = admin_url(pattern, model_admin, row, samples)
@@ -210,12 +264,7 @@ def test_no_input_gives_a_500(center, samples, pdf_once):
                         failures.append(
                             f"{method} {target[:100]} as {column} with {shown}: {status}"
                         )
-    print(f"\n{requests} hostile requests")
-    Path("test-artifacts").mkdir(exist_ok=True)
-    Path(f"test-artifacts/hostile-input-{connection.vendor}.txt").write_text(
-        f"{requests} hostile requests\n" + "\n".join(failures) + "\n", encoding="utf-8"
-    )
-    assert failures == [], "\n".join(failures[:80]) + f"\n({len(failures)} in all)"
+    return requests, failures
 
 
 @pytest.mark.parametrize(

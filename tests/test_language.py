@@ -14,6 +14,8 @@ import pytest
 from django.conf import settings
 
 from .applicant_helpers import rating_key
+from .conftest import build_working_center
+from .shared import shared_data
 
 CHINESE = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
@@ -161,43 +163,61 @@ def get(client, path, language):
     return response.content.decode()
 
 
-@pytest.mark.parametrize("username", ROLES)
-def test_english_pages_show_chinese_only_as_marked_data(client, center, working_center, username):
-    client.force_login(getattr(center, username if username != "root" else "admin"))
-    for path in pages_of(username, working_center, center):
-        html = get(client, path, "en")
-        assert '<html lang="en">' in html, path
-        assert chinese_outside_zh(html) == [], path
+class TestThePagesOfEveryRole:
+    """Every test here only reads the pages (each test's writes, a session, are rolled back):
+    the center and its work are built once for all of them (tests/shared.py)."""
 
+    @pytest.fixture(scope="class")
+    @classmethod
+    def built(cls, django_db_setup, django_db_blocker, tmp_path_factory):
+        with shared_data(django_db_blocker, tmp_path_factory.mktemp("media")) as run:
+            yield run(build_working_center)
 
-def test_the_applicant_s_pages_in_english_too(client, center, working_center):
-    a = working_center["application"]
-    paths = [
-        "/accounts/login/",
-        "/track/",
-        f"/track/?number={a.receipt_number}&code={a.access_code}",
-        f"/track/rate/{rating_key(working_center['delivered'])}/",
-    ]
-    for path in paths:
-        html = get(client, path, "en")
-        assert chinese_outside_zh(html) == [], path
+    @pytest.fixture
+    def center(self, db, built):
+        return built[0]
 
+    @pytest.fixture
+    def working_center(self, db, built):
+        return built[1]
 
-@pytest.mark.parametrize("username", ["dave", "alice", "erin"])
-def test_dates_are_written_one_way_per_language(client, center, working_center, username):
-    client.force_login(getattr(center, username))
-    english, chinese = [], []
-    for path in pages_of(username, working_center, center):
-        en = visible_text(get(client, path, "en"))
-        zh = visible_text(get(client, path, "zh-hans"))
-        assert not OTHER_DATES.search(en), (path, OTHER_DATES.search(en).group(0))
-        assert not OTHER_DATES.search(zh), (path, OTHER_DATES.search(zh).group(0))
-        assert not ZH_DATE.search(en), path
-        assert not EN_DATE.search(zh), path
-        english += EN_DATE.findall(en)
-        chinese += ZH_DATE.findall(zh)
-    # The pages do show dates, in each language its way.
-    assert english and chinese
+    @pytest.mark.parametrize("username", ROLES)
+    def test_english_pages_show_chinese_only_as_marked_data(
+        self, client, center, working_center, username
+    ):
+        client.force_login(getattr(center, username if username != "root" else "admin"))
+        for path in pages_of(username, working_center, center):
+            html = get(client, path, "en")
+            assert '<html lang="en">' in html, path
+            assert chinese_outside_zh(html) == [], path
+
+    def test_the_applicant_s_pages_in_english_too(self, client, center, working_center):
+        a = working_center["application"]
+        paths = [
+            "/accounts/login/",
+            "/track/",
+            f"/track/?number={a.receipt_number}&code={a.access_code}",
+            f"/track/rate/{rating_key(working_center['delivered'])}/",
+        ]
+        for path in paths:
+            html = get(client, path, "en")
+            assert chinese_outside_zh(html) == [], path
+
+    @pytest.mark.parametrize("username", ["dave", "alice", "erin"])
+    def test_dates_are_written_one_way_per_language(self, client, center, working_center, username):
+        client.force_login(getattr(center, username))
+        english, chinese = [], []
+        for path in pages_of(username, working_center, center):
+            en = visible_text(get(client, path, "en"))
+            zh = visible_text(get(client, path, "zh-hans"))
+            assert not OTHER_DATES.search(en), (path, OTHER_DATES.search(en).group(0))
+            assert not OTHER_DATES.search(zh), (path, OTHER_DATES.search(zh).group(0))
+            assert not ZH_DATE.search(en), path
+            assert not EN_DATE.search(zh), path
+            english += EN_DATE.findall(en)
+            chinese += ZH_DATE.findall(zh)
+        # The pages do show dates, in each language its way.
+        assert english and chinese
 
 
 def test_the_reading_finds_chinese_outside_lang_zh():
