@@ -22,6 +22,15 @@ from . import figures as f
 REPLAY_STEP = dt.timedelta(minutes=15)
 
 
+def _parsed(parse, text: str):
+    """A date or time from the address, or None for anything that is not one (2026-02-30
+    included: Django's parsers raise on a well-formed impossible date)."""
+    try:
+        return parse(text or "")
+    except ValueError:
+        return None
+
+
 def _manager(request: HttpRequest) -> None:
     if not request.user.has_role(Role.CENTER_MANAGER, Role.ADMINISTRATOR):
         raise PermissionDenied
@@ -42,7 +51,7 @@ def figures(request: HttpRequest) -> HttpResponse:
     day = None
     period = None
     if show == "day":
-        day = parse_date(request.GET.get("day", "") or "")
+        day = _parsed(parse_date, request.GET.get("day", ""))
         if day is None:
             error = _("Give the day as YYYY-MM-DD.")
     if day is None:
@@ -84,8 +93,8 @@ def replay(request: HttpRequest) -> HttpResponse:
     _manager(request)
     today = timezone.localdate()
     error = ""
-    day = parse_date(request.GET.get("day", "") or "") or today
-    moment = parse_time(request.GET.get("at", "") or "")
+    day = _parsed(parse_date, request.GET.get("day", "")) or today
+    moment = _parsed(parse_time, request.GET.get("at", ""))
     if request.GET.get("at") and moment is None:
         error = _("Give the time as HH:MM.")
     if moment is None:

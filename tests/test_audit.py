@@ -19,6 +19,8 @@ from applications.models import (
 )
 from audit.append_only import TRIGGER, audited_tables
 from audit.history import history_models
+from hall import services as services_hall
+from hall.models import Appointment, Business
 from supervision import actions
 from supervision.models import Card
 from twofactor import services as second_factor
@@ -246,6 +248,20 @@ def test_the_trail_opens_for_every_model_with_history(client, samples, center): 
     pending = second_factor.pending_authenticator(center.erin)
     second_factor.second_factor_enrol(
         staff=center.erin, code=f"{totp(pending.bin_key):06d}", now=NOW
+    )
+    # The hall: a ticket taken, an appointment booked.
+    construction = Business.objects.get(letter="C")
+    services_hall.ticket_take(business=construction, now=NOW)
+    Appointment.objects.create(
+        business=construction,
+        day=NOW.date(),
+        starts=dt.time(9),
+        ends=dt.time(9, 30),
+        name="张三",
+        mobile="13800000000",
+        code="K7Q2M9",
+        key_digest="1" * 64,
+        booked_at=NOW,
     )
     touched = {}
     for label, model in history_models().items():

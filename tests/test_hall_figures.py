@@ -99,6 +99,12 @@ def test_the_figures_page_for_managers_only(client, center, morning):
     assert "A05" in page and "50.0% 1 of 2" in page
     bad = client.get(reverse("hall:figures") + "?day=yesterday", HTTP_ACCEPT_LANGUAGE="en")
     assert bad.status_code == 200 and "YYYY-MM-DD" in seen(bad.content.decode())
+    impossible = client.get(reverse("hall:figures") + "?day=2026-02-30", HTTP_ACCEPT_LANGUAGE="en")
+    assert impossible.status_code == 200 and "YYYY-MM-DD" in seen(impossible.content.decode())
+    late = client.get(
+        reverse("hall:replay") + "?day=2026-02-30&at=25:00", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert late.status_code == 200 and "HH:MM" in seen(late.content.decode())
 
 
 def test_the_replay_shows_the_hall_at_a_moment(client, center, morning):

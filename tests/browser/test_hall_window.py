@@ -1,5 +1,6 @@
-"""The window's side of the hall in the browser (issue 14): the clerk at the comprehensive
-window calls a ticket, serves it, starts an intake that is linked to it, finishes; the rating
+"""The window's side of the hall in the browser (issue 14): a visitor takes a number at the
+kiosk, the clerk at the comprehensive window calls it (the hall display shows and speaks the
+call), serves it, starts an intake that is linked to it, finishes; the rating
 pad facing the visitor shows who serves, then the rating buttons, and the rating counts for
 the clerk. Screenshots: test-artifacts/screenshots/hall-panel-*.png (1366×768) and
 hall-pad-*.png (1280×800)."""
@@ -12,8 +13,18 @@ from playwright.sync_api import expect
 from applications.models import Application
 from hall import services
 from hall.models import ServiceRating, Ticket
+from supervision.assessment import Period, assess_people
+from windows.models import Staff
 
 from .conftest import SCREENSHOTS
+from .test_hall_kiosk import (
+    DISPLAY,
+    KIOSK,
+    NO_PRINT_DIALOG,
+    RECORD_ANNOUNCE,
+    device_context,
+    wait_until,
+)
 from .test_journey import sign_in
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
@@ -43,9 +54,20 @@ def pad(browser, live_server, hall):
 
 
 def test_call_serve_intake_finish_and_the_visitor_rates(
-    live_server, page, pad, shot, center, hall, calendar, materials, applicant, project
+    live_server, browser, page, pad, shot, center, hall, calendar, materials, applicant, project
 ):
-    services.ticket_take(business=hall.intake, now=timezone.now())
+    # The whole hall: the visitor takes A001 at the kiosk by touch; the hall display is on.
+    kiosk = device_context(browser, live_server, hall, hall.kiosk, **KIOSK)
+    kiosk.add_init_script(NO_PRINT_DIALOG)
+    kiosk_page = kiosk.new_page()
+    kiosk_page.goto(f"{live_server.url}/hall/kiosk/")
+    kiosk_page.get_by_test_id("business-A").click()
+    expect(kiosk_page.get_by_test_id("ticket-number")).to_contain_text("A001")
+    assert Ticket.objects.get(number="A001").device == hall.kiosk
+    display = device_context(browser, live_server, hall, hall.display, **DISPLAY)
+    display.add_init_script(RECORD_ANNOUNCE)
+    display_page = display.new_page()
+    display_page.goto(f"{live_server.url}/hall/display/")
     services.ticket_take(business=hall.pickup, now=timezone.now())
     pad.goto(f"{live_server.url}/hall/pad/")
     expect(pad.get_by_test_id("pad-idle")).to_contain_text("A01")
@@ -59,6 +81,11 @@ def test_call_serve_intake_finish_and_the_visitor_rates(
 
     page.get_by_test_id("call-next").click()
     expect(page.get_by_test_id("panel-number")).to_have_text("A001")
+    # the display shows the call and speaks it within two seconds
+    expect(display_page.get_by_role("main")).to_contain_text("A001", timeout=2_000)
+    wait_until(display_page, "window.__announced.some(a => a[0] === 'A001' && a[1] === 'A01')")
+    kiosk.close()
+    display.close()
     expect(page.get_by_test_id("panel-no-show")).to_be_disabled()
     expect(page.get_by_test_id("panel-start")).to_be_focused()
     shot("hall-panel-2-called")
@@ -98,4 +125,9 @@ def test_call_serve_intake_finish_and_the_visitor_rates(
     pad_shot(pad, "hall-pad-3-thanks")
     rating = ServiceRating.objects.get()
     assert (rating.staff, rating.level, rating.window) == (center.dave, 5, center.intake_window)
+    # ... and counts in the clerk's own figures of the month, with the visitor called in time
+    today = timezone.localdate()
+    (dave,) = assess_people(Period.of(today), Staff.objects.filter(pk=center.dave.pk), today=today)
+    assert dave.figures.ratings.count == 1 and dave.figures.ratings.average == 5
+    assert (dave.figures.visitors, dave.figures.called_in_time) == (1, 1)
     expect(pad.get_by_test_id("pad-idle")).to_be_visible(timeout=12_000)
