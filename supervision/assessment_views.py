@@ -588,6 +588,7 @@ def render_pdf(result: a.Assessment, *, printed_at: dt.datetime) -> bytes:
                 "result": result,
                 "period": result.period,
                 "weights": result.weights,
+                "called_within": settings.HALL_CALLED_WITHIN_MINUTES,
                 "center_name": settings.CENTER_NAME,
                 "printed_at": printed_at,
                 "points": a.ANNUAL_POINTS,
