@@ -322,24 +322,30 @@ def deliver(pk: int, *, now: dt.datetime | None = None) -> bool:
     3. Mark it sent. If the sender failed, release the claim with the error and raise, so the
        task is retried.
     """
-    now = now or timezone.now()
-    claimed = (
-        Notification.objects.pending()
-        .filter(pk=pk, attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS)
-        .update(claimed_at=now, attempts=F("attempts") + 1)
-    )
+    return send_once(Notification, pk, now=now or timezone.now())
+
+
+def send_once(model, pk: int, *, now: dt.datetime) -> bool:
+    """`deliver` for any row a sender reads (a Notification, the hall's AppointmentMessage):
+    one with `sent_at`, `claimed_at`, `attempts` and `last_error`."""
+    claimed = model.objects.filter(
+        pk=pk,
+        sent_at__isnull=True,
+        claimed_at__isnull=True,
+        attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS,
+    ).update(claimed_at=now, attempts=F("attempts") + 1)
     if claimed != 1:
         return False
-    notification = Notification.objects.get(pk=pk)
+    message = model.objects.get(pk=pk)
     sender = import_string(settings.NOTIFICATION_SENDER)()
     try:
-        sender.send(notification)
+        sender.send(message)
     except Exception as error:
-        Notification.objects.filter(pk=pk).update(
+        model.objects.filter(pk=pk).update(
             claimed_at=None, last_error=f"{type(error).__name__}: {error}"[:300]
         )
         raise
-    Notification.objects.filter(pk=pk).update(sent_at=timezone.now(), last_error="")
+    model.objects.filter(pk=pk).update(sent_at=timezone.now(), last_error="")
     return True
 
 

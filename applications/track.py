@@ -100,25 +100,46 @@ class Allowance:
     retry_after: int  # seconds until the window ends
 
 
+@dataclass(frozen=True)
+class FixedWindow:
+    """A client's counter in the current window of a rate limit (the status page's lookups,
+    the hall's bookings and follow-page misses): its cache key and the seconds left."""
+
+    key: str
+    retry_after: int
+    seconds: int
+
+
+def fixed_window(name: str, client: str, seconds: int, *, now: float | None = None) -> FixedWindow:
+    """The window of `seconds` that `now` falls in, for `client` (an address's bucket, a
+    mobile number: kept in the key only as part of a SHA-256)."""
+    now = time.time() if now is None else now
+    start = int(now // seconds) * seconds
+    digest = hashlib.sha256(client.encode()).hexdigest()[:24]
+    return FixedWindow(f"{name}:{digest}:{start}", max(1, int(start + seconds - now)), seconds)
+
+
+def window_hit(window: FixedWindow) -> int:
+    """Count one in the window and return the count. Raises when the cache does not answer:
+    each caller says what that means for it."""
+    timeout = window.seconds + 60
+    cache.add(window.key, 0, timeout=timeout)
+    try:
+        return cache.incr(window.key)
+    except ValueError:  # expired between add and incr
+        cache.set(window.key, 1, timeout=timeout)
+        return 1
+
+
 def count_attempt(address: str, *, now: float | None = None) -> Allowance:
     """Count one lookup from this address; not allowed once the window's limit is passed."""
-    window = settings.TRACK_RATE_WINDOW_SECONDS
-    now = time.time() if now is None else now
-    start = int(now // window) * window
-    retry_after = max(1, int(start + window - now))
-    digest = hashlib.sha256(_bucket(address).encode()).hexdigest()[:24]
-    key = f"track:{digest}:{start}"
+    window = fixed_window("track", _bucket(address), settings.TRACK_RATE_WINDOW_SECONDS, now=now)
     try:
-        cache.add(key, 0, timeout=window + 60)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window + 60)
-            count = 1
+        count = window_hit(window)
     except Exception:
         log.exception("status page: the rate-limit cache is not answering; lookup allowed")
-        return Allowance(True, retry_after)
-    return Allowance(count <= settings.TRACK_RATE_LIMIT, retry_after)
+        return Allowance(True, window.retry_after)
+    return Allowance(count <= settings.TRACK_RATE_LIMIT, window.retry_after)
 
 
 def log_attempt(address: str, number: str, result: str) -> None:

@@ -20,12 +20,12 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+
+from applications.notifications import send_once
 
 from .models import Appointment, AppointmentMessage
 
@@ -110,26 +110,7 @@ def message_deliver(pk: int, *, now: dt.datetime | None = None) -> bool:
     """Send one message once: claim it (a second delivery finds it claimed or sent and sends
     nothing), send it through the configured sender, mark it sent; a failing sender releases
     the claim and raises, so the task is retried."""
-    now = now or timezone.now()
-    claimed = AppointmentMessage.objects.filter(
-        pk=pk,
-        sent_at__isnull=True,
-        claimed_at__isnull=True,
-        attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS,
-    ).update(claimed_at=now, attempts=F("attempts") + 1)
-    if claimed != 1:
-        return False
-    message = AppointmentMessage.objects.get(pk=pk)
-    sender = import_string(settings.NOTIFICATION_SENDER)()
-    try:
-        sender.send(message)
-    except Exception as error:
-        AppointmentMessage.objects.filter(pk=pk).update(
-            claimed_at=None, last_error=f"{type(error).__name__}: {error}"[:300]
-        )
-        raise
-    AppointmentMessage.objects.filter(pk=pk).update(sent_at=timezone.now(), last_error="")
-    return True
+    return send_once(AppointmentMessage, pk, now=now or timezone.now())
 
 
 def messages_queue_pending(*, now: dt.datetime) -> int:

@@ -34,12 +34,10 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
-import time
 from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -48,7 +46,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from applications.services import ACCESS_CODE_ALPHABET, TransitionError
-from applications.track import address_bucket
+from applications.track import Allowance, address_bucket, fixed_window, window_hit
 from applications.validators import validate_mobile
 from windows.models import Staff
 from windows.workdays import WorkCalendar
@@ -177,39 +175,23 @@ def businesses_with_slots():
 # --- rate limits and refusals -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Allowance:
-    allowed: bool
-    retry_after: int
-
-
 def count_booking(kind: str, value: str, *, now: float | None = None) -> Allowance:
     """Count one booking attempt by a mobile number (`kind` "mobile") or a client address
     ("address", IPv6 by its /64) in fixed windows of `HALL_BOOKING_WINDOW_SECONDS`. If the cache
     is down, the attempt is allowed (the booking's own rules still hold) and the log says so."""
-    window = settings.HALL_BOOKING_WINDOW_SECONDS
     limit = (
         settings.HALL_BOOKING_LIMIT_PER_MOBILE
         if kind == "mobile"
         else settings.HALL_BOOKING_LIMIT_PER_ADDRESS
     )
-    now = time.time() if now is None else now
-    start = int(now // window) * window
-    retry_after = max(1, int(start + window - now))
     bucket = value if kind == "mobile" else address_bucket(value)
-    digest = hashlib.sha256(bucket.encode()).hexdigest()[:24]
-    key = f"appt:{kind}:{digest}:{start}"
+    window = fixed_window(f"appt:{kind}", bucket, settings.HALL_BOOKING_WINDOW_SECONDS, now=now)
     try:
-        cache.add(key, 0, timeout=window + 60)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window + 60)
-            count = 1
+        count = window_hit(window)
     except Exception:
         log.exception("appointments: the rate-limit cache is not answering; booking allowed")
-        return Allowance(True, retry_after)
-    return Allowance(count <= limit, retry_after)
+        return Allowance(True, window.retry_after)
+    return Allowance(count <= limit, window.retry_after)
 
 
 def recent_no_shows(mobile: str, today: dt.date) -> int:
@@ -220,6 +202,14 @@ def recent_no_shows(mobile: str, today: dt.date) -> int:
 
 
 # --- booking and cancelling ------------------------------------------------------------------
+
+
+def _live_booking(business: Business, day: dt.date, mobile: str):
+    """A person's booking of a business and day that still holds (the rule the constraint
+    `appointment_one_live_per_person` keeps)."""
+    return Appointment.objects.filter(
+        business=business, day=day, mobile=mobile, status__in=(Status.BOOKED, Status.CHECKED_IN)
+    )
 
 
 def new_code() -> str:
@@ -289,12 +279,7 @@ def appointment_book(
             raise TransitionError(
                 _("Sorry, the last place of this time has just been taken. Please choose another.")
             )
-        if Appointment.objects.filter(
-            business=business,
-            day=day,
-            mobile=mobile,
-            status__in=(Status.BOOKED, Status.CHECKED_IN),
-        ).exists():
+        if _live_booking(business, day, mobile).exists():
             raise TransitionError(
                 _(
                     "This mobile number already has an appointment for %(business)s on %(date)s. "
@@ -326,12 +311,7 @@ def appointment_book(
                 break
             except IntegrityError:  # the same code, or the same person, at the same moment
                 appointment.pk = None
-                if Appointment.objects.filter(
-                    business=business,
-                    day=day,
-                    mobile=mobile,
-                    status__in=(Status.BOOKED, Status.CHECKED_IN),
-                ).exists():
+                if _live_booking(business, day, mobile).exists():
                     raise TransitionError(
                         _("This mobile number already has an appointment for that day.")
                     ) from None
