@@ -37,7 +37,9 @@ def open_draft(center, calendar, materials, applicant, project, seals):
 
 def sign_in_by_keyboard(page, live_server, username: str) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
-    page.keyboard.type(username)  # the user name has the focus
+    # The user name has the focus: Chromium may apply autofocus just after "load".
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'username'")
+    page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
