@@ -116,6 +116,22 @@ def get_review_to_act(user: Staff, pk: int) -> DepartmentReview:
     return get_object_or_404(reviews_for(user), pk=pk)
 
 
+def reviews_at_window(user: Staff) -> QuerySet[DepartmentReview]:
+    """The reviews a person acts on at their window (claim, stop, resume, decide, return): those
+    they see, of their own window. Decide and return pass these to the service, whose own lock
+    or change is then the check (no read of its own); `get_review_at_window` says why not."""
+    return reviews_for(user).filter(window_id=user.window_id)
+
+
+def get_review_at_window(user: Staff, pk: int) -> DepartmentReview:
+    """A review among `reviews_at_window`: a 404 for one the person does not see, a 403 for one
+    they see at another window."""
+    review = get_review_to_act(user, pk)
+    if user.window_id != review.window_id:
+        raise PermissionDenied
+    return review
+
+
 def get_review_to_work(user: Staff, pk: int) -> DepartmentReview:
     """A review its window's staff work on (claim, draft, send for signature): others who may
     see it get a 403."""

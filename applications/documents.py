@@ -40,7 +40,7 @@ from django.utils import timezone, translation
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from windows.models import Seal, Staff, Window
+from windows.models import Seal, Staff
 from windows.workdays import WorkCalendar
 
 from .models import (
@@ -107,7 +107,7 @@ def snapshot(
         "issued_on": _day(timezone.localdate(document.issued_at)),
         "center_name": settings.CENTER_NAME,
         "complaint_phone": settings.CENTER_COMPLAINT_PHONE,
-        "intake_number": _intake_number(),
+        "intake_number": _intake_number(application),
         "text_lines": [line for line in document.text.splitlines() if line.strip()],
         "application": {
             "receipt_number": application.receipt_number,
@@ -386,8 +386,8 @@ _KIND_CONTENT = {
 }
 
 
-def _intake_number() -> str:
-    return Window.intake_number() or "A01"
+def _intake_number(application: Application) -> str:
+    return application.intake_window() or "A01"
 
 
 def _person(staff: Staff | None) -> dict[str, str] | None:

@@ -308,6 +308,13 @@ class Application(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("applications:detail", args=[self.pk])
 
+    def intake_window(self) -> str:
+        """The comprehensive window's number (`Window.intake_number`): as read along with this
+        application where a service did (`intake_window_number`), else read now."""
+        if hasattr(self, "intake_window_number"):
+            return self.intake_window_number or ""
+        return Window.intake_number()
+
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES

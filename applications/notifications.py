@@ -38,8 +38,6 @@ from django.utils import timezone, translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
 
-from windows.models import Window
-
 from . import access
 from .models import Application, ClockEvent, DepartmentReview, ExtensionRequest, Notification
 
@@ -174,7 +172,7 @@ def _context(
         "clock_event": clock_event,
         "track_page": track_page(),
         # Read only by the messages that name it (results ready), once.
-        "intake_window": SimpleLazyObject(_intake_window),
+        "intake_window": SimpleLazyObject(application.intake_window),
     }
     if event == Event.ACCEPTED:
         if reviews is None:
@@ -182,10 +180,6 @@ def _context(
         context["reviews"] = sorted(reviews, key=lambda r: (r.deadline, r.pk))
         context["code"] = application.access_code
     return context
-
-
-def _intake_window() -> str:
-    return Window.intake_number()
 
 
 # --- how it is sent -------------------------------------------------------------------------

@@ -15,14 +15,23 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet, Subquery
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from windows import authority
-from windows.models import Item, ItemMaterial, Seal, Staff
+from windows.models import (
+    AuthorizationLetter,
+    Item,
+    ItemMaterial,
+    Seal,
+    Staff,
+    StationedDeputy,
+    Window,
+)
 from windows.roles import WINDOW_ROLES, Role
 from windows.workdays import Span, WorkCalendar
 
@@ -86,14 +95,14 @@ _HISTORY_OWN = {
     "history_type",
     "history_user",
 }
-# The review: saved at every step of the core loop (claim, decide, return, receive, stop, ...);
-# and what other apps add (`save_in_one_statement`).
-_ONE_STATEMENT_MODELS = {DepartmentReview}
+# Saved at every step of the core loop: the review (claim, decide, return, receive, stop, ...),
+# the application (accept, ready, deliver, ...); and what other apps add (`save_in_one_statement`).
+_ONE_STATEMENT_MODELS = {DepartmentReview, Application}
 
 
 def save_in_one_statement(model) -> None:
     """Let `save_with_history` save this model's changes and their history row in one
-    statement on PostgreSQL (see `_save_in_one_statement` for what such a model must be)."""
+    statement on PostgreSQL (see `_with_history` for what such a model must be)."""
     _ONE_STATEMENT_MODELS.add(model)
 
 
@@ -104,38 +113,118 @@ def save_with_history(
     _save(obj, fields, by, reason, at)
 
 
+def _one_statement(model) -> bool:
+    return connection.vendor == "postgresql" and model in _ONE_STATEMENT_MODELS
+
+
+def _with_history(
+    model, update_sql: str, params: list, by: Staff | None, reason: str, at: dt.datetime | None
+) -> tuple[str, list]:
+    """An UPDATE of `model` made one statement with its history, as simple-history writes it
+    from the saved object (the same who, when and why): a data-modifying CTE whose history row
+    is made from the row as the UPDATE returns it, and the rows of each tracked many-to-many
+    field from its table as it stands. The statement's SELECT begins with the number of rows
+    changed; the caller may add to it. For a model whose history is that alone: nothing else
+    listens to its saves (no signal receivers in this project)."""
+    meta, history = model._meta, model.history.model._meta
+    quote = connection.ops.quote_name
+    listed = ", ".join(
+        quote(field.column) for field in history.concrete_fields if field.name not in _HISTORY_OWN
+    )
+    key = quote(meta.pk.column)
+    sql = (
+        f"WITH changed AS ({update_sql} RETURNING {listed}),"  # noqa: S608
+        f" logged AS (INSERT INTO {quote(history.db_table)} ({listed}, history_date,"
+        " history_change_reason, history_type, history_user_id)"
+        f" SELECT {listed}, %s, %s, '~', %s FROM changed RETURNING history_id, {key})"
+    )
+    params = [*params, at or timezone.now(), reason or None, by.pk if by else None]
+    for i, field in enumerate(model.history.model._history_m2m_fields):
+        through = field.remote_field.through._meta
+        rows = next(  # the field's history table, as simple-history names it
+            rel.related_model._meta
+            for rel in history.related_objects
+            if rel.related_model._meta.object_name == f"{history.object_name}_{field.name}"
+        )
+        owner = quote(field.m2m_column_name())
+        columns = ", ".join(quote(column.column) for column in through.concrete_fields)
+        picked = ", ".join(f"t.{quote(column.column)}" for column in through.concrete_fields)
+        sql += (
+            f", m2m_{i} AS (INSERT INTO {quote(rows.db_table)} ({columns}, history_id)"  # noqa: S608
+            f" SELECT {picked}, logged.history_id FROM {quote(through.db_table)} t"
+            f" JOIN logged ON t.{owner} = logged.{key})"
+        )
+    return sql + " SELECT (SELECT count(*) FROM logged)", params  # noqa: S608
+
+
 def _save_in_one_statement(obj, fields, by, reason, at) -> bool:
-    """On PostgreSQL, the UPDATE and its history row in one statement: the history row is made
-    from the row as the UPDATE returns it (a data-modifying CTE), as simple-history makes it from
-    the saved object, with the same who, when and why. Only for a model whose history is its
-    columns alone (no tracked many-to-many) and that nothing else listens to when saved; False
+    """On PostgreSQL, the UPDATE and its history in one statement (`_with_history`); False
     where it does not apply, and the caller saves as Django does."""
     model = type(obj)
-    if connection.vendor != "postgresql" or model not in _ONE_STATEMENT_MODELS:
+    if not _one_statement(model):
         return False
-    meta, history = model._meta, model.history.model._meta
+    meta = model._meta
     quote = connection.ops.quote_name
     updated = [meta.get_field(name) for name in fields]
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in updated)
     values = [field.get_db_prep_save(field.pre_save(obj, False), connection) for field in updated]
-    columns = [
-        quote(field.column) for field in history.concrete_fields if field.name not in _HISTORY_OWN
-    ]
-    listed = ", ".join(columns)
-    sql = (
-        f"WITH changed AS (UPDATE {quote(meta.db_table)} SET {assignments}"  # noqa: S608
-        f" WHERE {quote(meta.pk.column)} = %s RETURNING {listed})"
-        f" INSERT INTO {quote(history.db_table)} ({listed}, history_date,"
-        " history_change_reason, history_type, history_user_id)"
-        f" SELECT {listed}, %s, %s, '~', %s FROM changed"
+    sql, params = _with_history(
+        model,
+        f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s",  # noqa: S608
+        [*values, obj.pk],
+        by,
+        reason,
+        at,
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql, [*values, obj.pk, at or timezone.now(), reason or None, by.pk if by else None]
-        )
-        if cursor.rowcount != 1:
+        cursor.execute(sql, params)
+        if cursor.fetchone()[0] != 1:
             raise DatabaseError("Save with update_fields did not affect any rows.")
     return True
+
+
+def _change_one(
+    rows: QuerySet,
+    changes: dict[str, object],
+    by: Staff | None,
+    *,
+    at: dt.datetime,
+    reason: str = "",
+    count: QuerySet | None = None,
+) -> tuple[bool, int | None]:
+    """Make `changes` to the one row of `rows` (a queryset naming it by its key, with the
+    conditions under which the change is allowed: who may act on it, its state), with its
+    history; and count the rows of `count`, read once the row is changed (for a caller holding
+    the lock that orders such changes). Returns (whether the row was changed, the count or
+    None); when no row meets the conditions nothing is changed.
+
+    On PostgreSQL, one statement (`_with_history`): the UPDATE's WHERE carries the conditions
+    (a row changed at the same moment is checked again under its lock), the count reads the
+    others beside it. Elsewhere: the row is read, changed and saved as `_save` does, then
+    counted."""
+    model = rows.model
+    if not _one_statement(model):
+        row = rows.select_for_update(of=("self",)).first()
+        if row is None:
+            return False, None
+        for name, value in changes.items():
+            setattr(row, name, value)
+        _save(row, list(changes), by, reason, at)
+        return True, (count.count() if count is not None else None)
+    update = rows.query.chain(UpdateQuery)
+    update.add_update_values(changes)
+    update_sql, update_params = update.get_compiler(rows.db).as_sql()
+    sql, params = _with_history(model, update_sql, list(update_params), by, reason[:100], at)
+    if count is not None:
+        count_sql, count_params = count.values("pk").query.sql_with_params()
+        sql += f", (SELECT count(*) FROM ({count_sql}) AS counted)"  # noqa: S608
+        params += count_params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        changed, *counted = cursor.fetchone()
+    if changed > 1:  # `rows` names one row by its key: not expected
+        raise DatabaseError("A change meant for one row changed several.")
+    return changed == 1, (counted[0] if counted else None)
 
 
 def next_number(series: str, year: int) -> int:
@@ -266,12 +355,16 @@ def _lock_application(application: Application, *states: str) -> Application:
         .select_related("applicant", "project")
         .get(pk=application.pk)
     )
-    if states and locked.state not in states:
+    _refuse_unless_application(locked, states)
+    return locked
+
+
+def _refuse_unless_application(application: Application, states: tuple[str, ...]) -> None:
+    if states and application.state not in states:
         raise TransitionError(
             _("This application is now “%(state)s”; the page you acted on was out of date.")
-            % {"state": locked.get_state_display()}
+            % {"state": application.get_state_display()}
         )
-    return locked
 
 
 def _follow_problems(application: Application, lines, latest_allowed: dt.date) -> list[str]:
@@ -770,11 +863,15 @@ def _lock_review(
     review: DepartmentReview,
     *states: str,
     related: tuple[str, ...] = ("item", "window", "department"),
+    among: QuerySet | None = None,
 ) -> DepartmentReview:
     # Only the review's row is locked (two officers acting on two reviews of the same item do not
     # wait for each other); `related` is read along with it. Each table joined costs planning
-    # and building time, so a caller that needs none passes ().
-    reviews = DepartmentReview.objects.select_for_update(of=("self",))
+    # and building time, so a caller that needs none passes (). `among`: the reviews the person
+    # may act on (the view's check, made by this read): DoesNotExist for any other.
+    reviews = (among if among is not None else DepartmentReview.objects.all()).select_for_update(
+        of=("self",)
+    )
     if related:  # select_related() without names would follow every foreign key
         reviews = reviews.select_related(*related)
     locked = reviews.get(pk=review.pk)
@@ -791,10 +888,12 @@ def _refuse_unless(review: DepartmentReview, states: tuple[str, ...]) -> None:
 
 
 def _application_of(review: DepartmentReview) -> Application:
-    """The review's application with the applicant and project that messages name, and the
-    clerk who accepted it, whom documents name."""
-    return Application.objects.select_related("applicant", "project", "accepted_by").get(
-        pk=review.application_id
+    """The review's application with the applicant and project that messages name, the clerk
+    who accepted it, whom documents name, and the comprehensive window's number."""
+    return (
+        Application.objects.select_related("applicant", "project", "accepted_by")
+        .annotate(intake_window_number=Window.intake_number_read_along())
+        .get(pk=review.application_id)
     )
 
 
@@ -1501,8 +1600,10 @@ def review_decide(
     now: dt.datetime,
     outcome: str | None = None,
     reasons: str | None = None,
+    among: QuerySet | None = None,
 ) -> Document:
-    """Grant or refuse, only with signing authority for the item at this moment.
+    """Grant or refuse, only with signing authority for the item at this moment. `among`: the
+    reviews the person may act on (the view's check, made by the lock): DoesNotExist for others.
 
     A review awaiting signature is signed as the officer drafted it: the outcome and reasons
     come from the latest draft sent (given ones must match it: to change the draft, send it
@@ -1520,6 +1621,7 @@ def review_decide(
             DepartmentReview.State.IN_PROGRESS,
             DepartmentReview.State.AWAITING_SIGNATURE,
             related=("item", "window__seal", "department"),
+            among=among,
         )
         basis = _signing_basis_or_refuse(review, by, now)
         signing_draft = review.state == DepartmentReview.State.AWAITING_SIGNATURE
@@ -1552,8 +1654,21 @@ def review_decide(
             f"{next_number(f'decision:{department.code}', year)}号"
         )
         review.decided_at, review.signed_by, review.seal = now, by, seal
-        review.signed_under_letter_id = basis.letter_id
-        review.signed_under_posting_id = basis.posting_id
+        # What the decision prints of its basis, as `signing_basis` read it along.
+        review.signed_under_letter = (
+            AuthorizationLetter(
+                pk=basis.letter_id,
+                number=basis.letter_number,
+                delegating_official=basis.letter_official,
+            )
+            if basis.letter_id
+            else None
+        )
+        review.signed_under_posting = (
+            StationedDeputy(pk=basis.posting_id, appointment_ref=basis.posting_ref)
+            if basis.posting_id
+            else None
+        )
         if review.officer_id is None:
             review.officer, review.claimed_at = by, now
         review.state = (
@@ -1632,39 +1747,85 @@ def review_countersign(*, review: DepartmentReview, by: Staff, now: dt.datetime)
         )
 
 
-def review_return(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> None:
-    """The window closes its part; the document travels back to the comprehensive window."""
+def review_return(
+    *, review: DepartmentReview, by: Staff, now: dt.datetime, among: QuerySet | None = None
+) -> None:
+    """The window closes its part; the document travels back to the comprehensive window.
+
+    `among`: the reviews the person may act on (the view's check). The change is made only on
+    a decided review among them, in one statement with its history on PostgreSQL; when it
+    changes nothing, the review is read to say why (DoesNotExist, or its state)."""
+    changes = {
+        "state": DepartmentReview.State.RETURNED,
+        "returned_at": now,
+        "receive_due": after_decision_due(now, settings.RECEIVE_WORKING_DAYS),
+    }
+    decided = (among if among is not None else DepartmentReview.objects.all()).filter(
+        pk=review.pk, state=DepartmentReview.State.DECIDED
+    )
     with transaction.atomic():
-        review = _lock_review(review, DepartmentReview.State.DECIDED, related=())
-        review.state = DepartmentReview.State.RETURNED
-        review.returned_at = now
-        review.receive_due = after_decision_due(now, settings.RECEIVE_WORKING_DAYS)
-        _save(review, ["state", "returned_at", "receive_due"], by, at=now)
+        changed, _count = _change_one(decided, changes, by, at=now)
+        if changed:
+            return
+        review = _lock_review(review, DepartmentReview.State.DECIDED, related=(), among=among)
+        for name, value in changes.items():  # decided after all (changed since): as usual
+            setattr(review, name, value)
+        _save(review, list(changes), by, at=now)
 
 
-def review_receive(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> Application:
+def review_receive(
+    *, review: DepartmentReview, by: Staff, now: dt.datetime, among: QuerySet | None = None
+) -> Application:
     """The comprehensive window confirms receipt; the last one back makes the application ready.
 
-    The application is locked first, so the last two reviews received at once make it ready once.
+    The application is locked first, so the last two reviews received at once make it ready
+    once. `among`: the reviews the person may act on (the view's check): DoesNotExist for any
+    other. Two statements on PostgreSQL (the lock, then the change with its history and the
+    count of the reviews still out), besides the last one's.
     """
+    seen = among if among is not None else DepartmentReview.objects.all()
+    done = (DepartmentReview.State.RECEIVED, DepartmentReview.State.WITHDRAWN)
     with transaction.atomic():
-        application = _lock_application(
-            Application(pk=review.application_id), Application.State.IN_REVIEW
+        # The application, found through the review among those the person may act on.
+        application = (
+            Application.objects.select_for_update(of=("self",))
+            .filter(pk=Subquery(seen.filter(pk=review.pk).values("application_id")))
+            .first()
         )
-        # The application's reviews, locked in one read: this one, and whether another is out.
-        reviews = list(
-            DepartmentReview.objects.select_for_update(of=("self",)).filter(
-                application_id=application.pk
+        if application is None:
+            raise DepartmentReview.DoesNotExist
+        _refuse_unless_application(application, (Application.State.IN_REVIEW,))
+        # Every change of a review to received or withdrawn holds the application's lock, so
+        # the others read after it (in the same statement as the change) are as they stand.
+        changes = {
+            "state": DepartmentReview.State.RECEIVED,
+            "received_at": now,
+            "received_by": by,
+        }
+        reviews = DepartmentReview.objects.filter(application_id=application.pk)
+        changed, out = _change_one(
+            reviews.filter(pk=review.pk, state=DepartmentReview.State.RETURNED),
+            changes,
+            by,
+            at=now,
+            count=reviews.exclude(pk=review.pk).exclude(state__in=done),
+        )
+        if not changed:  # not returned when the change looked: read it again to say why
+            locked = _lock_review(
+                review, DepartmentReview.State.RETURNED, related=(), among=reviews
             )
-        )
-        others = [r for r in reviews if r.pk != review.pk]
-        review = next(r for r in reviews if r.pk == review.pk)
-        _refuse_unless(review, (DepartmentReview.State.RETURNED,))
-        review.state = DepartmentReview.State.RECEIVED
-        review.received_at, review.received_by = now, by
-        _save(review, ["state", "received_at", "received_by"], by, at=now)
-        done = (DepartmentReview.State.RECEIVED, DepartmentReview.State.WITHDRAWN)
-        if all(other.state in done for other in others):
+            for name, value in changes.items():  # returned since: as usual
+                setattr(locked, name, value)
+            _save(locked, list(changes), by, at=now)
+            out = reviews.exclude(pk=review.pk).exclude(state__in=done).count()
+        if out == 0:  # the last one back: the message names the applicant and project
+            named = (
+                Application.objects.select_related("applicant", "project")
+                .annotate(intake_window_number=Window.intake_number_read_along())
+                .get(pk=application.pk)
+            )
+            application.applicant, application.project = named.applicant, named.project
+            application.intake_window_number = named.intake_window_number
             application.state = Application.State.READY
             application.ready_at = now
             application.handover_due = after_decision_due(now, settings.HANDOVER_WORKING_DAYS)

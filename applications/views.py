@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.db.models import Count, Prefetch, Q
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -675,16 +675,30 @@ def _notify_missing(request: HttpRequest, application: Application) -> HttpRespo
 @login_required
 def review_receive(request: HttpRequest, pk: int) -> HttpResponse:
     _clerk(request)
-    review = access.get_review_to_act(request.user, pk)
-    run_service(
-        request,
-        lambda: services.review_receive(review=review, by=request.user, now=timezone.now()),
-        _("Receipt confirmed."),
-    )
+    # The check is the service's own lock, among the reviews the clerk sees (a 404 otherwise).
+    received: list[Application] = []
+
+    def receive() -> None:
+        received.append(
+            services.review_receive(
+                review=DepartmentReview(pk=pk),
+                by=request.user,
+                now=timezone.now(),
+                among=access.reviews_for(request.user),
+            )
+        )
+
+    try:
+        run_service(request, receive, _("Receipt confirmed."))
+    except DepartmentReview.DoesNotExist:
+        raise Http404 from None
     # Back to the desk when confirmed from there; only a path on this site is followed.
     back = _safe_back(request)
     if back:
         return redirect(back)
+    if received:
+        return redirect("applications:detail", received[0].pk)
+    review = access.get_review_to_act(request.user, pk)
     return redirect("applications:detail", review.application_id)
 
 
@@ -932,8 +946,10 @@ def _review_page(
 @require_POST
 @login_required
 def review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    review = access.get_review_to_act(request.user, pk)
     user, now = request.user, timezone.now()
+    if action in ("decide", "return"):
+        return _decide_or_return(request, pk, action, now)
+    review = access.get_review_to_act(user, pk)
     if action == "countersign":
         run_service(
             request,
@@ -941,8 +957,7 @@ def review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             _("Countersigned."),
         )
         return redirect("applications:review", review.pk)
-    if user.window_id != review.window_id:
-        raise PermissionDenied
+    review = access.get_review_at_window(user, pk)
     if action == "claim":
         run_service(
             request,
@@ -973,32 +988,56 @@ def review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             lambda: services.review_resume(review=review, by=user, now=now),
             _("The clock runs again with the remaining days."),
         )
-    elif action == "decide":
-        form = DecideForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            run_service(
-                request,
-                lambda: services.review_decide(
-                    review=review,
-                    by=user,
-                    now=now,
-                    outcome=data["outcome"],
-                    reasons=data["reasons"],
-                ),
-                _("Decision signed and numbered."),
-            )
-        else:
-            messages.error(request, _("Choose grant or refuse."))
-    elif action == "return":
-        run_service(
-            request,
-            lambda: services.review_return(review=review, by=user, now=now),
-            _("Returned to the comprehensive window."),
-        )
     else:
         raise PermissionDenied
     return redirect("applications:review", review.pk)
+
+
+def _decide_or_return(request: HttpRequest, pk: int, action: str, now: dt.datetime):
+    """Decide and return, steps of the way back: the person's check is the service's own lock
+    (decide) or change (return), made among the reviews they act on at their window
+    (`access.reviews_at_window`), so no read of its own; `_run_among` answers a review outside
+    them as the check would (404 or 403)."""
+    user, review = request.user, DepartmentReview(pk=pk)
+    if action == "return":
+        _run_among(
+            request,
+            pk,
+            lambda among: services.review_return(review=review, by=user, now=now, among=among),
+            _("Returned to the comprehensive window."),
+        )
+        return redirect("applications:review", pk)
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        access.get_review_at_window(user, pk)
+        messages.error(request, _("Choose grant or refuse."))
+        return redirect("applications:review", pk)
+    data = form.cleaned_data
+    _run_among(
+        request,
+        pk,
+        lambda among: services.review_decide(
+            review=review,
+            by=user,
+            now=now,
+            outcome=data["outcome"],
+            reasons=data["reasons"],
+            among=among,
+        ),
+        _("Decision signed and numbered."),
+    )
+    return redirect("applications:review", pk)
+
+
+def _run_among(request: HttpRequest, pk: int, work: Callable[[object], object], done: str) -> bool:
+    """`run_service` for a service given the reviews the person acts on at their window; a
+    review not among them changed nothing, and is answered as `get_review_at_window` answers
+    (404 unseen, 403 another window's)."""
+    try:
+        return run_service(request, lambda: work(access.reviews_at_window(request.user)), done)
+    except DepartmentReview.DoesNotExist:
+        access.get_review_at_window(request.user, pk)
+        raise Http404 from None  # among them after all: gone since
 
 
 @require_POST

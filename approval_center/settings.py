@@ -389,7 +389,7 @@ DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "noreply@localhost")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "approval_center.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "approval",
             # A Redis that does not answer must not hold a page: the rate limit then lets the

@@ -188,3 +188,24 @@ def test_acting_on_one_review_does_not_wait_for_another_of_the_same_item(
         holder.join()
     other_permit.refresh_from_db()
     assert other_permit.state == "returned"
+
+
+def test_the_last_two_received_at_once_make_the_application_ready_once(center, accepted):
+    """Receive reads the reviews still out in the statement that changes its own, after the
+    application's lock: the second of two clerks sees the first's receipt and makes it ready."""
+    authority.sync_signing_authority(at=NOW)
+    other_clerk = make_staff("dora", Role.INTAKE_CLERK, window=center.intake_window)
+    permit = accepted.reviews.get(item=center.permit)
+    planning = accepted.reviews.get(item=center.planning_item)
+    services.review_decide(review=permit, by=center.bob, now=NOW, outcome="granted", reasons="")
+    services.review_decide(review=planning, by=center.carol, now=NOW, outcome="granted", reasons="")
+    services.review_countersign(review=planning, by=center.frank, now=NOW)
+    for review in (permit, planning):
+        services.review_return(review=review, by=center.alice, now=NOW)
+    pairs = [(permit, center.dave), (planning, other_clerk)]
+    errors = race(lambda i: services.review_receive(review=pairs[i][0], by=pairs[i][1], now=NOW), 2)
+    assert errors == []
+    application = Application.objects.get(pk=accepted.pk)
+    assert application.state == "ready"
+    assert application.history.filter(state="ready").count() == 1
+    assert application.notifications.filter(event="ready").count() == 2  # SMS and e-mail

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Subquery
+from django.db.models import F, JSONField, Q, Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -48,6 +49,10 @@ class SigningBasis:
     item: Item
     posting_id: int | None = None
     letter_id: int | None = None
+    # What a decision prints of its basis, read along with it (`signing_basis`).
+    posting_ref: str = ""
+    letter_number: str = ""
+    letter_official: str = ""
 
     @cached_property
     def posting(self) -> StationedDeputy | None:
@@ -215,27 +220,38 @@ def signing_basis(staff: Staff, item: Item, *, at: dt.datetime) -> SigningBasis 
         StationedDeputy.objects.active(on)
         .filter(staff=staff, department_id=item.department_id)
         .order_by("pk")
-        .values("pk")[:1]
+        .values(found=JSONObject(pk="pk", ref="appointment_ref"))[:1]
     )
     letter = (
         AuthorizationLetter.objects.active(at)
         .filter(window_head=staff, items=item, department_id=item.department_id)
         .order_by("-valid_from", "pk")
-        .values("pk")[:1]
+        .values(found=JSONObject(pk="pk", number="number", official="delegating_official"))[:1]
     )
-    # The permission's row, if the person holds it, with the posting and the letter beside it.
+    # The permission's row, if the person holds it, with the posting and the letter beside it
+    # (what a decision prints of them too).
     found = (
         ItemUserObjectPermission.objects.filter(
             user_id=staff.pk, content_object_id=item.pk, permission__codename=SIGN_CODENAME
         )
-        .values_list(Subquery(posting), Subquery(letter))
+        .values_list(
+            Subquery(posting, output_field=JSONField()), Subquery(letter, output_field=JSONField())
+        )
         .first()
     )
-    posting_id, letter_id = found or (None, None)
-    if posting_id is not None:
-        return SigningBasis(staff=staff, item=item, posting_id=posting_id)
-    if letter_id is not None:
-        return SigningBasis(staff=staff, item=item, letter_id=letter_id)
+    posting, letter = found or (None, None)
+    if posting is not None:
+        return SigningBasis(
+            staff=staff, item=item, posting_id=posting["pk"], posting_ref=posting["ref"]
+        )
+    if letter is not None:
+        return SigningBasis(
+            staff=staff,
+            item=item,
+            letter_id=letter["pk"],
+            letter_number=letter["number"],
+            letter_official=letter["official"],
+        )
     return None
 
 

@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -104,12 +104,21 @@ class Window(models.Model):
     def intake_number(cls) -> str:
         """The number of the comprehensive window (the first, if there are several), where
         applicants are sent to hand in and collect: "" when the center has none."""
+        return cls._intake_numbers().first() or ""
+
+    @classmethod
+    def intake_number_read_along(cls) -> Subquery:
+        """`intake_number` as an expression, read along with another row (`annotate`): None
+        when the center has none."""
+        return Subquery(cls._intake_numbers()[:1])
+
+    @classmethod
+    def _intake_numbers(cls):
         return (
             cls.objects.filter(kind=cls.Kind.COMPREHENSIVE)
             .order_by("number")
             .values_list("number", flat=True)
-            .first()
-        ) or ""
+        )
 
 
 class Staff(AbstractUser):

@@ -1,0 +1,88 @@
+"""The way back's steps check who acts by the service's own lock or change (no read of their
+own): a review outside those the person acts on at their window changes nothing and answers as
+the check did (404 unseen, 403 another window's), a review in another state says so; and on
+PostgreSQL the application's one-statement save writes the history simple-history would."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from applications import services
+from applications.models import Application, DepartmentReview
+from windows import authority
+from windows.roles import Role
+
+from .conftest import NOW, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def permit(center, accepted):
+    authority.sync_signing_authority(at=NOW)
+    return accepted.reviews.get(item=center.permit)
+
+
+def states(application) -> dict[int, str]:
+    return dict(application.reviews.values_list("pk", "state"))
+
+
+def test_a_colleague_at_another_window_of_the_department_may_not_decide_or_return(
+    client, center, accepted, permit
+):
+    other_window = center.construction_window.__class__.objects.create(
+        number="Z09", name="其他窗口", department=center.construction
+    )
+    colleague = make_staff("zed", Role.WINDOW_OFFICER, department=center.construction)
+    colleague.window = other_window
+    colleague.save()
+    client.force_login(colleague)
+    before = states(accepted)
+    decide = client.post(f"/reviews/{permit.pk}/decide/", {"outcome": "granted", "reasons": ""})
+    assert decide.status_code == 403
+    services.review_decide(review=permit, by=center.bob, now=NOW, outcome="granted", reasons="")
+    before = states(accepted)
+    assert client.post(f"/reviews/{permit.pk}/return/").status_code == 403
+    assert states(accepted) == before
+
+
+def test_a_review_that_does_not_exist_answers_404_on_every_step(client, center, permit):
+    missing = DepartmentReview.objects.order_by("-pk").first().pk + 1000
+    client.force_login(center.bob)
+    assert client.post(f"/reviews/{missing}/decide/", {"outcome": "granted"}).status_code == 404
+    assert client.post(f"/reviews/{missing}/decide/", {"outcome": "nonsense"}).status_code == 404
+    assert client.post(f"/reviews/{missing}/return/").status_code == 404
+    client.force_login(center.dave)
+    assert client.post(f"/reviews/{missing}/receive/").status_code == 404
+
+
+def test_returning_or_receiving_a_review_in_another_state_says_so_and_changes_nothing(
+    client, center, accepted, permit
+):
+    client.force_login(center.bob)
+    before = states(accepted)
+    response = client.post(f"/reviews/{permit.pk}/return/", follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "the page you acted on was out of date" in response.content.decode()
+    client.force_login(center.dave)
+    response = client.post(f"/reviews/{permit.pk}/receive/", follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "the page you acted on was out of date" in response.content.decode()
+    assert states(accepted) == before
+    assert permit.history.count() == DepartmentReview.history.filter(id=permit.pk).count()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's one-statement save")
+def test_the_applications_one_statement_save_writes_its_items_history_as_simple_history(
+    center, accepted
+):
+    before = accepted.history.count()
+    items = sorted(accepted.items.values_list("pk", flat=True))
+    accepted.closing_note = "备注"
+    services._save(accepted, ["closing_note"], center.dave, "理由", at=NOW)
+    row = accepted.history.order_by("-history_id").first()
+    assert accepted.history.count() == before + 1
+    assert (row.history_type, row.history_user_id, row.history_date) == ("~", center.dave.pk, NOW)
+    assert (row.history_change_reason, row.closing_note) == ("理由", "备注")
+    assert row.state == accepted.state and row.receipt_number == accepted.receipt_number
+    assert sorted(row.items.values_list("item_id", flat=True)) == items
+    assert Application.objects.get(pk=accepted.pk).closing_note == "备注"
