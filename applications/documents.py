@@ -86,6 +86,8 @@ def snapshot(
     event: ClockEvent | None = None,
     extension: ExtensionRequest | None = None,
     application: Application | None = None,
+    reviews: list[DepartmentReview] | None = None,
+    lines: list[ApplicationMaterial] | None = None,
 ) -> dict[str, Any]:
     """Everything `document` prints, as plain JSON: written at issue (services._issue), before
     the row exists, with the review, clock event or extension the service holds and has just
@@ -161,7 +163,12 @@ def snapshot(
             "days": event.days,
             "approved_by": _person(event.approved_by),
         }
-    content.update(_KIND_CONTENT[document.kind](document, application, review, event, extension))
+    if document.kind == Document.Kind.COMMITMENT_SLIP:
+        content.update(_commitment(application, reviews=reviews, lines=lines))
+    else:
+        content.update(
+            _KIND_CONTENT[document.kind](document, application, review, event, extension)
+        )
     return content
 
 
@@ -229,11 +236,28 @@ _DECISION_FIELDS = (
 )
 
 
-def _commitment(document, application, review, event, extension) -> dict[str, Any]:
-    reviews = list(
-        application.reviews.select_related("item", "department", "window").order_by(
-            "department__sort_order", "window__number", "item__code"
+def _commitment(
+    application: Application,
+    *,
+    reviews: list[DepartmentReview] | None = None,
+    lines: list[ApplicationMaterial] | None = None,
+) -> dict[str, Any]:
+    """The slip; `reviews` and `lines`: the acceptance's own, with their item, department,
+    window and material (else read)."""
+    if reviews is None:
+        reviews = list(application.reviews.select_related("item", "department", "window"))
+    reviews = sorted(
+        reviews, key=lambda r: (r.department.sort_order, r.window.number, r.item.code, r.pk)
+    )
+    if lines is None:
+        lines = list(
+            application.materials.filter(
+                status=ApplicationMaterial.Status.TO_FOLLOW
+            ).select_related("material")
         )
+    to_follow = sorted(
+        (line for line in lines if line.status == ApplicationMaterial.Status.TO_FOLLOW),
+        key=lambda line: (line.promised_by, line.pk),
     )
     url = track_url(application)
     promise = _promise(application, reviews)
@@ -252,9 +276,7 @@ def _commitment(document, application, review, event, extension) -> dict[str, An
         ],
         "to_follow": [
             {"material": line.material.name, "promised_by": _day(line.promised_by)}
-            for line in application.materials.filter(status=ApplicationMaterial.Status.TO_FOLLOW)
-            .select_related("material")
-            .order_by("promised_by", "id")
+            for line in to_follow
         ],
         "track_url": url,
         "track_page": track_page(),
@@ -375,7 +397,6 @@ def _decision(document, application, review, event, extension) -> dict[str, Any]
 DECISIONS = (Document.Kind.APPROVAL, Document.Kind.REFUSAL)
 
 _KIND_CONTENT = {
-    Document.Kind.COMMITMENT_SLIP: _commitment,
     Document.Kind.MISSING_MATERIALS: _missing,
     Document.Kind.NOT_ACCEPTED: _intake_notice,
     Document.Kind.STOPPED_TIME: _clock_notice,

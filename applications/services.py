@@ -323,29 +323,38 @@ def checklist_update(
     """Record what the clerk checked: {line id: {status, copies, promised_by, note}}. The lines
     that changed are written in one UPDATE and their history rows in one INSERT."""
     with transaction.atomic():
-        application = _lock_application(
-            application, Application.State.DRAFT, Application.State.AWAITING_MATERIALS
+        application = _lock_application(application, *ACCEPTABLE)
+        _checklist_save(application, lines, by=by, now=now)
+
+
+# The states in which the checklist is kept and the application may be accepted.
+ACCEPTABLE = (Application.State.DRAFT, Application.State.AWAITING_MATERIALS)
+
+
+def _checklist_save(
+    application: Application, lines: dict[int, dict], *, by: Staff, now: dt.datetime
+) -> None:
+    """`checklist_update`'s writes, for a caller holding the application's lock."""
+    changed_lines, fields = [], set()
+    for line in application.materials.select_for_update().filter(id__in=lines):
+        values = lines[line.pk]
+        changed = [k for k, v in values.items() if getattr(line, k) != v]
+        for key in changed:
+            setattr(line, key, values[key])
+        if "status" in changed and line.status == ApplicationMaterial.Status.RECEIVED:
+            line.supplied_at = now
+            changed.append("supplied_at")
+        if changed:
+            changed_lines.append(line)
+            fields.update(changed)
+    if changed_lines:
+        bulk_update_with_history(
+            changed_lines,
+            ApplicationMaterial,
+            sorted(fields),
+            default_user=by,
+            default_date=now,
         )
-        changed_lines, fields = [], set()
-        for line in application.materials.select_for_update().filter(id__in=lines):
-            values = lines[line.pk]
-            changed = [k for k, v in values.items() if getattr(line, k) != v]
-            for key in changed:
-                setattr(line, key, values[key])
-            if "status" in changed and line.status == ApplicationMaterial.Status.RECEIVED:
-                line.supplied_at = now
-                changed.append("supplied_at")
-            if changed:
-                changed_lines.append(line)
-                fields.update(changed)
-        if changed_lines:
-            bulk_update_with_history(
-                changed_lines,
-                ApplicationMaterial,
-                sorted(fields),
-                default_user=by,
-                default_date=now,
-            )
 
 
 def _lock_application(application: Application, *states: str) -> Application:
@@ -353,6 +362,7 @@ def _lock_application(application: Application, *states: str) -> Application:
     locked = (
         Application.objects.select_for_update(of=("self",))
         .select_related("applicant", "project")
+        .annotate(intake_window_number=Window.intake_number_read_along())
         .get(pk=application.pk)
     )
     _refuse_unless_application(locked, states)
@@ -403,10 +413,17 @@ def _follow_problems(application: Application, lines, latest_allowed: dt.date) -
 
 
 def application_accept(*, application: Application, by: Staff, now: dt.datetime) -> Application:
+    """Accept (受理): see `_accept`, after the application's lock."""
+    with transaction.atomic():
+        return _accept(_lock_application(application, *ACCEPTABLE), by=by, now=now)
+
+
+def _accept(application: Application, *, by: Staff, now: dt.datetime) -> Application:
     """Accept (受理): receipt number, access code, one review per item, the commitment slip.
 
-    1. Lock the application; every checklist line must be received, not needed, or promised
-       (容缺) for a material that may follow, by a date inside the time limit.
+    1. With the application locked (the caller holds it), every checklist line must be
+       received, not needed, or promised (容缺) for a material that may follow, by a date
+       inside the time limit.
     2. Take the next receipt number of the year and an access code.
     3. Fan out: one review per item at the item's window, each with its deadline from the
        promised working days and the calendar; the promise of the application is the latest.
@@ -414,123 +431,122 @@ def application_accept(*, application: Application, by: Staff, now: dt.datetime)
     """
     calendar = WorkCalendar.load()
     today = timezone.localdate(now)
-    with transaction.atomic():
-        application = _lock_application(
-            application, Application.State.DRAFT, Application.State.AWAITING_MATERIALS
+    lines = list(application.materials.select_related("material"))
+    items = list(application.items.select_related("department", "window"))
+    missing = [line for line in lines if line.status == ApplicationMaterial.Status.MISSING]
+    # Art. 32: not told in time what is missing, the applicant counts as accepted from the
+    # day the materials were received; what is missing is asked for during the review.
+    deemed = application.notice_lapsed(today)
+    if deemed:
+        today = application.submission_received_on
+    if missing and not deemed:
+        raise TransitionError(
+            _(
+                "Materials are missing: %(list)s. Mark them received, or to follow where an "
+                "item allows it, or issue the one-time notice."
+            )
+            % {"list": "、".join(str(line.material) for line in missing)}
         )
-        lines = list(application.materials.select_related("material"))
-        items = list(application.items.select_related("department", "window"))
-        missing = [line for line in lines if line.status == ApplicationMaterial.Status.MISSING]
-        # Art. 32: not told in time what is missing, the applicant counts as accepted from the
-        # day the materials were received; what is missing is asked for during the review.
-        deemed = application.notice_lapsed(today)
-        if deemed:
-            today = application.submission_received_on
-        if missing and not deemed:
-            raise TransitionError(
-                _(
-                    "Materials are missing: %(list)s. Mark them received, or to follow where an "
-                    "item allows it, or issue the one-time notice."
-                )
-                % {"list": "、".join(str(line.material) for line in missing)}
-            )
-        if any(line.status == ApplicationMaterial.Status.TO_FOLLOW for line in lines):
-            shortest = min(item.promised_days for item in items)
-            problems = _follow_problems(
-                application, lines, calendar.add_working_days(today, shortest).end
-            )
-            if problems:
-                raise TransitionError(" ".join(problems))
+    if any(line.status == ApplicationMaterial.Status.TO_FOLLOW for line in lines):
+        shortest = min(item.promised_days for item in items)
+        problems = _follow_problems(
+            application, lines, calendar.add_working_days(today, shortest).end
+        )
+        if problems:
+            raise TransitionError(" ".join(problems))
 
-        year = timezone.localdate(now).year
-        application.receipt_number = f"{year}{next_number('receipt', year):06d}"
-        application.access_code = "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(8))
-        application.accepted_at, application.accepted_by = now, by
-        application.deemed_accepted = deemed
-        application.with_gaps = any(
-            line.status == ApplicationMaterial.Status.TO_FOLLOW for line in lines
+    year = timezone.localdate(now).year
+    application.receipt_number = f"{year}{next_number('receipt', year):06d}"
+    application.access_code = "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(8))
+    application.accepted_at, application.accepted_by = now, by
+    application.deemed_accepted = deemed
+    application.with_gaps = any(
+        line.status == ApplicationMaterial.Status.TO_FOLLOW for line in lines
+    )
+    reviews = []
+    for item in items:
+        due = clock.compute(
+            start=today,
+            promised_days=item.promised_days,
+            statutory_days=item.statutory_days,
+            ledger=[],
+            calendar=calendar,
+            today=today,
         )
-        reviews = []
-        for item in items:
-            due = clock.compute(
-                start=today,
+        reviews.append(
+            DepartmentReview(
+                application=application,
+                item=item,
+                department=item.department,
+                window=item.window,
+                started_on=today,
                 promised_days=item.promised_days,
                 statutory_days=item.statutory_days,
-                ledger=[],
-                calendar=calendar,
-                today=today,
+                deadline=due.deadline,
+                deadline_provisional=due.provisional,
+                statutory_deadline=due.statutory_deadline,
             )
-            reviews.append(
-                DepartmentReview(
-                    application=application,
-                    item=item,
-                    department=item.department,
-                    window=item.window,
-                    started_on=today,
-                    promised_days=item.promised_days,
-                    statutory_days=item.statutory_days,
-                    deadline=due.deadline,
-                    deadline_provisional=due.provisional,
-                    statutory_deadline=due.statutory_deadline,
-                )
-            )
-        # One INSERT for the reviews, one for their history rows, one for their clocks.
-        bulk_create_with_history(reviews, DepartmentReview, default_user=by, default_date=now)
-        ClockEvent.objects.bulk_create(
-            ClockEvent(review=review, kind=ClockEvent.Kind.START, at=now, on=today, by=by)
-            for review in reviews
         )
-        latest = max(reviews, key=lambda r: (r.deadline, r.promised_days))
-        application.promised_date = application.due_date = latest.deadline
-        application.promised_provisional = any(r.deadline_provisional for r in reviews)
-        # The record of what the clerk was shown, in the clerk's language; pages say it again
-        # in the reader's (promise_explained).
-        application.promised_reason = promised_reason(
-            Promise(latest, calendar.add_working_days(latest.started_on, latest.promised_days)),
-            deemed_from=today if deemed else None,
-        )
-        application.state = Application.State.IN_REVIEW
-        application_store_joint_deadline(
-            application=application,
-            by=by,
-            now=now,
-            calendar=calendar,
-            reviews=reviews,
-            save=False,
-            new=True,
-        )
-        _save(
-            application,
-            [
-                "receipt_number",
-                "access_code",
-                "accepted_at",
-                "accepted_by",
-                "deemed_accepted",
-                "with_gaps",
-                "promised_date",
-                "due_date",
-                "promised_provisional",
-                "promised_reason",
-                "state",
-                "joint_deadline",
-            ],
-            by,
-            _("Accepted as of receipt (Art. 32)") if deemed else "",
-            at=now,
-        )
-        _issue(
-            Document.Kind.COMMITMENT_SLIP,
-            application_id=application.pk,
-            by=by,
-            now=now,
-            number=f"{DOCUMENT_PREFIX[Document.Kind.COMMITMENT_SLIP]}〔{year}〕"
-            f"{application.receipt_number[4:]}号",
-            application=application,
-        )
-        notifications.applicant_event(
-            application, notifications.Event.ACCEPTED, reviews=reviews, at=now
-        )
+    # One INSERT for the reviews, one for their history rows, one for their clocks.
+    bulk_create_with_history(reviews, DepartmentReview, default_user=by, default_date=now)
+    ClockEvent.objects.bulk_create(
+        ClockEvent(review=review, kind=ClockEvent.Kind.START, at=now, on=today, by=by)
+        for review in reviews
+    )
+    latest = max(reviews, key=lambda r: (r.deadline, r.promised_days))
+    application.promised_date = application.due_date = latest.deadline
+    application.promised_provisional = any(r.deadline_provisional for r in reviews)
+    # The record of what the clerk was shown, in the clerk's language; pages say it again
+    # in the reader's (promise_explained).
+    application.promised_reason = promised_reason(
+        Promise(latest, calendar.add_working_days(latest.started_on, latest.promised_days)),
+        deemed_from=today if deemed else None,
+    )
+    application.state = Application.State.IN_REVIEW
+    application_store_joint_deadline(
+        application=application,
+        by=by,
+        now=now,
+        calendar=calendar,
+        reviews=reviews,
+        save=False,
+        new=True,
+    )
+    _save(
+        application,
+        [
+            "receipt_number",
+            "access_code",
+            "accepted_at",
+            "accepted_by",
+            "deemed_accepted",
+            "with_gaps",
+            "promised_date",
+            "due_date",
+            "promised_provisional",
+            "promised_reason",
+            "state",
+            "joint_deadline",
+        ],
+        by,
+        _("Accepted as of receipt (Art. 32)") if deemed else "",
+        at=now,
+    )
+    # Kept for the page's message, which opens it for printing.
+    application.commitment_slip = _issue(
+        Document.Kind.COMMITMENT_SLIP,
+        application_id=application.pk,
+        by=by,
+        now=now,
+        number=f"{DOCUMENT_PREFIX[Document.Kind.COMMITMENT_SLIP]}〔{year}〕"
+        f"{application.receipt_number[4:]}号",
+        application=application,
+        reviews=reviews,
+        lines=lines,
+    )
+    notifications.applicant_event(
+        application, notifications.Event.ACCEPTED, reviews=reviews, at=now
+    )
     return application
 
 
@@ -541,8 +557,9 @@ def application_accept_with_checklist(
     lines are saved and the application accepted, or, when acceptance is refused, neither
     (the page then shows the clerk's lines as they were set)."""
     with transaction.atomic():
-        checklist_update(application=application, lines=lines, by=by, now=now)
-        return application_accept(application=application, by=by, now=now)
+        application = _lock_application(application, *ACCEPTABLE)
+        _checklist_save(application, lines, by=by, now=now)
+        return _accept(application, by=by, now=now)
 
 
 @dataclass(frozen=True)
@@ -1846,6 +1863,8 @@ def _issue(
     text: str = "",
     extension: ExtensionRequest | None = None,
     application: Application | None = None,
+    reviews: list[DepartmentReview] | None = None,
+    lines: list[ApplicationMaterial] | None = None,
 ) -> Document:
     """A numbered document, with what it prints as at this moment (documents.snapshot: a few
     queries; it is rendered at its first print, not here)."""
@@ -1865,7 +1884,13 @@ def _issue(
         text=text,
     )
     document.content = documents.snapshot(
-        document, review=review, event=event, extension=extension, application=application
+        document,
+        review=review,
+        event=event,
+        extension=extension,
+        application=application,
+        reviews=reviews,
+        lines=lines,
     )
     document.save(force_insert=True)
     return document

@@ -625,7 +625,9 @@ def _accepted_message(application: Application) -> str:
     """Print where the eye is: the success message opens the commitment slip."""
     return _print_message(
         _("Accepted: receipt number %(number)s.") % {"number": application.receipt_number},
-        application.documents.get(kind=Document.Kind.COMMITMENT_SLIP),
+        # The slip the service just issued (else read).
+        getattr(application, "commitment_slip", None)
+        or application.documents.get(kind=Document.Kind.COMMITMENT_SLIP),
         _("Print the commitment slip"),
         "print-slip",
     )

@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
+from approval_center.prepared import Prepared
+
 from .models import (
     Absence,
     AuthorizationLetter,
@@ -206,6 +208,37 @@ def letter_revoke(
     return letter
 
 
+def _basis_query(staff_id: int, item_id: int, department_id: int, on: dt.date, at: dt.datetime):
+    posting = (
+        StationedDeputy.objects.active(on)
+        .filter(staff_id=staff_id, department_id=department_id)
+        .order_by("pk")
+        .values(found=JSONObject(pk="pk", ref="appointment_ref"))[:1]
+    )
+    letter = (
+        AuthorizationLetter.objects.active(at, on=on)
+        .filter(window_head_id=staff_id, items=item_id, department_id=department_id)
+        .order_by("-valid_from", "pk")
+        .values(found=JSONObject(pk="pk", number="number", official="delegating_official"))[:1]
+    )
+    # The permission's row, if the person holds it, with the posting and the letter beside it
+    # (what a decision prints of them too).
+    return (
+        ItemUserObjectPermission.objects.filter(
+            user_id=staff_id, content_object_id=item_id, permission__codename=SIGN_CODENAME
+        )
+        .order_by("pk")
+        .values_list(
+            Subquery(posting, output_field=JSONField()),
+            Subquery(letter, output_field=JSONField()),
+        )[:1]
+    )
+
+
+# Read at every decision: built once per process (approval_center/prepared.py).
+_BASIS = Prepared(_basis_query)
+
+
 def signing_basis(staff: Staff, item: Item, *, at: dt.datetime) -> SigningBasis | None:
     """The posting or letter under which `staff` may sign on `item` at `at`, or None.
 
@@ -215,31 +248,14 @@ def signing_basis(staff: Staff, item: Item, *, at: dt.datetime) -> SigningBasis 
     """
     if not staff.is_active:
         return None
-    on = timezone.localdate(at)
-    posting = (
-        StationedDeputy.objects.active(on)
-        .filter(staff=staff, department_id=item.department_id)
-        .order_by("pk")
-        .values(found=JSONObject(pk="pk", ref="appointment_ref"))[:1]
+    found = _BASIS.rows(
+        staff_id=staff.pk,
+        item_id=item.pk,
+        department_id=item.department_id,
+        on=timezone.localdate(at),
+        at=at,
     )
-    letter = (
-        AuthorizationLetter.objects.active(at)
-        .filter(window_head=staff, items=item, department_id=item.department_id)
-        .order_by("-valid_from", "pk")
-        .values(found=JSONObject(pk="pk", number="number", official="delegating_official"))[:1]
-    )
-    # The permission's row, if the person holds it, with the posting and the letter beside it
-    # (what a decision prints of them too).
-    found = (
-        ItemUserObjectPermission.objects.filter(
-            user_id=staff.pk, content_object_id=item.pk, permission__codename=SIGN_CODENAME
-        )
-        .values_list(
-            Subquery(posting, output_field=JSONField()), Subquery(letter, output_field=JSONField())
-        )
-        .first()
-    )
-    posting, letter = found or (None, None)
+    posting, letter = found[0] if found else (None, None)
     if posting is not None:
         return SigningBasis(
             staff=staff, item=item, posting_id=posting["pk"], posting_ref=posting["ref"]

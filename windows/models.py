@@ -531,8 +531,9 @@ class StationedDeputy(models.Model):
 
 
 class AuthorizationLetterQuerySet(models.QuerySet):
-    def active(self, at: dt.datetime) -> AuthorizationLetterQuerySet:
-        on = timezone.localdate(at)
+    def active(self, at: dt.datetime, *, on: dt.date | None = None) -> AuthorizationLetterQuerySet:
+        """In force at `at` (`on`: its local day, when the caller has it)."""
+        on = timezone.localdate(at) if on is None else on
         return self.filter(valid_from__lte=on, valid_until__gte=on).filter(
             Q(revoked_at__isnull=True) | Q(revoked_at__gt=at)
         )

@@ -1,0 +1,73 @@
+"""Queries built once per process (approval_center/prepared.py): the rows are the ORM's for any
+values, and a build whose parameters cannot be placed is refused rather than run wrong."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.utils import timezone
+
+from approval_center.prepared import Prepared
+from windows import authority
+from windows.models import AuthorizationLetter, Item
+
+from .conftest import NOW
+
+pytestmark = pytest.mark.django_db
+
+
+def letters(department_id: int, on: dt.date, at: dt.datetime):
+    return (
+        AuthorizationLetter.objects.active(at, on=on)
+        .filter(department_id=department_id)
+        .order_by("pk")
+        .values_list("pk", "number")
+    )
+
+
+def test_the_rows_are_the_orms_for_every_value(center):
+    prepared = Prepared(letters)
+    days = [NOW - dt.timedelta(days=400), NOW, NOW + dt.timedelta(days=4000)]
+    for department in (center.construction, center.planning):
+        for at in days:
+            values = {"department_id": department.pk, "on": timezone.localdate(at), "at": at}
+            assert prepared.rows(**values) == list(letters(**values))
+    assert any(prepared.rows(department_id=center.construction.pk, on=NOW.date(), at=NOW))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared on PostgreSQL only")
+def test_a_parameter_derived_from_a_value_is_refused(center):
+    def derived(department_id: int, at: dt.datetime):
+        return AuthorizationLetter.objects.active(at).filter(department_id=department_id)
+
+    with pytest.raises(ImproperlyConfigured, match="derives"):
+        Prepared(lambda **v: derived(**v).values_list("pk")).rows(
+            department_id=center.construction.pk, at=NOW
+        )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared on PostgreSQL only")
+def test_a_value_the_query_does_not_use_is_refused(center):
+    prepared = Prepared(
+        lambda department_id, unused: Item.objects.filter(department_id=department_id).values_list(
+            "pk"
+        )
+    )
+    with pytest.raises(ImproperlyConfigured, match="does not use"):
+        prepared.rows(department_id=center.construction.pk, unused=3)
+
+
+def test_the_signing_basis_follows_the_letter_at_every_moment(center):
+    authority.sync_signing_authority(at=NOW)
+    basis = authority.signing_basis(center.bob, center.permit, at=NOW)
+    assert basis is not None and basis.letter_id == center.letter.pk
+    assert basis.letter_number == center.letter.number
+    assert basis.letter_official == center.letter.delegating_official
+    center.letter.revoked_at = NOW + dt.timedelta(hours=1)
+    center.letter.save()
+    assert authority.signing_basis(center.bob, center.permit, at=NOW) is not None
+    later = NOW + dt.timedelta(hours=2)
+    assert authority.signing_basis(center.bob, center.permit, at=later) is None
