@@ -77,12 +77,18 @@ def applicant_event(
     context["extension"] = extension
     context["rate_url"] = rate_url
     with translation.override(language):
-        sms = _render(language, event, "sms", context)
-        subject = " ".join(_render(language, event, "subject", context).split())
-        body = _render(language, event, "email", context)
-    channels = [(Notification.Channel.SMS, applicant.mobile, "", sms)]
-    if applicant.email:
-        channels.append((Notification.Channel.EMAIL, applicant.email, subject, body))
+        channels = [
+            (
+                Notification.Channel.SMS,
+                applicant.mobile,
+                "",
+                _render(language, event, "sms", context),
+            )
+        ]
+        if applicant.email:  # the e-mail only to those who gave an address
+            subject = " ".join(_render(language, event, "subject", context).split())
+            body = _render(language, event, "email", context)
+            channels.append((Notification.Channel.EMAIL, applicant.email, subject, body))
     rows = [
         Notification(
             application=application,

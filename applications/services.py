@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from approval_center.prepared import Prepared
 from windows import authority
 from windows.models import (
     AuthorizationLetter,
@@ -904,14 +905,28 @@ def _refuse_unless(review: DepartmentReview, states: tuple[str, ...]) -> None:
         )
 
 
+# Read at every decision: built once per process (approval_center/prepared.py).
+_APPLICATION_OF = Prepared(
+    lambda pk: (
+        Application.objects.select_related("applicant", "project", "accepted_by")
+        .annotate(intake_window_number=Window.intake_number_read_along())
+        .filter(pk=pk)
+    )
+)
+_DECISION_LOCK = Prepared(
+    lambda pk: (
+        DepartmentReview.objects.select_for_update(of=("self",))
+        .select_related("item", "window__seal", "department")
+        .filter(pk=pk)
+    )
+)
+
+
 def _application_of(review: DepartmentReview) -> Application:
     """The review's application with the applicant and project that messages name, the clerk
     who accepted it, whom documents name, and the comprehensive window's number."""
-    return (
-        Application.objects.select_related("applicant", "project", "accepted_by")
-        .annotate(intake_window_number=Window.intake_number_read_along())
-        .get(pk=review.application_id)
-    )
+    (application,) = _APPLICATION_OF.objects(pk=review.application_id)
+    return application
 
 
 def _recompute(review: DepartmentReview, today: dt.date) -> None:
@@ -1617,10 +1632,11 @@ def review_decide(
     now: dt.datetime,
     outcome: str | None = None,
     reasons: str | None = None,
-    among: QuerySet | None = None,
+    may_act: Callable[[DepartmentReview], bool] | None = None,
 ) -> Document:
-    """Grant or refuse, only with signing authority for the item at this moment. `among`: the
-    reviews the person may act on (the view's check, made by the lock): DoesNotExist for others.
+    """Grant or refuse, only with signing authority for the item at this moment. `may_act`:
+    whether the person may act on the review (the view's check, `access.acts_at_window`),
+    asked of the locked row: DoesNotExist when not.
 
     A review awaiting signature is signed as the officer drafted it: the outcome and reasons
     come from the latest draft sent (given ones must match it: to change the draft, send it
@@ -1632,13 +1648,17 @@ def review_decide(
     if outcome is not None:
         _check_refusal_reasons(outcome, reasons or "")
     with transaction.atomic():
-        review = _lock_review(
+        locked = _DECISION_LOCK.objects(pk=review.pk)
+        if not locked or (may_act is not None and not may_act(locked[0])):
+            raise DepartmentReview.DoesNotExist
+        review = locked[0]
+        _refuse_unless(
             review,
-            DepartmentReview.State.QUEUED,
-            DepartmentReview.State.IN_PROGRESS,
-            DepartmentReview.State.AWAITING_SIGNATURE,
-            related=("item", "window__seal", "department"),
-            among=among,
+            (
+                DepartmentReview.State.QUEUED,
+                DepartmentReview.State.IN_PROGRESS,
+                DepartmentReview.State.AWAITING_SIGNATURE,
+            ),
         )
         basis = _signing_basis_or_refuse(review, by, now)
         signing_draft = review.state == DepartmentReview.State.AWAITING_SIGNATURE

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -996,16 +997,18 @@ def review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 def _decide_or_return(request: HttpRequest, pk: int, action: str, now: dt.datetime):
-    """Decide and return, steps of the way back: the person's check is the service's own lock
-    (decide) or change (return), made among the reviews they act on at their window
-    (`access.reviews_at_window`), so no read of its own; `_run_among` answers a review outside
+    """Decide and return, steps of the way back: the person's check is made by the service,
+    on the row it locks (decide: `access.acts_at_window`) or in the change itself (return:
+    `access.reviews_at_window`), so no read of its own; `_run_among` answers a review outside
     them as the check would (404 or 403)."""
     user, review = request.user, DepartmentReview(pk=pk)
     if action == "return":
         _run_among(
             request,
             pk,
-            lambda among: services.review_return(review=review, by=user, now=now, among=among),
+            lambda: services.review_return(
+                review=review, by=user, now=now, among=access.reviews_at_window(user)
+            ),
             _("Returned to the comprehensive window."),
         )
         return redirect("applications:review", pk)
@@ -1018,25 +1021,25 @@ def _decide_or_return(request: HttpRequest, pk: int, action: str, now: dt.dateti
     _run_among(
         request,
         pk,
-        lambda among: services.review_decide(
+        lambda: services.review_decide(
             review=review,
             by=user,
             now=now,
             outcome=data["outcome"],
             reasons=data["reasons"],
-            among=among,
+            may_act=partial(access.acts_at_window, user),
         ),
         _("Decision signed and numbered."),
     )
     return redirect("applications:review", pk)
 
 
-def _run_among(request: HttpRequest, pk: int, work: Callable[[object], object], done: str) -> bool:
-    """`run_service` for a service given the reviews the person acts on at their window; a
-    review not among them changed nothing, and is answered as `get_review_at_window` answers
-    (404 unseen, 403 another window's)."""
+def _run_among(request: HttpRequest, pk: int, work: Callable[[], object], done: str) -> bool:
+    """`run_service` for a service given who may act (the reviews the person acts on at their
+    window, or the same rule on the locked row); a review outside them changed nothing, and is
+    answered as `get_review_at_window` answers (404 unseen, 403 another window's)."""
     try:
-        return run_service(request, lambda: work(access.reviews_at_window(request.user)), done)
+        return run_service(request, work, done)
     except DepartmentReview.DoesNotExist:
         access.get_review_at_window(request.user, pk)
         raise Http404 from None  # among them after all: gone since

@@ -17,6 +17,7 @@ as the ORM does. Rows come back through the compiler's converters, as `values_li
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable
 from itertools import count
@@ -24,6 +25,8 @@ from itertools import count
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.query import ModelIterable
+from django.db.transaction import TransactionManagementError
 
 _marks = count(1)
 
@@ -45,7 +48,9 @@ def _stand_in(value, set_: int):
 
 
 class Prepared:
-    """`build(**values)` returns a `values_list` queryset; `rows(**values)` runs it."""
+    """`build(**values)` returns a queryset: `rows(**values)` runs a `values_list` one and gives
+    its rows, `objects(**values)` runs one of model instances (with what it selects related and
+    annotates, locking what it locks) and gives them."""
 
     def __init__(self, build: Callable[..., QuerySet]) -> None:
         self.build = build
@@ -67,6 +72,25 @@ class Prepared:
         if converters:
             found = [tuple(row) for row in compiler.apply_converters(found, converters)]
         return found
+
+    def objects(self, using: str = "default", **values) -> list:
+        connection = connections[using]
+        if connection.vendor != "postgresql":
+            return list(self.build(**values).using(using))
+        kept = self._kept.get(id(connection))
+        if kept is None:
+            kept = self._kept[id(connection)] = self._prepare(using, values)
+        sql, places, compiler, _converters = kept
+        if compiler.query.select_for_update and not connection.in_atomic_block:
+            # As the ORM refuses it (the lock would end with the statement).
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
+        params = [values[place] if isinstance(place, str) else place[0] for place in places]
+        bound = copy.copy(compiler)  # the statement kept, these values
+        bound.as_sql = lambda *args, **kwargs: (sql, params)
+        queryset = QuerySet(model=compiler.query.model, query=compiler.query, using=using)
+        return list(_Iterable(queryset, bound))
 
     def _prepare(self, using: str, values: dict) -> tuple:
         stand_ins = [{name: _stand_in(value, s) for name, value in values.items()} for s in (1, 2)]
@@ -99,3 +123,19 @@ def _pairs(stand_ins: list[dict]):
     first, second = stand_ins
     for name in first:
         yield name, first[name], second[name]
+
+
+class _Iterable(ModelIterable):
+    """Django's own way from rows to instances (`ModelIterable`), over the kept statement."""
+
+    def __init__(self, queryset: QuerySet, compiler) -> None:
+        super().__init__(queryset)
+        self._compiler = compiler
+
+    def __iter__(self):
+        query = self.queryset.query
+        query.get_compiler = lambda *args, **kwargs: self._compiler
+        try:
+            yield from super().__iter__()
+        finally:
+            del query.get_compiler

@@ -86,3 +86,22 @@ def test_the_applications_one_statement_save_writes_its_items_history_as_simple_
     assert row.state == accepted.state and row.receipt_number == accepted.receipt_number
     assert sorted(row.items.values_list("item_id", flat=True)) == items
     assert Application.objects.get(pk=accepted.pk).closing_note == "备注"
+
+
+def test_the_rule_on_the_row_is_the_rule_of_the_query_for_every_person_and_review(
+    center, accepted, permit
+):
+    """`access.acts_at_window` (asked of a locked review) and `access.reviews_at_window` (the
+    query) are one rule in two forms: equal for every person of the center and every review."""
+    from applications import access
+    from windows.models import Staff
+
+    reviews = list(DepartmentReview.objects.all())
+    people = list(Staff.objects.all())
+    assert len(reviews) >= 2 and len(people) >= 8
+    for person in people:
+        person = Staff.objects.get(pk=person.pk)  # roles read as the middleware reads them
+        queried = set(access.reviews_at_window(person).values_list("pk", flat=True))
+        on_row = {r.pk for r in reviews if access.acts_at_window(person, r)}
+        assert on_row == queried, person
+    assert any(access.acts_at_window(p, permit) for p in people)
