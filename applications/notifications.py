@@ -233,9 +233,7 @@ class LogSmsGateway:
     database row keeps the text as sent); a sign-in code shows only in development."""
 
     def send_sms(self, phone: str, text: str, *, reference: str) -> None:
-        log.info(
-            "notify sms %s [%s]: %s", phone, reference, _one_time_codes_masked(for_log(text))
-        )
+        log.info("notify sms %s [%s]: %s", phone, reference, _one_time_codes_masked(for_log(text)))
 
 
 class LogSender:

@@ -15,7 +15,7 @@ from django.urls import reverse
 from portal.models import Account, Session, SignInCode, SignInMessage
 
 from .conftest import NOW
-from .portal_helpers import SENT, BrokenGateway, ask_code, last_code, sign_in
+from .portal_helpers import SENT, ask_code, last_code, sign_in
 
 KNOWN = "13800000000"  # the `applicant` fixture's mobile
 UNKNOWN = "13912345678"
