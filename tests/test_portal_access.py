@@ -279,3 +279,24 @@ def test_a_company_is_bound_only_when_its_contact_is_the_person(accepted, others
         accepted.receipt_number not in contact.get(reverse("portal:applications")).content.decode()
     )
     assert contact.get(reverse("portal:application", args=[accepted.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "x" * 10_000, "-1", "99999999999999999999", ""])
+def test_hostile_input_of_a_signed_in_applicant_gives_no_500(accepted, value):
+    client = sign_in(COMPANY_MOBILE)
+    client.raise_request_exception = True
+    huge = "99999999999999999999"
+    for url in (
+        f"/my/applications/{huge}/",
+        f"/my/documents/{huge}/",
+    ):
+        assert client.get(url).status_code == 404
+    assert client.post(f"/my/applications/{huge}/rate/", {"level": value}).status_code == 404
+    # A NUL in the address is a 400 page (RejectNulMiddleware); in a form, the form's message.
+    assert client.get(reverse("portal:applications"), {"page": value}).status_code in (200, 400)
+    assert client.post(reverse("portal:companies"), {"credit_code": value}).status_code == 200
+    response = client.post(
+        reverse("portal:rate", args=[accepted.pk]), {"level": value, "comment": value}
+    )
+    assert response.status_code == 302
+    assert not Rating.objects.exists()
