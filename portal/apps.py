@@ -8,3 +8,8 @@ class PortalConfig(AppConfig):
 
     name = "portal"
     verbose_name = _("The applicant's side")
+
+    def seed_demo(self, *, today) -> list[str]:
+        from .demo import seed_demo_portal
+
+        return seed_demo_portal()
