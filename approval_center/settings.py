@@ -345,6 +345,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "operations.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=30),
     },
+    # The applicant's side (portal/tasks.py): sign-in codes, their SMS and sessions older than
+    # PORTAL_RECORD_DAYS out of their tables.
+    "portal-forget-old-sign-ins": {
+        "task": "portal.tasks.forget_old_sign_ins",
+        "schedule": crontab(hour=3, minute=40),
+    },
 }
 if BACKUP_ENABLED:
     # The nightly backup set, center time, before the day's work (operations/backups.py).
@@ -454,6 +460,8 @@ PORTAL_RESEND_SECONDS = envint("PORTAL_RESEND_SECONDS", "60")
 PORTAL_SEND_LIMIT_PER_MOBILE = envint("PORTAL_SEND_LIMIT_PER_MOBILE", "5")
 PORTAL_SEND_LIMIT_PER_ADDRESS = envint("PORTAL_SEND_LIMIT_PER_ADDRESS", "20")
 PORTAL_SEND_WINDOW_SECONDS = envint("PORTAL_SEND_WINDOW_SECONDS", "3600")
+# Codes, their SMS and sessions are kept this many days (who signed in, from where), then removed.
+PORTAL_RECORD_DAYS = envint("PORTAL_RECORD_DAYS", "30")
 
 # What the center prints on its documents and shows in its header.
 CENTER_NAME = os.getenv("CENTER_NAME", "临安市行政审批中心")

@@ -285,3 +285,21 @@ def test_the_session_ends_when_idle_and_at_its_end(db, applicant, settings, time
         time_machine.move_to(moment, tick=False)
         response = client.get(reverse("portal:applications"))
     assert response.status_code == 302
+
+
+def test_old_sign_in_records_are_forgotten(db, applicant, settings, time_machine):
+    from portal.tasks import forget_old_sign_ins
+
+    client = sign_in(KNOWN)
+    client.post(reverse("portal:sign_out"))
+    assert (
+        SignInCode.objects.count() == SignInMessage.objects.count() == Session.objects.count() == 1
+    )
+    time_machine.move_to(NOW + dt.timedelta(days=settings.PORTAL_RECORD_DAYS - 1), tick=False)
+    forget_old_sign_ins()
+    assert Session.objects.count() == 1
+    time_machine.move_to(NOW + dt.timedelta(days=settings.PORTAL_RECORD_DAYS + 1), tick=False)
+    forget_old_sign_ins()
+    assert not (
+        SignInCode.objects.exists() or SignInMessage.objects.exists() or Session.objects.exists()
+    )
