@@ -38,7 +38,9 @@ def _digest(key: str) -> str:
     return salted_hmac("portal.session", key, algorithm="sha256").hexdigest()
 
 
-def session_open(request: HttpRequest, response: HttpResponse, account: Account, now) -> Session:
+def session_open(
+    request: HttpRequest, response: HttpResponse, account: Account, now: dt.datetime
+) -> Session:
     """Open a session for the account and set its cookie on `response`."""
     key = secrets.token_urlsafe(32)
     session = Session.objects.create(
