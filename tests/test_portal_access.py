@@ -198,6 +198,11 @@ def test_the_portal_rates_once_own_delivered_applications(accepted, center):
     assert Rating.objects.get(application=delivered).level == 2
     with translation.override("en"), pytest.raises(TransitionError, match="already been rated"):
         ratings.rating_submit(token=key, level=5, comment="", now=timezone.now())
+    # The staff's timeline says which channel it came through.
+    staff = Client(HTTP_ACCEPT_LANGUAGE="en")
+    staff.force_login(center.dave)
+    timeline = staff.get(reverse("applications:timeline", args=[delivered.pk])).content.decode()
+    assert "Rated by the applicant in My applications: Dissatisfied" in timeline
 
 
 def test_the_portal_does_not_rate_before_delivery(accepted):
