@@ -218,12 +218,22 @@ def for_log(text: str, code: str = "") -> str:
     return _CODE_SHAPE.sub(access.CODE_MASK, access.masked(text, code))
 
 
+# A sign-in code of the applicant's side (portal/signin.py): six digits standing alone.
+_ONE_TIME_CODE = re.compile(r"(?<![0-9])[0-9]{6}(?![0-9])")
+
+
+def _one_time_codes_masked(text: str) -> str:
+    """Development (DEBUG) is the one place a log shows a sign-in code: the demo signs in with
+    the code the terminal shows. Anywhere else six digits standing alone are masked."""
+    return text if settings.DEBUG else _ONE_TIME_CODE.sub("******", text)
+
+
 class LogSmsGateway:
     """The default gateway: the message goes to the log, its code and rating key masked (the
-    database row keeps the text as sent)."""
+    database row keeps the text as sent); a sign-in code shows only in development."""
 
     def send_sms(self, phone: str, text: str, *, reference: str) -> None:
-        log.info("notify sms %s [%s]: %s", phone, reference, for_log(text))
+        log.info("notify sms %s [%s]: %s", phone, reference, _one_time_codes_masked(for_log(text)))
 
 
 class LogSender:
@@ -234,7 +244,10 @@ class LogSender:
         application = getattr(message, "application", None)
         code = getattr(application, "access_code", "") or ""
         log.info(
-            "notify %s %s: %s", message.channel, message.recipient, for_log(message.text, code)
+            "notify %s %s: %s",
+            message.channel,
+            message.recipient,
+            _one_time_codes_masked(for_log(message.text, code)),
         )
 
 

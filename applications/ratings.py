@@ -10,6 +10,11 @@ A rating counts only when it comes through the applicant's own channel:
    a signed-in staff session is refused there (`public_views.track_rate`).
 3. `rating_submit` takes the key, and consumes it with the rating: one rating per application,
    a used or expired key rates nothing.
+4. The applicant's own side (`/my/`, portal/) is the other channel: a person signed in with the
+   SMS code sent to the applicant's registered mobile rates their own delivered application
+   there (`rating_submit_signed_in`, given the application that portal/access.py found for
+   them). It consumes the same key, so the link of the message rates nothing after it, and the
+   rating's history says which channel it came through.
 
 Five levels and an optional comment. The two lowest levels (差评) open a follow-up that a
 center manager must close, with a note of what was done, within 15 working days.
@@ -93,13 +98,7 @@ def rating_submit(*, token: str, level: int, comment: str, now: dt.datetime) -> 
     2. Write the rating and mark the key used; at level 2 or below, the follow-up with its due
        date.
     """
-    if level not in Rating.Level.values:
-        raise TransitionError(_("Choose one of the five levels."))
-    comment = comment.strip()
-    if len(comment) > COMMENT_MAX_LENGTH:
-        raise TransitionError(
-            _("The comment can be at most %(max)d characters.") % {"max": COMMENT_MAX_LENGTH}
-        )
+    level, comment = _checked(level, comment)
     found = rating_token_find(token)
     if found is None:
         raise TransitionError(
@@ -108,15 +107,87 @@ def rating_submit(*, token: str, level: int, comment: str, now: dt.datetime) -> 
                 "your results were handed over."
             )
         )
+    return _rate(
+        application_id=found.application_id,
+        token_pk=found.pk,
+        level=level,
+        comment=comment,
+        now=now,
+        channel="link",
+    )
+
+
+def rating_submit_signed_in(
+    *, application: Application, level: int, comment: str, now: dt.datetime
+) -> Rating:
+    """Record the rating of an applicant signed in on their own side (portal/): the caller
+    found `application` among the person's own (portal/access.py). Consumes the application's
+    rating key, if one was issued, with the rating."""
+    level, comment = _checked(level, comment)
+    token = RatingToken.objects.filter(application=application).values_list("pk", flat=True)
+    return _rate(
+        application_id=application.pk,
+        token_pk=token.first(),
+        level=level,
+        comment=comment,
+        now=now,
+        channel="portal",
+    )
+
+
+def rating_open(application: Application, now: dt.datetime) -> bool:
+    """Whether the applicant may still rate: delivered, not rated, within `RATING_LINK_DAYS` of
+    the hand-over (the key's life; an application handed over without one has no limit)."""
+    if application.state != Application.State.DELIVERED:
+        return False
+    if Rating.objects.filter(application=application).exists():
+        return False
+    key = RatingToken.objects.filter(application=application).first()
+    return key is None or (key.used_at is None and key.expires_at > now)
+
+
+def _checked(level: int, comment: str) -> tuple[int, str]:
+    if level not in Rating.Level.values:
+        raise TransitionError(_("Choose one of the five levels."))
+    comment = comment.strip()
+    if len(comment) > COMMENT_MAX_LENGTH:
+        raise TransitionError(
+            _("The comment can be at most %(max)d characters.") % {"max": COMMENT_MAX_LENGTH}
+        )
+    return level, comment
+
+
+def _rate(
+    *,
+    application_id: int,
+    token_pk: int | None,
+    level: int,
+    comment: str,
+    now: dt.datetime,
+    channel: str,
+) -> Rating:
+    """Lock the application, then its key; check; write the rating (its history names the
+    channel), use the key, open the follow-up of a poor rating. A key is needed for the link
+    (`token_pk` set by the caller), not for the applicant's own side."""
     try:
         with transaction.atomic():
-            application = Application.objects.select_for_update().get(pk=found.application_id)
-            key = RatingToken.objects.select_for_update().get(pk=found.pk)
-            if key.used_at is not None:
+            application = Application.objects.select_for_update().get(pk=application_id)
+            key = (
+                RatingToken.objects.select_for_update().get(pk=token_pk)
+                if token_pk is not None
+                else None
+            )
+            if key is not None and key.used_at is not None:
                 raise TransitionError(_("This application has already been rated. Thank you."))
-            if key.expires_at <= now:
+            if key is not None and key.expires_at <= now:
                 raise TransitionError(
                     _("This rating link has expired (it was valid for %(days)d days).")
+                    % {"days": RATING_LINK_DAYS}
+                    if channel == "link"
+                    else _(
+                        "The service can be rated within %(days)d days of the hand-over; "
+                        "that time has passed."
+                    )
                     % {"days": RATING_LINK_DAYS}
                 )
             if application.state != Application.State.DELIVERED:
@@ -127,10 +198,12 @@ def rating_submit(*, token: str, level: int, comment: str, now: dt.datetime) -> 
                 raise TransitionError(_("This application has already been rated. Thank you."))
             rating = Rating(application=application, level=level, comment=comment, rated_at=now)
             rating._history_date = now
+            rating._change_reason = channel
             rating.save()
-            key.used_at = now
-            key._history_date = now
-            key.save(update_fields=["used_at"])
+            if key is not None:
+                key.used_at = now
+                key._history_date = now
+                key.save(update_fields=["used_at"])
             if rating.is_poor:
                 span = WorkCalendar.load().add_working_days(
                     timezone.localdate(now), FOLLOWUP_WORKING_DAYS

@@ -268,11 +268,23 @@ def events(application: Application, viewer=None) -> list[Event]:
         Rating.objects.filter(application=application).select_related("followup__closed_by").first()
     )
     if rating is not None:
+        # Its channel is in the history (ratings.py): the link of the SMS, or the applicant's
+        # own side.
+        channel = (
+            rating.history.filter(history_type="+")
+            .values_list("history_change_reason", flat=True)
+            .first()
+        )
         result.append(
             Event(
                 rating.rated_at,
                 None,
-                _("Rated by the applicant: %(level)s") % {"level": rating.get_level_display()},
+                (
+                    _("Rated by the applicant in My applications: %(level)s")
+                    if channel == "portal"
+                    else _("Rated by the applicant: %(level)s")
+                )
+                % {"level": rating.get_level_display()},
                 rating.comment,
                 kind="notice",
                 rank=2,

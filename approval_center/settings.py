@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "twofactor",  # after django-otp's apps: its admin takes theirs away
     "loading",
     "hall",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -344,6 +345,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "operations.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=30),
     },
+    # The applicant's side (portal/tasks.py): sign-in codes, their SMS and sessions older than
+    # PORTAL_RECORD_DAYS out of their tables.
+    "portal-forget-old-sign-ins": {
+        "task": "portal.tasks.forget_old_sign_ins",
+        "schedule": crontab(hour=3, minute=40),
+    },
 }
 if BACKUP_ENABLED:
     # The nightly backup set, center time, before the day's work (operations/backups.py).
@@ -437,6 +444,24 @@ HALL_BOOKING_WINDOW_SECONDS = envint("HALL_BOOKING_WINDOW_SECONDS", "3600")
 HALL_FOLLOW_MISS_LIMIT = envint("HALL_FOLLOW_MISS_LIMIT", "20")
 HALL_FOLLOW_WINDOW_SECONDS = envint("HALL_FOLLOW_WINDOW_SECONDS", "900")
 HALL_TICKET_RETURN_SECONDS = envint("HALL_TICKET_RETURN_SECONDS", "8")
+
+# The applicant's own side (/my/, portal/, docs/portal.md): a session of its own (cookie name,
+# path /my/, HttpOnly, SameSite=Lax, Secure in production) ending after the idle or the absolute
+# time; one-time SMS codes good for PORTAL_CODE_SECONDS and PORTAL_CODE_ATTEMPTS tries; codes
+# sent per number at most one per PORTAL_RESEND_SECONDS, and PORTAL_SEND_LIMIT_PER_MOBILE /
+# _PER_ADDRESS in a window of PORTAL_SEND_WINDOW_SECONDS.
+PORTAL_SESSION_COOKIE = "portal_session"
+PORTAL_SESSION_COOKIE_SECURE = envbool("PORTAL_SESSION_COOKIE_SECURE", str(IS_PRODUCTION))
+PORTAL_SESSION_IDLE_SECONDS = envint("PORTAL_SESSION_IDLE_SECONDS", "1800")
+PORTAL_SESSION_MAX_SECONDS = envint("PORTAL_SESSION_MAX_SECONDS", str(12 * 3600))
+PORTAL_CODE_SECONDS = envint("PORTAL_CODE_SECONDS", "300")
+PORTAL_CODE_ATTEMPTS = envint("PORTAL_CODE_ATTEMPTS", "5")
+PORTAL_RESEND_SECONDS = envint("PORTAL_RESEND_SECONDS", "60")
+PORTAL_SEND_LIMIT_PER_MOBILE = envint("PORTAL_SEND_LIMIT_PER_MOBILE", "5")
+PORTAL_SEND_LIMIT_PER_ADDRESS = envint("PORTAL_SEND_LIMIT_PER_ADDRESS", "20")
+PORTAL_SEND_WINDOW_SECONDS = envint("PORTAL_SEND_WINDOW_SECONDS", "3600")
+# Codes, their SMS and sessions are kept this many days (who signed in, from where), then removed.
+PORTAL_RECORD_DAYS = envint("PORTAL_RECORD_DAYS", "30")
 
 # What the center prints on its documents and shows in its header.
 CENTER_NAME = os.getenv("CENTER_NAME", "临安市行政审批中心")

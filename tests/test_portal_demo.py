@@ -1,0 +1,46 @@
+"""The demo lets a visitor try the applicant's side: its mobile number (docs/portal.md, README)
+signs in with the code the log gateway shows in development, and lists applications to open,
+one of them delivered and not rated."""
+
+import logging
+import re
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from applications.models import Application
+from portal.demo import DEMO_MOBILE
+
+from .conftest import aware
+
+
+@pytest.fixture
+def demo(db, time_machine, capsys):
+    time_machine.move_to(aware(2026, 11, 26, 9), tick=False)
+    call_command("seed_demo")
+    return capsys.readouterr().out
+
+
+def test_the_demo_mobile_signs_in_and_sees_applications(demo, settings, caplog):
+    assert f"sign in with {DEMO_MOBILE}" in demo
+    mine = Application.objects.filter(applicant__mobile=DEMO_MOBILE)
+    assert mine.count() >= 3
+    assert mine.filter(state="delivered", rating__isnull=True).exists()
+    assert mine.filter(reviews__state="suspended").exists()
+    # As in `make run`: DEBUG on, the log gateway writes the code to the terminal.
+    settings.DEBUG = True
+    settings.SMS_GATEWAY = "applications.notifications.LogSmsGateway"
+    client = Client()
+    with caplog.at_level(logging.INFO, logger="applications.notifications"):
+        client.post(reverse("portal:sign_in"), {"mobile": DEMO_MOBILE})
+    logged = "\n".join(r.getMessage() for r in caplog.records if DEMO_MOBILE in r.getMessage())
+    code = re.search(r"(?<![0-9])([0-9]{6})(?![0-9])", logged).group(1)
+    assert client.post(reverse("portal:code"), {"code": code}).status_code == 302
+    page = client.get(reverse("portal:applications")).content.decode()
+    for application in mine[:3]:
+        assert (application.receipt_number or "") in page
+    # The seed runs once: a second run leaves the number where it is.
+    call_command("seed_demo")
+    assert Application.objects.filter(applicant__mobile=DEMO_MOBILE).count() == mine.count()
