@@ -25,4 +25,5 @@ urlpatterns = [
     path("second-factor/", include("twofactor.urls")),
     path("administration/loading/", include("loading.urls")),
     path("hall/", include("hall.urls")),
+    path("guide/", include("windows.urls_guide")),
 ]
