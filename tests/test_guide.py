@@ -172,6 +172,18 @@ def test_the_item_page_has_everything_an_applicant_needs(client, center, guide_c
     assert reverse("guide:material_file", args=[form.pk, "sample"]) in html
 
 
+def test_an_item_handled_outside_the_center_sends_to_the_department(client, center, guide_center):
+    center.construction.phone = "0571-63720303"
+    center.construction.save()
+    Item.objects.filter(pk=center.permit.pk).update(handled_in_center=False)
+    response = client.get(
+        reverse("guide:item", args=["XK-JSJ-001"]), headers={"accept-language": "en"}
+    )
+    text = seen(response.content.decode())
+    assert "This item is handled by 临安市建设局 itself, not in the center." in text
+    assert "Hand in and collect at" not in text
+
+
 def test_a_withdrawn_or_unknown_item_is_not_found(client, center, guide_center):
     assert client.get(reverse("guide:item", args=["XK-JSJ-099"])).status_code == 404
     assert client.get(reverse("guide:item", args=["NOPE"])).status_code == 404
