@@ -13,9 +13,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from approval_center import uploads
+from loading.services import import_check, import_commit
 from windows import demo, guide
 from windows.models import CenterInfo, Item, ItemMaterial, Material, Package
 
@@ -401,3 +402,29 @@ def test_the_demo_fills_the_guide(demo_catalog, private_media):
     before = Material.history.count() + CenterInfo.history.count()
     demo._guide()
     assert Material.history.count() + CenterInfo.history.count() == before
+
+
+def test_the_items_spreadsheet_carries_the_guide_texts(center):
+    """The optional columns of the items' sheet (loading/): set when present, left alone when
+    a file leaves them out."""
+    now = timezone.now()
+    header = "事项编码,事项名称,部门代码,窗口编号,设定依据,法定时限（工作日）,承诺时限（工作日）"
+    row = "XK-JSJ-001,建筑工程施工许可证核发,jsj,A05,《建筑法》,20,7"
+    data = f'{header},受理条件,办理流程\n{row},已取得规划许可,"申请\n受理\n决定"\n'.encode()
+    record, plan = import_check(
+        kind_name="items", data=data, name="items.csv", by=center.admin, now=now
+    )
+    assert plan.problems == []
+    import_commit(record=record, by=center.admin, now=now)
+    permit = Item.objects.get(code="XK-JSJ-001")
+    assert permit.conditions == "已取得规划许可"
+    assert permit.procedure_steps() == ["申请", "受理", "决定"]
+    record, plan = import_check(
+        kind_name="items",
+        data=f"{header}\n{row}\n".encode(),
+        name="i.csv",
+        by=center.admin,
+        now=now,
+    )
+    import_commit(record=record, by=center.admin, now=now)
+    assert Item.objects.get(code="XK-JSJ-001").conditions == "已取得规划许可"
