@@ -117,6 +117,14 @@ def test_a_search_finds_by_name_code_material_and_department(client, center, gui
     assert found(q="xk-fgj") == {"XK-FGJ-001"}  # the code, in any case
     assert found(q="环境影响") == {"XK-JSJ-001"}  # a material: 环境影响评价批复文件
     assert found(q="营业执照") == {"XK-JSJ-001", "XK-JSJ-002", "XK-FGJ-001"}
+    # An item named by the words comes before the items that only need such a material.
+    Item.objects.filter(pk=center.design_review.pk).update(name="营业执照副本核发")
+    response = client.get(reverse("guide:index"), {"q": "营业执照"})
+    assert [item.code for item in response.context["page"]] == [
+        "XK-JSJ-002",
+        "XK-FGJ-001",
+        "XK-JSJ-001",
+    ]
     assert found(q="建设局") == {"XK-JSJ-001", "XK-JSJ-002"}  # the department's name
     assert found(department="fgj") == {"XK-FGJ-001"}
     assert found(q="营业执照", department="jsj") == {"XK-JSJ-001", "XK-JSJ-002"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from .models import Department, Item, ItemMaterial, Material, Package
 
@@ -42,12 +42,17 @@ def search(query: str = "", *, department: Department | None = None, kind: str =
     query = query.strip()
     if query:
         needs = ItemMaterial.objects.filter(item=OuterRef("pk"), material__name__icontains=query)
-        found = found.filter(
-            Q(name__icontains=query)
-            | Q(code__icontains=query)
-            | Q(department__name__icontains=query)
-            | Q(department__short_name__icontains=query)
-            | Exists(needs)
+        in_name = Q(name__icontains=query) | Q(code__icontains=query)
+        found = (
+            found.filter(
+                in_name
+                | Q(department__name__icontains=query)
+                | Q(department__short_name__icontains=query)
+                | Exists(needs)
+            )
+            # Items named by the words first, then those that only need such a material.
+            .annotate(rank=Case(When(in_name, then=Value(0)), default=Value(1)))
+            .order_by("rank", "department__sort_order", "code")
         )
     if department is not None:
         found = found.filter(department=department)
