@@ -436,3 +436,19 @@ def test_the_items_spreadsheet_carries_the_guide_texts(center):
     )
     import_commit(record=record, by=center.admin, now=now)
     assert Item.objects.get(code="XK-JSJ-001").conditions == "已取得规划许可"
+
+
+def test_the_administration_page_says_what_the_guide_lacks(client, center, guide_center):
+    client.force_login(center.admin)
+    response = client.get(reverse("windows:admin_home"), headers={"accept-language": "en"})
+    text = seen(response.content.decode())
+    # The permit has conditions; the design review and the planning item have none.
+    assert "2 items in force without conditions for acceptance" in text
+    assert "1 material with a blank form to download" in text
+    assert reverse("admin:windows_centerinfo_change", args=[CenterInfo.current().pk]) in (
+        response.content.decode()
+    )
+    listed = client.get(
+        reverse("admin:windows_item_changelist"), {"is_active__exact": 1, "conditions__isempty": 1}
+    )
+    assert {item.code for item in listed.context["cl"].result_list} == {"XK-JSJ-002", "XK-FGJ-001"}

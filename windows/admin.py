@@ -140,6 +140,7 @@ class ItemAdmin(SyncsAuthorityAdmin):
         "needs_countersign",
         "handled_in_center",
         "is_active",
+        ("conditions", admin.EmptyFieldListFilter),
         "department",
     ]
     search_fields = ["code", "name", "legal_basis"]
