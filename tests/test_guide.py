@@ -253,6 +253,19 @@ def test_a_file_is_served_as_a_download_with_the_type_judged_at_upload(
     assert b"".join(sample.streaming_content) == PNG
 
 
+def test_a_material_name_that_no_header_could_carry_is_cleaned(client, center, guide_center):
+    form = guide_center["form"]
+    Material.objects.filter(pk=form.pk).update(name='申请表\r\nX-Evil: 1"/../a\\b')
+    response = client.get(reverse("guide:material_file", args=[form.pk, "blank"]))
+    disposition = response["Content-Disposition"]
+    assert (
+        "\n" not in disposition
+        and "X-Evil" in disposition
+        and "/" not in disposition.split("''")[-1]
+    )
+    assert "X-Evil" not in response.headers
+
+
 def test_a_missing_or_foreign_file_is_not_found(client, center, guide_center, private_media):
     form, own = guide_center["form"], guide_center["own"]
     licence = Material.objects.get(name="营业执照（副本）")

@@ -5,6 +5,7 @@ printable; the samples and blank forms are served here, as downloads, never from
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 
 from django import forms
@@ -19,6 +20,8 @@ from approval_center import fields, uploads
 
 from . import guide
 from .models import CenterInfo, Department, Item, Material, Package, Window
+
+UNSAFE_IN_FILENAME = re.compile(r'[\x00-\x1f\x7f"/\\]+')
 
 
 class GuideSearch(forms.Form):
@@ -116,10 +119,13 @@ def material_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     if content_type is None or not stored.storage.exists(stored.name):
         raise Http404
     label = Material.File(kind).label
+    # The material's name as the file's: without control characters, quotes or slashes, which
+    # a header cannot carry or a browser would take for folders.
+    name = UNSAFE_IN_FILENAME.sub(" ", f"{material.name}-{label}").strip() or kind
     response = FileResponse(
         stored.open("rb"),
         as_attachment=True,
-        filename=f"{material.name}-{label}.{extension}",
+        filename=f"{name}.{extension}",
         content_type=content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
