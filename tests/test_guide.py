@@ -8,6 +8,7 @@ import io
 import zipfile
 
 import pytest
+from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -191,6 +192,21 @@ def test_an_item_handled_outside_the_center_sends_to_the_department(client, cent
     text = seen(response.content.decode())
     assert "This item is handled by 临安市建设局 itself, not in the center." in text
     assert "Hand in and collect at" not in text
+
+
+def test_a_later_app_offers_its_action_on_the_item_page(client, center, guide_center, monkeypatch):
+    """The spot the applicant's side fills (filing online): a hook, empty today."""
+    url = reverse("guide:item", args=["XK-JSJ-001"])
+    assert "guide-actions" not in client.get(url).content.decode()
+    config = apps.get_app_config("hall")
+    monkeypatch.setattr(
+        config,
+        "guide_item_actions",
+        lambda item, request: [("网上申报", f"/apply/{item.code}/")],
+        raising=False,
+    )
+    html = client.get(url).content.decode()
+    assert 'href="/apply/XK-JSJ-001/"' in html and "网上申报" in html
 
 
 def test_a_withdrawn_or_unknown_item_is_not_found(client, center, guide_center):

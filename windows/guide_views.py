@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from approval_center import fields, uploads
+from approval_center import fields, hooks, uploads
 
 from . import guide
 from .models import CenterInfo, Department, Item, Material, Package, Window
@@ -78,11 +78,11 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
         {
             "item": item,
             "requirements": list(item.requirements.all()),
-            "intake_window": Window.objects.filter(kind=Window.Kind.COMPREHENSIVE, is_active=True)
-            .order_by("number")
-            .first(),
+            "intake_window": Window.intake(),
             "today": timezone.localdate(),
             "page_url": request.build_absolute_uri(request.path),
+            # What the apps built on the catalog offer from here (filing online, later).
+            "actions": hooks.collect("guide_item_actions", item, request),
         },
     )
 

@@ -105,15 +105,16 @@ class Window(models.Model):
         return reverse("windows:window", args=[self.number])
 
     @classmethod
+    def intake(cls) -> Window | None:
+        """The comprehensive window (the first, if there are several), where applicants are
+        sent to hand in and collect: None when the center has none."""
+        return cls.objects.filter(kind=cls.Kind.COMPREHENSIVE).order_by("number").first()
+
+    @classmethod
     def intake_number(cls) -> str:
-        """The number of the comprehensive window (the first, if there are several), where
-        applicants are sent to hand in and collect: "" when the center has none."""
-        return (
-            cls.objects.filter(kind=cls.Kind.COMPREHENSIVE)
-            .order_by("number")
-            .values_list("number", flat=True)
-            .first()
-        ) or ""
+        """The number of `intake()`: "" when the center has none."""
+        window = cls.intake()
+        return window.number if window else ""
 
 
 class Staff(AbstractUser):
