@@ -3,6 +3,8 @@ material, an item's guide with its downloads, a package, and the item's page as 
 Every page passes the accessibility check (conftest.py). Screenshots go to
 test-artifacts/screenshots/guide-*.png."""
 
+import re
+
 import pytest
 from django.core.files.base import ContentFile
 from playwright.sync_api import expect
@@ -119,6 +121,11 @@ def test_the_guide_on_a_phone_and_on_paper(live_server, browser, demo_guide):
     expect(page.get_by_role("heading", name="Conditions for acceptance")).to_be_visible()
     assert fits_the_screen(page)
     shot(page, "guide-6-phone-item-en")
+    # The index, a search and the package in English too (each checked by axe on arrival).
+    page.goto(f"{live_server.url}/guide/?q=营业执照&department=jsj")
+    expect(page.get_by_role("heading", name=re.compile(r"^\d+ items? found$"))).to_be_visible()
+    page.goto(f"{live_server.url}/guide/packages/{package.pk}/")
+    expect(page.get_by_role("heading", name="Materials for the whole package")).to_be_visible()
     context.close()
 
 
