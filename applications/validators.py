@@ -24,6 +24,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from approval_center import uploads
+
 __all__ = [
     "ID_LENGTH",
     "USCC_ALPHABET",
@@ -192,12 +194,9 @@ def validate_project_code(value: object) -> None:
         )
 
 
-# Scans: what a file is, by its first bytes, whatever its name says.
-SCAN_SIGNATURES = (
-    (b"%PDF-", "application/pdf", ("pdf",)),
-    (b"\xff\xd8\xff", "image/jpeg", ("jpg", "jpeg")),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ("png",)),
-)
+# Scans: what a file is, by its first bytes, whatever its name says (the project's one table of
+# signatures, approval_center/uploads.py: PDF, JPEG and PNG).
+SCAN_SIGNATURES = uploads.SIGNATURES
 
 
 def scan_type(upload, max_bytes: int) -> tuple[str, str]:

@@ -12,6 +12,9 @@ that has it and joins the lists. The hooks in use:
 - `department_notices(department, user)`: what waits for the user on the department's page
   (the leader's home), shown first, as dicts with `text`, `url`, `due`, `light` (red, yellow,
   green: the queue's lights) and `days_late`;
+- `guide_item_actions(item, request)`: (label, url) links offered to a visitor on an item's
+  page of the public service guide (windows/guide_views.py), such as filing it online once the
+  applicant's side exists; none today, and then the page shows none;
 - `served_application(request, application, now)`: an application was just created, or its
   results handed over, at the counter in this request (the hall links it to the queue ticket
   the clerk is serving); contributes nothing to the list.

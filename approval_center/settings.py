@@ -369,6 +369,9 @@ NOTIFICATION_RETRY_AFTER_SECONDS = envint("NOTIFICATION_RETRY_AFTER_SECONDS", "3
 NOTIFICATION_MAX_ATTEMPTS = envint("NOTIFICATION_MAX_ATTEMPTS", "10")
 # Largest scan a clerk may upload (PDF, JPEG or PNG, checked by content).
 SCAN_MAX_BYTES = envint("SCAN_MAX_BYTES", str(10 * 1024 * 1024))
+# Largest sample or blank form an administrator may attach to a material for the public guide
+# (PDF, Word, Excel, JPEG or PNG, checked by content: approval_center/uploads.py).
+GUIDE_FILE_MAX_BYTES = envint("GUIDE_FILE_MAX_BYTES", str(5 * 1024 * 1024))
 # Loading a center from spreadsheets (loading/): the largest file and the most rows of one.
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", str(5 * 1024 * 1024))
 IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "20000")

@@ -26,4 +26,5 @@ urlpatterns = [
     path("administration/loading/", include("loading.urls")),
     path("hall/", include("hall.urls")),
     path("my/", include("portal.urls")),
+    path("guide/", include("windows.urls_guide")),
 ]

@@ -209,6 +209,14 @@ class Items(Kind):
         ),
         C("handled_in_center", "进驻中心办理", "Handled in the center", "bool", example="是"),
         C("is_active", "有效", "In force", "bool", example="是"),
+        # The public guide's texts (optional columns, as every column but the key).
+        C(
+            "conditions",
+            "受理条件",
+            "Conditions for acceptance",
+            example="申请材料齐全、符合法定形式",
+        ),
+        C("procedure", "办理流程", "Procedure", example="申请\n受理\n审查\n决定\n送达"),
     )
     key = ("code",)
     constraint_columns = {

@@ -33,7 +33,7 @@ from hall.models import SlotRule
 from loading.services import import_check
 from supervision import actions
 from supervision.models import Card
-from windows.models import Absence, Package, Post
+from windows.models import Absence, CenterInfo, Material, Package, Post
 from windows.roles import Role
 
 from .conftest import (
@@ -197,7 +197,12 @@ def make_samples(center, accepted) -> dict[str, object]:
     Card.objects.create(
         application=accepted, level="red", deadline=dt.date(2026, 10, 16), issued_at=NOW
     )
-    Package.objects.create(name="开工前审批一件事").items.set([center.permit, center.planning_item])
+    package = Package.objects.create(name="开工前审批一件事")
+    package.items.set([center.permit, center.planning_item])
+    # The public guide: the center's address and hours, a material of the permit with a sample.
+    CenterInfo.objects.create(address="临安市锦城街道城中街398号", hours="周一至周五 9:00—17:00")
+    guide_material = Material.objects.get(name="申请表")
+    guide_material.sample.save("sample.pdf", ContentFile(PDF), save=True)
     # The hall: its businesses and devices, a slot rule for appointments.
     hall = build_hall(center)
     SlotRule.objects.create(
@@ -262,6 +267,8 @@ def make_samples(center, accepted) -> dict[str, object]:
     # The hall's registered device (for the administrators' device pages): build_hall's kiosk.
     device = hall.kiosk
     return {
+        "package": package,
+        "guide_material": guide_material,
         "device": device,
         "import": import_record,
         "extension": extension,

@@ -68,6 +68,7 @@ FORM_MODULES = [
     "applications.forms",
     "supervision.forms",
     "windows.views",
+    "windows.guide_views",
     "windows.admin",
     "audit.views",
     "twofactor.forms",

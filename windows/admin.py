@@ -16,6 +16,7 @@ from .models import (
     AuthorizationLetter,
     CalendarDay,
     CalendarYear,
+    CenterInfo,
     Department,
     Item,
     ItemMaterial,
@@ -139,6 +140,7 @@ class ItemAdmin(SyncsAuthorityAdmin):
         "needs_countersign",
         "handled_in_center",
         "is_active",
+        ("conditions", admin.EmptyFieldListFilter),
         "department",
     ]
     search_fields = ["code", "name", "legal_basis"]
@@ -148,8 +150,34 @@ class ItemAdmin(SyncsAuthorityAdmin):
 
 @admin.register(Material)
 class MaterialAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "description"]
+    """A material's sample and blank form are checked by content when uploaded
+    (`Material.clean`) and served by the public guide (`windows.guide_views.material_file`)."""
+
+    list_display = ["name", "description", "has_sample", "has_blank_form"]
+    list_filter = [
+        ("sample", admin.EmptyFieldListFilter),
+        ("blank_form", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["name"]
+    fields = ["name", "description", "sample", "blank_form"]
+
+    @admin.display(description=_("Sample"), boolean=True)
+    def has_sample(self, material: Material) -> bool:
+        return bool(material.sample)
+
+    @admin.display(description=_("Blank form"), boolean=True)
+    def has_blank_form(self, material: Material) -> bool:
+        return bool(material.blank_form)
+
+
+@admin.register(CenterInfo)
+class CenterInfoAdmin(SimpleHistoryAdmin):
+    """One row: the address and opening hours the public guide shows."""
+
+    list_display = ["address", "phone"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not CenterInfo.objects.exists()
 
 
 @admin.register(Package)

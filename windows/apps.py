@@ -25,6 +25,7 @@ ORGANISATION = (
     "seal",
     "calendaryear",
     "calendarday",
+    "centerinfo",
 )
 
 

@@ -24,6 +24,7 @@ from .calendar_seed import seed_calendar
 from .models import (
     Absence,
     AuthorizationLetter,
+    CenterInfo,
     Department,
     Item,
     ItemMaterial,
@@ -61,7 +62,8 @@ def _names(rng: random.Random):
 def build_demo_center(*, today: dt.date) -> Report:
     """Create or refresh the demo organisation. Steps:
 
-    1. departments, windows, materials and the catalog with each item's materials;
+    1. departments, windows, materials and the catalog with each item's materials, the guide's
+       texts, the center's address and hours, and a sample and blank form for a few materials;
     2. staff in every role (one password hash for all: hashing 146 times would take a minute);
     3. the five stationed deputies, and letters of authorization for every other department window;
     4. A/B posts, a few absences around today, a seal per window;
@@ -76,6 +78,7 @@ def build_demo_center(*, today: dt.date) -> Report:
         windows = _windows(departments)
         _catalog(departments, windows)
         _packages()
+        _guide()
         staff = _staff(departments, windows, names)
         _deputies_and_letters(departments, windows, staff, today)
         _posts_and_absences(windows, staff, today)
@@ -195,6 +198,10 @@ def _catalog(departments: dict[str, Department], windows: dict[str, Window]) -> 
                 "needs_countersign": countersign,
                 "handled_in_center": in_center,
                 "fee": fee,
+                "conditions": demo_data.GUIDE_CONDITIONS.get(
+                    code, demo_data.GUIDE_CONDITIONS_DEFAULT[kind]
+                ),
+                "procedure": demo_data.GUIDE_PROCEDURE[kind].format(window=window_number),
             },
         )
         for position, (material, form, copies, may_follow) in enumerate(required):
@@ -218,6 +225,65 @@ def _packages() -> None:
         wanted = {items[code].pk for code in codes}
         if set(package.items.values_list("pk", flat=True)) != wanted:
             package.items.set(wanted)
+
+
+def _guide() -> None:
+    """The center's address and hours, and for the materials of GUIDE_FORMS a blank form and a
+    sample drawn as PDF (once: a material that has its files keeps them)."""
+    info = CenterInfo.current()
+    if info is None:
+        CenterInfo.objects.create(**demo_data.GUIDE_CENTER)
+    else:
+        _upsert(CenterInfo, demo_data.GUIDE_CENTER, pk=info.pk)
+    for material in Material.objects.filter(name__in=demo_data.GUIDE_FORMS):
+        title, rows = demo_data.GUIDE_FORMS[material.name]
+        changed = []
+        for name, sample in (("blank_form", False), ("sample", True)):
+            if not getattr(material, name):
+                pdf = draw_form(title, rows, sample=sample)
+                getattr(material, name).save(f"{name}.pdf", ContentFile(pdf), save=False)
+                changed.append(name)
+        if changed:
+            material.save(update_fields=changed)
+
+
+def draw_form(title: str, rows: list[tuple[str, str]], *, sample: bool) -> bytes:
+    """A one-page A4 form as PDF: the title, a table of fields (empty, or filled in with the
+    sample's values and marked 样表), the applicant's declaration and signature lines."""
+    import html
+
+    import weasyprint
+    from weasyprint.urls import URLFetcher
+
+    cells = "".join(
+        f"<tr><th>{html.escape(label)}</th><td>{html.escape(value) if sample else ''}</td></tr>"
+        for label, value in rows
+    )
+    mark = '<div class="mark">样表</div>' if sample else ""
+    filled = "张明　　2026 年 12 月 1 日" if sample else "　" * 12 + "年　　月　　日"
+    page = f"""<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8">
+<title>{html.escape(title)}{"（样表）" if sample else ""}</title><style>
+@page {{ size: A4; margin: 22mm 20mm; }}
+body {{ font-family: "Noto Sans CJK SC", sans-serif; font-size: 11pt; color: #000; }}
+h1 {{ text-align: center; font-size: 18pt; letter-spacing: .2em; margin: 0 0 8mm; }}
+table {{ width: 100%; border-collapse: collapse; }}
+th, td {{ border: 1px solid #000; padding: 3.5mm 3mm; text-align: left; vertical-align: top; }}
+th {{ width: 34%; font-weight: normal; background: #f2f2f2; }}
+td {{ color: #1d3f91; }}
+p {{ margin: 6mm 0 0; line-height: 1.8; }}
+.sign {{ margin-top: 14mm; text-align: right; }}
+.mark {{ position: fixed; top: 95mm; left: 0; right: 0; text-align: center; font-size: 90pt;
+  color: rgba(200, 30, 30, .18); transform: rotate(-30deg); letter-spacing: .3em; }}
+.note {{ font-size: 9pt; color: #444; }}
+</style></head><body>{mark}<h1>{html.escape(title)}</h1><table>{cells}</table>
+<p>申请人承诺：所提交的申请材料真实、合法、有效，复印件与原件一致，如有不实，愿承担相应的法律责任。</p>
+<p class="sign">申请人（签字或盖章）：{filled}</p>
+<p class="note">填写说明：请用黑色签字笔或钢笔填写，字迹工整，不得涂改。
+本表可在临安市行政审批中心综合窗口领取，或从办事指南下载。</p>
+</body></html>"""
+    # Nothing is fetched: the fonts come through fontconfig, as for the center's documents.
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    return weasyprint.HTML(string=page, url_fetcher=fetcher).write_pdf()
 
 
 def _staff(departments, windows, names) -> dict[str, Staff]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import simple_history
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -16,6 +18,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
+
+from approval_center import uploads
 
 from .roles import Role
 
@@ -101,24 +105,25 @@ class Window(models.Model):
         return reverse("windows:window", args=[self.number])
 
     @classmethod
+    def intake(cls) -> Window | None:
+        """The comprehensive window (the first, if there are several), where applicants are
+        sent to hand in and collect: None when the center has none."""
+        return cls._intake_windows().first()
+
+    @classmethod
     def intake_number(cls) -> str:
-        """The number of the comprehensive window (the first, if there are several), where
-        applicants are sent to hand in and collect: "" when the center has none."""
-        return cls._intake_numbers().first() or ""
+        """The number of `intake()`: "" when the center has none."""
+        return cls._intake_windows().values_list("number", flat=True).first() or ""
 
     @classmethod
     def intake_number_read_along(cls) -> Subquery:
         """`intake_number` as an expression, read along with another row (`annotate`): None
         when the center has none."""
-        return Subquery(cls._intake_numbers()[:1])
+        return Subquery(cls._intake_windows().values("number")[:1])
 
     @classmethod
-    def _intake_numbers(cls):
-        return (
-            cls.objects.filter(kind=cls.Kind.COMPREHENSIVE)
-            .order_by("number")
-            .values_list("number", flat=True)
-        )
+    def _intake_windows(cls):
+        return cls.objects.filter(kind=cls.Kind.COMPREHENSIVE).order_by("number")
 
 
 class Staff(AbstractUser):
@@ -278,11 +283,37 @@ class Absence(models.Model):
         return f"{self.staff} {self.starts_on}–{self.ends_on}"
 
 
+def _guide_file_path(material: Material, filename: str) -> str:
+    # A random name: nothing of the uploader's file name reaches the disk or a URL. The extension
+    # is the one `Material.clean` judged from the content (`approval_center.uploads`).
+    return f"guide/{uuid.uuid4().hex}.{filename.rsplit('.', 1)[-1].lower()}"
+
+
 class Material(models.Model):
-    """A document an applicant hands in; one material may be required by many items."""
+    """A document an applicant hands in; one material may be required by many items.
+
+    The public guide (办事指南) offers its sample (样表: the form filled in as an example) and its
+    blank form (空白表格) for download, through `windows.guide_views.material_file`, never from
+    a public media address."""
+
+    class File(models.TextChoices):
+        SAMPLE = "sample", _("sample")
+        BLANK = "blank", _("blank form")
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     description = models.TextField(_("description"), blank=True)
+    sample = models.FileField(
+        _("sample (filled in as an example)"),
+        upload_to=_guide_file_path,
+        blank=True,
+        help_text=_("PDF, Word (.docx), Excel (.xlsx), JPEG or PNG; shown in the public guide."),
+    )
+    blank_form = models.FileField(
+        _("blank form"),
+        upload_to=_guide_file_path,
+        blank=True,
+        help_text=_("PDF, Word (.docx), Excel (.xlsx), JPEG or PNG; shown in the public guide."),
+    )
 
     history = HistoricalRecords()
 
@@ -293,6 +324,30 @@ class Material(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """A new file is judged by its content (`approval_center.uploads.guide_file_type`) and
+        stored under the extension that content has."""
+        errors = {}
+        for field in ("sample", "blank_form"):
+            upload = getattr(self, field)
+            if not upload or upload._committed:
+                continue  # nothing new: the file kept was checked when it came
+            try:
+                _kind, extension = uploads.guide_file_type(
+                    upload.file, settings.GUIDE_FILE_MAX_BYTES
+                )
+            except ValidationError as error:
+                errors[field] = error
+                continue
+            upload.name = f"{field}.{extension}"
+        if errors:
+            raise ValidationError(errors)
+
+    def file_of(self, kind: str):
+        """The stored sample or blank form (`File`), or None when there is none."""
+        upload = self.sample if kind == self.File.SAMPLE else self.blank_form
+        return upload or None
 
 
 class ItemQuerySet(models.QuerySet):
@@ -344,6 +399,20 @@ class Item(models.Model):
     )
     handled_in_center = models.BooleanField(_("handled in the center"), default=True)
     is_active = models.BooleanField(_("in force"), default=True)
+    # The public guide (办事指南): who may apply and what the application must meet, and the
+    # steps from handing in to collecting the result, one per line.
+    conditions = models.TextField(
+        _("conditions for acceptance"),
+        blank=True,
+        help_text=_(
+            "Who may apply and what the application must meet (受理条件), as the guide shows it."
+        ),
+    )
+    procedure = models.TextField(
+        _("procedure"),
+        blank=True,
+        help_text=_("The steps from handing in to collecting the result (办理流程), one per line."),
+    )
     materials = models.ManyToManyField(
         Material, through="ItemMaterial", verbose_name=_("required materials"), related_name="items"
     )
@@ -376,6 +445,9 @@ class Item(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("windows:item", args=[self.code])
+
+    def procedure_steps(self) -> list[str]:
+        return [line.strip() for line in self.procedure.splitlines() if line.strip()]
 
     def clean(self) -> None:
         errors = {}
@@ -468,6 +540,35 @@ class Package(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CenterInfo(models.Model):
+    """Where and when the center receives applicants, as the public guide shows it (办公地点和
+    时间). One row, kept by the administrators; the guide says nothing of it until it exists."""
+
+    address = models.CharField(_("address"), max_length=200)
+    hours = models.TextField(
+        _("opening hours"),
+        help_text=_("One line per period, such as 周一至周五 上午9:00—12:00."),
+    )
+    phone = models.CharField(_("enquiries telephone"), max_length=30, blank=True)
+    directions = models.TextField(_("how to get there"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("center's address and hours")
+        verbose_name_plural = _("center's address and hours")
+
+    def __str__(self) -> str:
+        return self.address
+
+    @classmethod
+    def current(cls) -> CenterInfo | None:
+        return cls.objects.order_by("pk").first()
+
+    def hour_lines(self) -> list[str]:
+        return [line.strip() for line in self.hours.splitlines() if line.strip()]
 
 
 class StationedDeputyQuerySet(models.QuerySet):
