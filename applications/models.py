@@ -1043,7 +1043,22 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(sent_at__isnull=True, claimed_at__isnull=True)
 
 
-class Notification(models.Model):
+class Delivery(models.Model):
+    """What a message's delivery keeps (`notifications.send_once`): a delivery claims the row
+    before it sends, and `sent_at` is set once the sender has it; the attempts and the last
+    error are for the retries and the administrators. Messages to the applicant, to a booker
+    (hall) and sign-in codes (portal) are all delivered this way."""
+
+    claimed_at = models.DateTimeField(_("being sent since"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Notification(Delivery):
     """A message to the applicant. The row is written in the transaction of the change it
     reports, once per event and channel (`key` names the event: "accepted", "stopped:<clock
     event>", "decided:<review>"...); a task delivers it after commit through the configured
@@ -1077,11 +1092,6 @@ class Notification(models.Model):
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     text = models.TextField(_("text"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    # A delivery claims the row before it sends; sent_at is set once the sender has it.
-    claimed_at = models.DateTimeField(_("being sent since"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.CharField(_("last error"), max_length=300, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 

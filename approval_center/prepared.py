@@ -60,12 +60,7 @@ class Prepared:
         connection = connections[using]
         if connection.vendor != "postgresql":
             return list(self.build(**values).using(using))
-        # Per connection (each thread has its own): the converters are given the compiler's.
-        kept = self._kept.get(id(connection))
-        if kept is None:
-            kept = self._kept[id(connection)] = self._prepare(using, values)
-        sql, places, compiler, converters = kept
-        params = [values[place] if isinstance(place, str) else place[0] for place in places]
+        sql, params, compiler, converters = self._bound(connection, using, values)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             found = cursor.fetchall()
@@ -77,20 +72,26 @@ class Prepared:
         connection = connections[using]
         if connection.vendor != "postgresql":
             return list(self.build(**values).using(using))
-        kept = self._kept.get(id(connection))
-        if kept is None:
-            kept = self._kept[id(connection)] = self._prepare(using, values)
-        sql, places, compiler, _converters = kept
+        sql, params, compiler, _converters = self._bound(connection, using, values)
         if compiler.query.select_for_update and not connection.in_atomic_block:
             # As the ORM refuses it (the lock would end with the statement).
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )
-        params = [values[place] if isinstance(place, str) else place[0] for place in places]
         bound = copy.copy(compiler)  # the statement kept, these values
         bound.as_sql = lambda *args, **kwargs: (sql, params)
         queryset = QuerySet(model=compiler.query.model, query=compiler.query, using=using)
         return list(_Iterable(queryset, bound))
+
+    def _bound(self, connection, using: str, values: dict) -> tuple:
+        """The kept statement with these values' parameters, its compiler and converters."""
+        # Per connection (each thread has its own): the converters are given the compiler's.
+        kept = self._kept.get(id(connection))
+        if kept is None:
+            kept = self._kept[id(connection)] = self._prepare(using, values)
+        sql, places, compiler, converters = kept
+        params = [values[place] if isinstance(place, str) else place[0] for place in places]
+        return sql, params, compiler, converters
 
     def _prepare(self, using: str, values: dict) -> tuple:
         stand_ins = [{name: _stand_in(value, s) for name, value in values.items()} for s in (1, 2)]

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from applications.models import Delivery
 from windows.models import Department, Window
 
 
@@ -411,7 +412,7 @@ class Appointment(models.Model):
         return f"{self.business.letter} {self.day} {self.starts:%H:%M} {self.name}"
 
 
-class AppointmentMessage(models.Model):
+class AppointmentMessage(Delivery):
     """An SMS to the booker (confirmation, reminder): written once per appointment and kind in
     the transaction of the change, delivered after the commit by a task that claims it first,
     so it is sent once even when the task runs twice (hall.appointments.message_deliver)."""
@@ -431,10 +432,6 @@ class AppointmentMessage(models.Model):
     language = models.CharField(_("language"), max_length=10)
     text = models.TextField(_("text"))
     created_at = models.DateTimeField(_("created at"))
-    claimed_at = models.DateTimeField(_("being sent since"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.CharField(_("last error"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("appointment SMS")

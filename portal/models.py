@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from applications import validators
-from applications.models import Applicant
+from applications.models import Applicant, Delivery
 
 
 class Account(models.Model):
@@ -72,7 +72,7 @@ class SignInCode(models.Model):
         return f"{self.mobile} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class SignInMessage(models.Model):
+class SignInMessage(Delivery):
     """The SMS that carries a code, for the configured sender (applications.notifications.
     send_once reads these fields). The code is in `text` only inside the transaction that
     sends it: the row is committed with the code masked."""
@@ -81,10 +81,6 @@ class SignInMessage(models.Model):
     language = models.CharField(_("language"), max_length=10)
     text = models.TextField(_("text"))
     created_at = models.DateTimeField(_("created at"))
-    claimed_at = models.DateTimeField(_("being sent since"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.CharField(_("last error"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("sign-in SMS")
