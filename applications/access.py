@@ -26,8 +26,10 @@ import re
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from approval_center.prepared import Prepared
 from windows.models import Staff
 from windows.roles import SIGNING_ROLES, WINDOW_ROLES, Role
 
@@ -92,8 +94,23 @@ def reviews_for(user: Staff) -> QuerySet[DepartmentReview]:
     return DepartmentReview.objects.filter(department_id=user.department_id)
 
 
+def _with_names(applications: QuerySet[Application]) -> QuerySet[Application]:
+    return applications.select_related("applicant", "project")
+
+
+# For the people who see every application (no condition): the statement kept for the process
+# and planned once per session (approval_center/prepared.py).
+_EVERY_APPLICATION = Prepared(lambda pk: _with_names(Application.objects.filter(pk=pk)))
+
+
 def get_application(user: Staff, pk: int) -> Application:
-    return get_object_or_404(applications_for(user).select_related("applicant", "project"), pk=pk)
+    seen = applications_for(user)
+    if not seen.query.where:  # every application: the kept statement
+        found = _EVERY_APPLICATION.objects(pk=int(pk))
+        if not found:
+            raise Http404
+        return found[0]
+    return get_object_or_404(_with_names(seen), pk=pk)
 
 
 def get_review(user: Staff, pk: int) -> DepartmentReview:

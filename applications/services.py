@@ -360,12 +360,7 @@ def _checklist_save(
 
 def _lock_application(application: Application, *states: str) -> Application:
     # The applicant and project come along (messages name them); only the application is locked.
-    locked = (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("applicant", "project")
-        .annotate(intake_window_number=Window.intake_number_read_along())
-        .get(pk=application.pk)
-    )
+    locked = _APPLICATION_LOCK.get(pk=application.pk)
     _refuse_unless_application(locked, states)
     return locked
 
@@ -913,6 +908,27 @@ _APPLICATION_OF = Prepared(
         .filter(pk=pk)
     )
 )
+
+
+# The application's lock, with the applicant and project that messages name and the
+# comprehensive window's number; only the application is locked.
+_APPLICATION_LOCK = Prepared(
+    lambda pk: (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("applicant", "project")
+        .annotate(intake_window_number=Window.intake_number_read_along())
+        .filter(pk=pk)
+    )
+)
+
+
+def _receive_lock(among: QuerySet, pk: int) -> QuerySet:
+    return Application.objects.select_for_update(of=("self",)).filter(
+        pk=Subquery(among.filter(pk=pk).values("application_id"))
+    )
+
+
+_RECEIVE_LOCK = Prepared(lambda pk: _receive_lock(DepartmentReview.objects.all(), pk))
 _DECISION_LOCK = Prepared(
     lambda pk: (
         DepartmentReview.objects.select_for_update(of=("self",))
@@ -925,8 +941,7 @@ _DECISION_LOCK = Prepared(
 def _application_of(review: DepartmentReview) -> Application:
     """The review's application with the applicant and project that messages name, the clerk
     who accepted it, whom documents name, and the comprehensive window's number."""
-    (application,) = _APPLICATION_OF.objects(pk=review.application_id)
-    return application
+    return _APPLICATION_OF.get(pk=review.application_id)
 
 
 def _recompute(review: DepartmentReview, today: dt.date) -> None:
@@ -1820,17 +1835,17 @@ def review_receive(
     other. Two statements on PostgreSQL (the lock, then the change with its history and the
     count of the reviews still out), besides the last one's.
     """
-    seen = among if among is not None else DepartmentReview.objects.all()
     done = (DepartmentReview.State.RECEIVED, DepartmentReview.State.WITHDRAWN)
     with transaction.atomic():
-        # The application, found through the review among those the person may act on.
-        application = (
-            Application.objects.select_for_update(of=("self",))
-            .filter(pk=Subquery(seen.filter(pk=review.pk).values("application_id")))
-            .first()
-        )
-        if application is None:
+        # The application, found through the review among those the person may act on (the
+        # clerks see every review: the statement kept for that).
+        if among is None or not among.query.where:
+            found = _RECEIVE_LOCK.objects(pk=review.pk)
+        else:
+            found = _receive_lock(among, review.pk)
+        if not found:
             raise DepartmentReview.DoesNotExist
+        application = found[0]
         _refuse_unless_application(application, (Application.State.IN_REVIEW,))
         # Every change of a review to received or withdrawn holds the application's lock, so
         # the others read after it (in the same statement as the change) are as they stand.
@@ -1856,11 +1871,7 @@ def review_receive(
             _save(locked, list(changes), by, at=now)
             out = reviews.exclude(pk=review.pk).exclude(state__in=done).count()
         if out == 0:  # the last one back: the message names the applicant and project
-            named = (
-                Application.objects.select_related("applicant", "project")
-                .annotate(intake_window_number=Window.intake_number_read_along())
-                .get(pk=application.pk)
-            )
+            named = _APPLICATION_OF.get(pk=application.pk)
             application.applicant, application.project = named.applicant, named.project
             application.intake_window_number = named.intake_window_number
             application.state = Application.State.READY

@@ -13,22 +13,29 @@ parameter derived from a value, a value that changed the statement's shape, a va
 refuses to prepare: the build must then take what it derives as a value of its own. Only on
 PostgreSQL, where the driver receives the values as given; elsewhere every call builds the query
 as the ORM does. Rows come back through the compiler's converters, as `values_list` gives them.
+
+The kept statement is also prepared on the server, once per database session (`PREPARE`, then
+`EXECUTE` with the values): PostgreSQL plans it for the session instead of at every call, which
+for a short read by key costs more than running it. (A connection pooler in transaction mode
+would need this off; the project connects directly.)
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from collections.abc import Callable
 from itertools import count
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections
+from django.db import DatabaseError, connections, transaction
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable
 from django.db.transaction import TransactionManagementError
 
 _marks = count(1)
+_names = count(1)
 
 
 def _stand_in(value, set_: int):
@@ -54,6 +61,7 @@ class Prepared:
 
     def __init__(self, build: Callable[..., QuerySet]) -> None:
         self.build = build
+        self.name = f"kept_{next(_names)}"  # on the server (`_on_server`)
         self._kept: dict[int, tuple] = {}
 
     def rows(self, using: str = "default", **values) -> list[tuple]:
@@ -83,6 +91,15 @@ class Prepared:
         queryset = QuerySet(model=compiler.query.model, query=compiler.query, using=using)
         return list(_Iterable(queryset, bound))
 
+    def get(self, using: str = "default", **values):
+        """The one instance of `objects`, as `QuerySet.get` gives it (DoesNotExist if none)."""
+        found = self.objects(using, **values)
+        if not found:
+            raise self.build(**values).model.DoesNotExist
+        if len(found) > 1:
+            raise self.build(**values).model.MultipleObjectsReturned
+        return found[0]
+
     def _bound(self, connection, using: str, values: dict) -> tuple:
         """The kept statement with these values' parameters, its compiler and converters."""
         # Per connection (each thread has its own): the converters are given the compiler's.
@@ -91,7 +108,33 @@ class Prepared:
             kept = self._kept[id(connection)] = self._prepare(using, values)
         sql, places, compiler, converters = kept
         params = [values[place] if isinstance(place, str) else place[0] for place in places]
+        if self._on_server(connection, sql):
+            listed = f" ({', '.join(['%s'] * len(params))})" if params else ""
+            sql = f"EXECUTE {self.name}{listed}"
         return sql, params, compiler, converters
+
+    def _on_server(self, connection, sql: str) -> bool:
+        """Whether the statement is prepared on the server for this session (done at its first
+        use there): PostgreSQL then plans it once for the session, not at every call. A
+        statement the server cannot prepare (a parameter whose type it cannot infer) runs as
+        plain SQL; the attempt is in a savepoint, so the caller's transaction is untouched."""
+        connection.ensure_connection()
+        session = getattr(connection, "_kept_statements", None)
+        if session is None or session[0] is not connection.connection:  # a new session
+            session = connection._kept_statements = (connection.connection, {})
+        done = session[1]
+        if self.name not in done:
+            numbered = iter(range(1, sql.count("%s") + 1))
+            text = "%".join(
+                re.sub(r"%s", lambda _m: f"${next(numbered)}", part) for part in sql.split("%%")
+            )
+            try:
+                with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+                    cursor.execute(f"PREPARE {self.name} AS {text}")
+                done[self.name] = True
+            except DatabaseError:
+                done[self.name] = False
+        return done[self.name]
 
     def _prepare(self, using: str, values: dict) -> tuple:
         stand_ins = [{name: _stand_in(value, s) for name, value in values.items()} for s in (1, 2)]

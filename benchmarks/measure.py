@@ -779,7 +779,7 @@ def _queries(work: Callable[[], object]) -> int:
     return sum(
         1
         for query in captured.captured_queries
-        if not query["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO"))
+        if not query["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO", "PREPARE"))
     )
 
 

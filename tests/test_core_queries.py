@@ -42,7 +42,7 @@ def _statements(client, path: str, data=None) -> int:
     sent = [
         q["sql"]
         for q in captured.captured_queries
-        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT"))
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT", "PREPARE"))
         and "django_session" not in q["sql"]
         and "django_cache" not in q["sql"]  # the cache: Redis in production
         and '"windows_staff"' not in q["sql"].split("FROM", 1)[-1][:40]

@@ -71,3 +71,40 @@ def test_the_signing_basis_follows_the_letter_at_every_moment(center):
     assert authority.signing_basis(center.bob, center.permit, at=NOW) is not None
     later = NOW + dt.timedelta(hours=2)
     assert authority.signing_basis(center.bob, center.permit, at=later) is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared on PostgreSQL only")
+@pytest.mark.django_db(transaction=True)  # the session is closed in the middle
+def test_the_statement_is_prepared_on_the_server_once_per_session(center):
+    prepared = Prepared(letters)
+    values = {"department_id": center.construction.pk, "on": NOW.date(), "at": NOW}
+
+    def on_server() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE name = %s", [prepared.name]
+            )
+            return cursor.fetchone()[0]
+
+    expected = list(letters(**values))
+    assert prepared.rows(**values) == expected and on_server() == 1
+    assert prepared.rows(**values) == expected and on_server() == 1
+    connection.close()  # a new session prepares it again
+    assert prepared.rows(**values) == expected and on_server() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared on PostgreSQL only")
+def test_a_statement_the_server_cannot_prepare_runs_as_plain_sql(center):
+    from django.db import transaction
+    from django.db.models import CharField, Value
+
+    prepared = Prepared(
+        lambda label, pk: (
+            Item.objects.filter(pk=pk)
+            .annotate(label=Value(label, output_field=CharField()))
+            .values_list("label")
+        )
+    )
+    with transaction.atomic():  # the failed PREPARE leaves the transaction usable
+        assert prepared.rows(label="x", pk=center.permit.pk) == [("x",)]
+        assert Item.objects.filter(pk=center.permit.pk).exists()
