@@ -127,13 +127,17 @@ def _worker() -> str | None:
     return os.environ.get("PYTEST_XDIST_WORKER")
 
 
-def pytest_sessionstart(session):
+# The three below are called by tests/conftest.py's hooks: the run's own process of pytest-xdist
+# collects nothing, so it never loads this file as a conftest.
+
+
+def session_start() -> None:
     if _worker() is None:  # the run's own process: no counts of an earlier run are added in
         for stale in SCREENSHOTS.parent.glob("a11y-gw*.json"):
             stale.unlink()
 
 
-def pytest_sessionfinish(session):
+def session_finish() -> None:
     # A worker of pytest-xdist hands its counts to the run's own process through a file.
     if _worker() is not None and A11Y_TOTAL.loads:
         SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
@@ -152,7 +156,7 @@ def pytest_sessionfinish(session):
         )
 
 
-def pytest_terminal_summary(terminalreporter):
+def terminal_summary(terminalreporter) -> None:
     if _worker() is not None:
         return
     loads, runs, reused = A11Y_TOTAL.loads, A11Y_TOTAL.runs, A11Y_TOTAL.reused
