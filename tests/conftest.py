@@ -99,6 +99,29 @@ def django_db_modify_db_settings(django_db_modify_db_settings, request):
         yield
 
 
+# The accessibility counts of the browser tests, summed in the run's own process
+# (tests/browser/conftest.py): here, as that process of pytest-xdist collects nothing and so
+# never loads tests/browser/conftest.py itself.
+
+
+def pytest_sessionstart(session):
+    from .browser import conftest
+
+    conftest.session_start()
+
+
+def pytest_sessionfinish(session):
+    from .browser import conftest
+
+    conftest.session_finish()
+
+
+def pytest_terminal_summary(terminalreporter):
+    from .browser import conftest
+
+    conftest.terminal_summary(terminalreporter)
+
+
 @pytest.fixture(autouse=True)
 def eager_celery():
     # Tasks run in the test's own process: no message reaches a broker from a test.

@@ -11,10 +11,17 @@ checks itself when it has loaded and again after every change (messages, errors,
 the browser leaves a page only once it has been checked as it is, and the pages still open when a
 test ends are checked before the test passes. The Django admin (/admin/) is Django's own and is not
 checked; nor are files (PDF, CSV) and pages not of the server (about:blank, set_content).
+
+axe-core runs once per shape of page in a test process (a11y_checks.js, `__a11yShape`): a page
+whose elements, attributes, text and fields are those of a page axe-core passed, but for the digits
+of its data (numbers, dates, object ids), gets the own checks only, which are exact and cheap; its
+verdict would be the same. `PASSED` holds those shapes; A11Y_REUSE=0 runs axe-core on every page.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import time
 from collections import Counter
@@ -75,6 +82,11 @@ def page_name(url: str, language: str) -> str:
 NOT_STATIC = re.compile(r"^(?!https?://[^/]+/static/)")
 # How long a page may take to be checked before the browser may leave it.
 PATIENCE = 30.0
+# The shapes of the pages axe-core passed in this process (a11y_checks.js, __a11yShape): a page
+# of a shape in it gets only the own checks, axe-core's verdict is the same. A11Y_REUSE=0 runs
+# axe-core on every page.
+PASSED: set[str] = set()
+REUSE = os.environ.get("A11Y_REUSE") != "0"
 
 
 @dataclass
@@ -90,6 +102,7 @@ class Guard:
     errors: list[str] = field(default_factory=list)
     loads: int = 0  # documents checked
     runs: int = 0  # checks run (a page is checked again after it changes)
+    reused: int = 0  # of which axe-core's verdict on a page of the same shape was reused
     pages: Counter = field(default_factory=Counter)
     active: bool = True
     # the latest document of each page: [document, settled]
@@ -99,7 +112,10 @@ class Guard:
 
     def attach(self, context) -> None:
         context.expose_binding("__a11yReport", self._on_report)
-        context.add_init_script(script=script() + f"\n;window.__a11yWatch({TAGS!r});")
+        passed = f"new Set({json.dumps(sorted(PASSED))})" if REUSE else "null"
+        context.add_init_script(
+            script=script() + f"\n;window.__a11yPassed = {passed};window.__a11yWatch({TAGS!r});"
+        )
         # Not the static files: each request routed waits for this process, and a page's own
         # script (app.js) arriving late would race with the test's first keystrokes.
         context.route(NOT_STATIC, self._on_request)
@@ -121,6 +137,10 @@ class Guard:
         if payload.get("skipped") or not self.active:
             return
         self.runs += 1
+        if payload.get("known"):
+            self.reused += 1
+        elif payload.get("shape"):  # axe-core and the own checks passed it
+            PASSED.add(payload["shape"])
         if document not in self._checked_documents:
             self._checked_documents.add(document)
             self.loads += 1

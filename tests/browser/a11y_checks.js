@@ -3,10 +3,15 @@
 //   __a11yOwnChecks(): the checks axe-core does not make;
 //   __a11yRun(tags): axe-core's rules of those tags and the own checks, one list of
 //     {rule, description, selector, html};
+//   __a11yShape(): the page's form, for the test to know axe-core has already passed a page of
+//     exactly this form (null when it cannot tell: a page with frames);
 //   __a11yWatch(tags): in the top window of a page of the server (not the Django admin), runs
 //     __a11yRun at the load event and again after every change to the page, and tells the test
 //     through the binding __a11yReport(kind, document, payload): "begin" as the document starts,
-//     "dirty" when a check is due, "done" with the violations.
+//     "dirty" when a check is due, "done" with the violations. A page of a shape axe-core passed
+//     already in this test process (window.__a11yPassed, which the test puts in each new browser
+//     context, and this tab's sessionStorage since) gets the own checks only: exact and cheap.
+//     (The binding cannot answer: the test may be holding the next navigation while it waits.)
 
 window.__a11yOwnChecks = () => {
   // Han characters and the Chinese punctuation and full-width forms around them.
@@ -194,6 +199,102 @@ window.__a11yRun = async (tags) => {
   return found.concat(window.__a11yOwnChecks());
 };
 
+// The page's form: what axe-core's verdict depends on, with the data's digits left out.
+// Every element in order, at its depth, with its attributes (the digits of addresses, names and
+// texts as 0: numbers, dates, object ids; an id as first or repeated, a reference to ids as the
+// places of the elements named, a link to "#x" likewise; a hidden input's value not at all;
+// any other value as it is), the state of form fields, every piece of text (its digits as 0),
+// the focus, the viewport and the media. Two documents of one shape
+// are the same page laid out the same way with other numbers in it: axe-core finds the same
+// in both. null when a page has frames (their documents are not in it).
+window.__a11yShape = () => {
+  if (document.querySelector("iframe, frame, object, embed")) return null;
+  const elements = [...document.querySelectorAll("*")];
+  const first = new Map();
+  elements.forEach((el, n) => {
+    if (el.id && !first.has(el.id)) first.set(el.id, n);
+  });
+  const REFS = new Set([
+    "for",
+    "headers",
+    "list",
+    "form",
+    "aria-labelledby",
+    "aria-describedby",
+    "aria-controls",
+    "aria-owns",
+    "aria-activedescendant",
+    "aria-details",
+    "aria-errormessage",
+    "aria-flowto",
+  ]);
+  const DATA = new Set([
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "name",
+    "value",
+    "title",
+    "alt",
+    "placeholder",
+    "aria-label",
+    "aria-description",
+    "datetime",
+  ]);
+  const place = (id) => (first.has(id) ? String(first.get(id)) : "?");
+  const digits = (text) => text.replace(/[0-9]+/g, "0");
+  const index = new Map(elements.map((el, n) => [el, n]));
+  const parts = [
+    `${innerWidth}x${innerHeight} print:${matchMedia("print").matches} dark:${matchMedia("(prefers-color-scheme: dark)").matches}`,
+    `focus:${index.get(document.activeElement)}`,
+  ];
+  const walker = document.createTreeWalker(
+    document.documentElement,
+    NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT,
+  );
+  for (let node = walker.currentNode; node; node = walker.nextNode()) {
+    if (node.nodeType === Node.TEXT_NODE) {
+      if (node.data.trim()) parts.push(`"${digits(node.data)}`);
+      continue;
+    }
+    const el = node;
+    // Its depth: how the elements nest is part of the form.
+    let depth = 0;
+    for (let up = el.parentElement; up; up = up.parentElement) depth++;
+    const attributes = [...el.attributes]
+      .map(({ name, value }) => {
+        if (name === "id") return `id=${first.get(value) === index.get(el) ? "1" : "again"}`;
+        if (REFS.has(name)) return `${name}=${value.trim().split(/\s+/).map(place).join(",")}`;
+        if (name === "href" && value.startsWith("#")) return `href=#${place(value.slice(1))}`;
+        if (name === "value" && el.localName === "input" && el.type === "hidden") return name;
+        // Digits that are data: addresses, names, texts; any other value as it is (a colspan,
+        // an aria-level, a style's sizes, a meta viewport's scale change what axe-core finds).
+        if (DATA.has(name) || name.startsWith("data-")) return `${name}=${digits(value)}`;
+        return `${name}=${value}`;
+      })
+      .sort();
+    let state = "";
+    if (el.matches("input:not([type=hidden]), select, textarea, option, button")) {
+      const typed = el.matches("input, select, textarea") ? `v${digits(el.value)}` : "";
+      state = ` [${el.checked ? "c" : ""}${el.selected ? "s" : ""}${el.disabled ? "d" : ""}${typed}]`;
+    }
+    parts.push(`${depth}<${el.localName} ${attributes.join(" ")}${state}`);
+  }
+  const text = parts.join("\n");
+  // cyrb53: a 53-bit hash of the text, with its length.
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return `${text.length}:${(4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)}`;
+};
+
 window.__a11yWatch = (tags) => {
   if (window.top !== window || !window.__a11yReport) return;
   const doc = Math.random().toString(36).slice(2);
@@ -229,8 +330,17 @@ window.__a11yWatch = (tags) => {
     try {
       if (document.contentType !== "text/html") payload = { url, skipped: true };
       else {
-        const violations = await window.__a11yRun(tags);
-        payload = { url, lang: document.documentElement.lang, violations };
+        const passed = window.__a11yPassed;
+        const shape = passed ? window.__a11yShape() : null;
+        const key = `__a11y:${shape}`;
+        const known = shape !== null && (passed.has(shape) || sessionStorage.getItem(key) !== null);
+        const violations = known ? window.__a11yOwnChecks() : await window.__a11yRun(tags);
+        payload = { url, lang: document.documentElement.lang, violations, known };
+        // A shape axe-core passed is one it saw all along: not one that changed while it ran.
+        if (shape !== null && !known && !violations.length && window.__a11yShape() === shape) {
+          sessionStorage.setItem(key, "");
+          payload.shape = shape;
+        }
       }
     } catch (error) {
       payload = { url, error: String(error) };

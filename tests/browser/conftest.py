@@ -101,6 +101,7 @@ def accessibility(request):
     del browser.new_context
     A11Y_TOTAL.loads += guard.loads
     A11Y_TOTAL.runs += guard.runs
+    A11Y_TOTAL.reused += guard.reused
     A11Y_TOTAL.pages.update(guard.pages)
     A11Y_TOTAL.violations.extend(guard.violations)
     A11Y_TOTAL.errors.extend(guard.errors)
@@ -126,13 +127,17 @@ def _worker() -> str | None:
     return os.environ.get("PYTEST_XDIST_WORKER")
 
 
-def pytest_sessionstart(session):
+# The three below are called by tests/conftest.py's hooks: the run's own process of pytest-xdist
+# collects nothing, so it never loads this file as a conftest.
+
+
+def session_start() -> None:
     if _worker() is None:  # the run's own process: no counts of an earlier run are added in
         for stale in SCREENSHOTS.parent.glob("a11y-gw*.json"):
             stale.unlink()
 
 
-def pytest_sessionfinish(session):
+def session_finish() -> None:
     # A worker of pytest-xdist hands its counts to the run's own process through a file.
     if _worker() is not None and A11Y_TOTAL.loads:
         SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
@@ -141,6 +146,7 @@ def pytest_sessionfinish(session):
                 {
                     "loads": A11Y_TOTAL.loads,
                     "runs": A11Y_TOTAL.runs,
+                    "reused": A11Y_TOTAL.reused,
                     "pages": dict(A11Y_TOTAL.pages),
                     "violations": len(A11Y_TOTAL.violations),
                     "errors": len(A11Y_TOTAL.errors),
@@ -150,20 +156,22 @@ def pytest_sessionfinish(session):
         )
 
 
-def pytest_terminal_summary(terminalreporter):
+def terminal_summary(terminalreporter) -> None:
     if _worker() is not None:
         return
-    loads, runs = A11Y_TOTAL.loads, A11Y_TOTAL.runs
+    loads, runs, reused = A11Y_TOTAL.loads, A11Y_TOTAL.runs, A11Y_TOTAL.reused
     pages = Counter(A11Y_TOTAL.pages)
     violations, errors = len(A11Y_TOTAL.violations), len(A11Y_TOTAL.errors)
     for handed in SCREENSHOTS.parent.glob("a11y-gw*.json"):
         counts = json.loads(handed.read_text(encoding="utf-8"))
         loads, runs = loads + counts["loads"], runs + counts["runs"]
+        reused += counts.get("reused", 0)
         pages.update(counts["pages"])
         violations, errors = violations + counts["violations"], errors + counts["errors"]
     if loads:
         terminalreporter.write_line(
-            f"accessibility: {loads} page loads checked ({runs} checks), "
+            f"accessibility: {loads} page loads checked ({runs} checks, {reused} of them "
+            "on a page of a shape axe-core had passed: the own checks only), "
             f"{len(pages)} distinct pages, {violations} violations, "
             f"{errors} checks that did not run"
         )

@@ -157,6 +157,7 @@ def test_booked_on_a_phone_checked_in_at_the_kiosk_called_first(
     page.get_by_label("用户名").fill("alice")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)  # before the goto cancels it
     page.goto(f"{live_server.url}/hall/appointments/today/")
     table = page.locator("table.dense")
     expect(table.locator("tbody tr")).to_have_count(3)

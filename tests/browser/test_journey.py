@@ -63,6 +63,8 @@ def sign_in(page, live_server, username):
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    # Signed in once the browser has left the sign-in page: the next goto would cancel the POST.
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def open_review(page, live_server, item_name):

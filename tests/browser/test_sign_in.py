@@ -19,6 +19,8 @@ def sign_in(page, live_server, username: str) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_label("密码").press("Enter")
+    # Signed in once the browser has left the sign-in page: the next goto would cancel the POST.
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 @pytest.mark.parametrize("username", HOMES)
