@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+import weakref
 from collections.abc import Callable
 from itertools import count
 
@@ -102,11 +103,16 @@ class Prepared:
 
     def _bound(self, connection, using: str, values: dict) -> tuple:
         """The kept statement with these values' parameters, its compiler and converters."""
-        # Per connection (each thread has its own): the converters are given the compiler's.
+        # Per connection (each thread has its own): the compiler runs on its own connection.
+        # The key is checked against the connection itself, since a new one may take the id
+        # of one gone.
         kept = self._kept.get(id(connection))
-        if kept is None:
-            kept = self._kept[id(connection)] = self._prepare(using, values)
-        sql, places, compiler, converters = kept
+        if kept is None or kept[0]() is not connection:
+            kept = self._kept[id(connection)] = (
+                weakref.ref(connection),
+                *self._prepare(using, values),
+            )
+        _connection, sql, places, compiler, converters = kept
         params = [values[place] if isinstance(place, str) else place[0] for place in places]
         if self._on_server(connection, sql):
             listed = f" ({', '.join(['%s'] * len(params))})" if params else ""
