@@ -69,7 +69,10 @@ class Prepared:
         connection = connections[using]
         if connection.vendor != "postgresql":
             return list(self.build(**values).using(using))
-        sql, params, compiler, converters = self._bound(connection, using, values)
+        try:
+            sql, params, compiler, converters = self._bound(connection, using, values)
+        except _Empty:
+            return []
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             found = cursor.fetchall()
@@ -81,7 +84,10 @@ class Prepared:
         connection = connections[using]
         if connection.vendor != "postgresql":
             return list(self.build(**values).using(using))
-        sql, params, compiler, _converters = self._bound(connection, using, values)
+        try:
+            sql, params, compiler, _converters = self._bound(connection, using, values)
+        except _Empty:
+            return []
         if compiler.query.select_for_update and not connection.in_atomic_block:
             # As the ORM refuses it (the lock would end with the statement).
             raise TransactionManagementError(
@@ -114,16 +120,25 @@ class Prepared:
             )
         _connection, sql, places, compiler, converters = kept
         params = [values[place] if isinstance(place, str) else place[0] for place in places]
-        if self._on_server(connection, sql):
+        types = self._on_server(connection, sql)
+        # A whole number the column cannot hold matches nothing: the ORM answers so (an empty
+        # result) where the database would refuse the statement.
+        for param, kind in zip(params, types or ["bigint"] * len(params), strict=True):
+            if isinstance(param, int) and not isinstance(param, bool):
+                low, high = _RANGES.get(kind, _RANGES["bigint"])
+                if not low <= param <= high:
+                    raise _Empty
+        if types is not None:
             listed = f" ({', '.join(['%s'] * len(params))})" if params else ""
             sql = f"EXECUTE {self.name}{listed}"
         return sql, params, compiler, converters
 
-    def _on_server(self, connection, sql: str) -> bool:
-        """Whether the statement is prepared on the server for this session (done at its first
-        use there): PostgreSQL then plans it once for the session, not at every call. A
-        statement the server cannot prepare (a parameter whose type it cannot infer) runs as
-        plain SQL; the attempt is in a savepoint, so the caller's transaction is untouched."""
+    def _on_server(self, connection, sql: str) -> list[str] | None:
+        """The types of its parameters if the statement is prepared on the server for this
+        session (done at its first use there), else None: PostgreSQL then plans it once for the
+        session, not at every call. A statement the server cannot prepare (a parameter whose
+        type it cannot infer) runs as plain SQL; the attempt is in a savepoint, so the caller's
+        transaction is untouched."""
         connection.ensure_connection()
         session = getattr(connection, "_kept_statements", None)
         if session is None or session[0] is not connection.connection:  # a new session
@@ -137,9 +152,15 @@ class Prepared:
             try:
                 with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
                     cursor.execute(f"PREPARE {self.name} AS {text}")
-                done[self.name] = True
+                    cursor.execute(
+                        "SELECT t::text FROM pg_prepared_statements,"
+                        " unnest(parameter_types) WITH ORDINALITY AS p(t, n)"
+                        " WHERE name = %s ORDER BY n",
+                        [self.name],
+                    )
+                    done[self.name] = [row[0] for row in cursor.fetchall()]
             except DatabaseError:
-                done[self.name] = False
+                done[self.name] = None
         return done[self.name]
 
     def _prepare(self, using: str, values: dict) -> tuple:
@@ -167,6 +188,18 @@ class Prepared:
             raise ImproperlyConfigured(f"The prepared query does not use {sorted(missing)}.")
         fields = [column for column, _, _ in compiler.select[: compiler.col_count]]
         return sql, places, compiler, compiler.get_converters(fields)
+
+
+# What PostgreSQL's whole-number types hold.
+_RANGES = {
+    "smallint": (-(2**15), 2**15 - 1),
+    "integer": (-(2**31), 2**31 - 1),
+    "bigint": (-(2**63), 2**63 - 1),
+}
+
+
+class _Empty(Exception):
+    """A value no row can match: the answer is empty without asking the database."""
 
 
 def _pairs(stand_ins: list[dict]):

@@ -108,3 +108,11 @@ def test_a_statement_the_server_cannot_prepare_runs_as_plain_sql(center):
     with transaction.atomic():  # the failed PREPARE leaves the transaction usable
         assert prepared.rows(label="x", pk=center.permit.pk) == [("x",)]
         assert Item.objects.filter(pk=center.permit.pk).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared on PostgreSQL only")
+def test_a_number_no_column_can_hold_matches_nothing_as_in_the_orm(center):
+    prepared = Prepared(letters)
+    for department_id in (2**63, -(2**63) - 1, 10**20):
+        values = {"department_id": department_id, "on": NOW.date(), "at": NOW}
+        assert prepared.rows(**values) == [] == list(letters(**values))
