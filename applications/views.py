@@ -468,7 +468,7 @@ def _application_page(
             if application.promised_date
             else "",
             "refuse_form": ReasonsForm(),
-            "invite_form": InviteForm(),
+            "invite_form": InviteForm(prefix="invite"),
             "note_form": NoteForm(),
             "withdrawable": application.state in Application.WITHDRAWABLE,
             "scans": scans,
@@ -620,7 +620,7 @@ def application_invite(request: HttpRequest, pk: int) -> HttpResponse:
     originals (docs/filing.md)."""
     _clerk(request)
     application = access.get_application(request.user, pk)
-    form = InviteForm(request.POST)
+    form = InviteForm(request.POST, prefix="invite")
     if not form.is_valid():
         messages.error(request, _("Say what the applicant should bring to the counter."))
     else:

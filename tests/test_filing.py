@@ -210,7 +210,9 @@ def test_invite_to_the_counter(me, center, client):
     applicant_client = sign_in(MOBILE)
     application = filed(applicant_client, me, center.design_review)
     client.force_login(center.dave)
-    client.post(reverse("applications:invite", args=[application.pk]), {"note": "带身份证原件"})
+    client.post(
+        reverse("applications:invite", args=[application.pk]), {"invite-note": "带身份证原件"}
+    )
     application.refresh_from_db()
     assert application.invited_at == NOW and application.invitation == "带身份证原件"
     assert Notification.objects.filter(application=application, event="invited").count() == 1
@@ -317,7 +319,9 @@ def test_an_applicant_never_reaches_a_staff_page(me, center):
     ):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response["Location"]
-    response = client.post(reverse("applications:invite", args=[application.pk]), {"note": "x"})
+    response = client.post(
+        reverse("applications:invite", args=[application.pk]), {"invite-note": "x"}
+    )
     assert response.status_code == 302 and not Application.objects.get().invited_at
 
 

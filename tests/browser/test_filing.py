@@ -63,10 +63,10 @@ def test_an_applicant_files_online_and_the_window_pre_reviews(
         }
     )
     page.locator("form.upload button").first.click()
-    expect(page.locator(".messages")).to_contain_text("PNG")
+    expect(page.get_by_role("main")).to_contain_text("PNG")
     upload(page, "input[type=file] >> nth=0")
     page.locator("form.upload button").first.click()
-    expect(page.locator(".messages")).to_contain_text("is uploaded")
+    expect(page.get_by_role("main")).to_contain_text("is uploaded")
     assert fits_the_screen(page)
     shot(page, "filing-3-draft-en")
 
@@ -93,7 +93,7 @@ def test_an_applicant_files_online_and_the_window_pre_reviews(
     line.locator("input[name$='-note']").fill("营业执照副本不清晰，请重新扫描")
     clerk.once("dialog", lambda dialog: dialog.accept())
     clerk.locator("button[formaction$='/notify/']").click()
-    expect(clerk.locator(".messages")).to_contain_text("One-time notice")
+    expect(clerk.get_by_role("main")).to_contain_text("One-time notice")
     application.refresh_from_db()
     assert application.state == "awaiting_materials"
 
@@ -105,9 +105,9 @@ def test_an_applicant_files_online_and_the_window_pre_reviews(
     shot(page, "filing-7-notice-en")
     upload(page, "#supplements input[type=file]", "licence-again.pdf")
     page.locator("#supplements form.upload button").click()
-    expect(page.locator(".messages")).to_contain_text("The file is uploaded")
+    expect(page.get_by_role("main")).to_contain_text("The file is uploaded")
     page.locator("form[action$='/supplements/send/'] button").click()
-    expect(page.locator(".messages")).to_contain_text("5 working days")
+    expect(page.get_by_role("main")).to_contain_text("5 working days")
     application.refresh_from_db()
     assert application.state == "draft"
     shot(page, "filing-8-sent-en")
