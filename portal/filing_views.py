@@ -15,13 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from applications.forms import ApplyForm
-from applications.models import ApplicationMaterial
+from applications.forms import ApplyForm, ProjectForm
+from applications.models import Applicant, ApplicationMaterial
 from applications.services import TransitionError
 from windows import guide
 from windows.models import Material, Package
 
 from . import access, services, signin
+from .forms import PersonForm
 from .sessions import applicant_required
 from .views import _page
 
@@ -56,7 +57,11 @@ def file_start(request: HttpRequest) -> HttpResponse:
         if data is not None and "package" in data:  # the counter's button, not offered here
             data = data.copy()
             data.pop("package")
-        form = ApplyForm(data, applicant=applicant, initial={"items": preselected})
+        form = ApplyForm(
+            data,
+            applicant=applicant,
+            initial={"items": preselected, "project": request.GET.get("project", "")},
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 filing = services.filing_start(
@@ -86,9 +91,85 @@ def file_start(request: HttpRequest) -> HttpResponse:
             "others": [item for item in items if item.pk not in picked],
             "picked": picked,
             "query": request.GET.urlencode(),
+            "project_query": _query_with(request, applicant=applicant.pk if applicant else ""),
+            "may_register": not any(a.kind == Applicant.Kind.PERSON for a in applicants),
             "mobile": signin.masked_mobile(account.mobile),
         },
     )
+
+
+def _query_with(request: HttpRequest, **chosen) -> str:
+    query = request.GET.copy()
+    for key, value in chosen.items():
+        query[key] = value
+    return query.urlencode()
+
+
+def _back_to_start(request: HttpRequest, **chosen) -> str:
+    """The start page with the items the guide chose and what was just registered."""
+    return f"{reverse('portal:file')}?{_query_with(request, **chosen)}"
+
+
+@require_http_methods(["GET", "POST"])
+@applicant_required
+def person_new(request: HttpRequest) -> HttpResponse:
+    """Register oneself as a person to file online (the counter's applicant form and checks)."""
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_register(
+                account=request.account, now=timezone.now(), **form.cleaned_data
+            )
+        except TransitionError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect(_back_to_start(request, applicant=person.pk))
+    return _page(
+        request,
+        "portal/person_form.html",
+        {"form": form, "query": request.GET.urlencode(), "mobile": _masked(request)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@applicant_required
+def project_new(request: HttpRequest) -> HttpResponse:
+    """A new project of an applicant the person files for (the counter's project form)."""
+    chosen = request.GET.get("applicant", "")
+    applicant = (
+        access.filing_applicants(request.account).filter(pk=int(chosen)).first()
+        if chosen.isdigit()
+        else None
+    )
+    if applicant is None:
+        raise Http404
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_register(
+                account=request.account,
+                applicant=applicant,
+                project=form.save(commit=False),
+                now=timezone.now(),
+            )
+        except TransitionError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect(_back_to_start(request, project=project.pk))
+    return _page(
+        request,
+        "portal/project_form.html",
+        {
+            "form": form,
+            "applicant": applicant,
+            "query": request.GET.urlencode(),
+            "mobile": _masked(request),
+        },
+    )
+
+
+def _masked(request: HttpRequest) -> str:
+    return signin.masked_mobile(request.account.mobile)
 
 
 @require_GET

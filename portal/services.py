@@ -99,6 +99,59 @@ def filing_start(
     return filing
 
 
+def person_register(
+    *, account: Account, name: str, id_number: str, email: str, address: str, now: dt.datetime
+) -> Applicant:
+    """The person registers themselves to file online, with the signed-in number as their
+    mobile; the ID number is checked as at the counter. A number registered already is theirs
+    only when the center has it with this mobile (the counter checks the ID card at the
+    latest when the originals are seen, before acceptance)."""
+    with transaction.atomic():
+        found = Applicant.objects.select_for_update().filter(id_number=id_number).first()
+        if found is not None:
+            if found.kind == Applicant.Kind.PERSON and found.mobile == account.mobile:
+                return found
+            raise TransitionError(
+                _(
+                    "This ID number is registered at the center with another mobile number. Ask "
+                    "the comprehensive window to change it (bring your ID card)."
+                )
+            )
+        person = Applicant(
+            kind=Applicant.Kind.PERSON,
+            name=name,
+            id_number=id_number,
+            contact_name=name[:50],
+            mobile=account.mobile,
+            email=email,
+            address=address,
+        )
+        person._change_reason = _by(account)[:100]
+        person._history_date = now
+        try:
+            with transaction.atomic():
+                person.save()
+        except IntegrityError:  # registered at the same moment by another request
+            raise TransitionError(_("This ID number was registered just now; try again.")) from None
+    log.info("portal person registered mobile=%s", masked_mobile(account.mobile))
+    return person
+
+
+def project_register(*, account: Account, applicant: Applicant, project: Project, now) -> Project:
+    """A project of an applicant the person may file for, as the counter's form validated it."""
+    if not access.filing_applicants(account).filter(pk=applicant.pk).exists():
+        raise TransitionError(_("You cannot file in the name of this applicant."))
+    project.applicant = applicant
+    project._change_reason = _by(account)[:100]
+    project._history_date = now
+    try:
+        with transaction.atomic():
+            project.save()
+    except IntegrityError:
+        raise TransitionError(_("A project with this code is registered already.")) from None
+    return project
+
+
 def filing_materials(filing: Filing) -> list[Material]:
     """The materials the filing's items require, each once, in the items' order."""
     seen: dict[int, Material] = {}

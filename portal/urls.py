@@ -14,6 +14,8 @@ urlpatterns = [
     path("companies/", views.companies, name="companies"),
     # Online filing (docs/filing.md).
     path("file/", filing_views.file_start, name="file"),
+    path("file/person/", filing_views.person_new, name="person_new"),
+    path("file/project/", filing_views.project_new, name="project_new"),
     path("file/<int:pk>/", filing_views.filing, name="filing"),
     path("file/<int:pk>/upload/", filing_views.filing_upload, name="filing_upload"),
     path("file/<int:pk>/submit/", filing_views.filing_submit, name="filing_submit"),

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from applications import services
-from applications.models import Application, Notification, Project
+from applications.models import Applicant, Application, Notification, Project
 from portal import services as filing
 from portal.models import Agency, Filing, FilingFile
 from windows.workdays import WorkCalendar
@@ -449,3 +449,51 @@ def test_the_guide_offers_filing_online(me, center, client):
     signed = sign_in(MOBILE)
     page = signed.get(reverse("portal:file") + "?item=" + center.design_review.code).content
     assert f'value="{center.design_review.pk}" checked'.encode() in page
+
+
+def test_a_person_registers_themselves_and_a_project_to_file(center, calendar, materials, seals):
+    from applications.validators import id_check_char
+
+    client = sign_in(OTHER)
+    page = client.get(reverse("portal:file"), **EN).content.decode()
+    assert "Register as a person" in page
+    # A wrong ID number: the counter's check, nothing registered.
+    response = client.post(
+        reverse("portal:person_new"), {"name": "李四", "id_number": "330185198001011234"}, **EN
+    )
+    assert response.status_code == 200 and not Applicant.objects.exists()
+    first17 = "33018519800101555"
+    number = first17 + id_check_char(first17)
+    response = client.post(
+        reverse("portal:person_new") + "?item=" + center.permit.code,
+        {"name": "李四", "id_number": number},
+    )
+    me = Applicant.objects.get(id_number=number)
+    assert me.mobile == OTHER and me.kind == "person"
+    assert me.history.get().history_user is None
+    assert response["Location"].startswith(reverse("portal:file") + "?")
+    # The same number from another phone: refused, the record unchanged.
+    third = sign_in("13911110003")
+    response = third.post(reverse("portal:person_new"), {"name": "冒名", "id_number": number}, **EN)
+    assert "registered at the center with another mobile" in response.content.decode(), seen(
+        response.content.decode()
+    )[-1500:]
+    assert Applicant.objects.get(id_number=number).name == "李四"
+    # A project of one's own, as at the counter, then the investment item with it.
+    response = client.post(
+        reverse("portal:project_new") + f"?applicant={me.pk}&item={center.permit.code}",
+        {
+            "code": "2026-330185-47-01-400001",
+            "name": "自建厂房",
+            "location": "临安区",
+            "total_investment": "100",
+            "land_area": "100",
+            "description": "厂房",
+        },
+    )
+    project = Project.objects.get(applicant=me)
+    assert f"project={project.pk}" in response["Location"]
+    draft = start(client, me, center.permit, project=project)
+    assert draft.project == project
+    # Another's applicant for a project: 404.
+    assert third.get(reverse("portal:project_new") + f"?applicant={me.pk}").status_code == 404
