@@ -191,7 +191,8 @@ def test_the_notice_online_shows_every_line_and_supplements_come_back(
 def test_accepting_an_online_application_is_the_counters_acceptance(me, center, client):
     from windows import authority
 
-    application = filed(sign_in(MOBILE), me, center.design_review)
+    applicant_client = sign_in(MOBILE)
+    application = filed(applicant_client, me, center.design_review)
     authority.sync_signing_authority(at=NOW)
     lines = {line.pk: {"status": "received", "copies": 1} for line in application.materials.all()}
     accepted = services.application_accept_with_checklist(
@@ -199,6 +200,10 @@ def test_accepting_an_online_application_is_the_counters_acceptance(me, center, 
     )
     assert accepted.receipt_number.startswith("2026") and accepted.state == "in_review"
     review = accepted.reviews.get()
+    # The commitment slip is the applicant's online too.
+    page = applicant_client.get(reverse("portal:application", args=[accepted.pk])).content
+    slip = accepted.documents.get(kind="commitment")
+    assert reverse("portal:document", args=[slip.pk]).encode() in page
     # The department sees the file as it sees the counter's scans.
     client.force_login(center.alice)
     scan = accepted.scans.get()
@@ -497,3 +502,58 @@ def test_a_person_registers_themselves_and_a_project_to_file(center, calendar, m
     assert draft.project == project
     # Another's applicant for a project: 404.
     assert third.get(reverse("portal:project_new") + f"?applicant={me.pk}").status_code == 404
+
+
+def test_supplements_to_a_stop_reach_the_department(me, center, client):
+    from windows import authority
+
+    applicant_client = sign_in(MOBILE)
+    application = filed(applicant_client, me, center.design_review)
+    # Nothing asked: no file can be added.
+    applicant_client.post(
+        reverse("portal:supplement_upload", args=[application.pk]), {"file": pdf("early.pdf")}
+    )
+    assert application.scans.count() == 1
+    authority.sync_signing_authority(at=NOW)
+    lines = {line.pk: {"status": "received", "copies": 1} for line in application.materials.all()}
+    services.application_accept_with_checklist(
+        application=application, lines=lines, by=center.dave, now=NOW
+    )
+    review = application.reviews.get()
+    services.review_stop(
+        review=review,
+        by=center.alice,
+        now=NOW,
+        cause="supplements",
+        days_needed=10,
+        reason="请补充施工合同",
+    )
+    page = applicant_client.get(reverse("portal:application", args=[application.pk])).content
+    assert b'id="supplements"' in page
+    applicant_client.post(
+        reverse("portal:supplement_upload", args=[application.pk]), {"file": pdf("contract.pdf")}
+    )
+    scan = application.scans.get(original_name="contract.pdf")
+    assert scan.uploaded_online and scan.line is None
+    client.force_login(center.alice)
+    assert client.get(reverse("applications:scan", args=[scan.pk])).status_code == 200
+    page = client.get(reverse("applications:detail", args=[application.pk])).content.decode()
+    assert "contract.pdf" in page
+
+
+def test_the_counters_scan_is_refused_when_clamd_is_configured_and_down(
+    center, calendar, materials, applicant, project, client, settings
+):
+    from .conftest import add_draft
+
+    draft = add_draft(center, applicant, project)
+    settings.CLAMD_HOST, settings.CLAMD_PORT, settings.CLAMD_TIMEOUT_SECONDS = "127.0.0.1", 9, 2
+    client.force_login(center.dave)
+    response = client.post(
+        reverse("applications:scan_upload", args=[draft.pk]),
+        {"file": pdf(), "line": ""},
+        follow=True,
+        **EN,
+    )
+    assert "virus scanner cannot be reached" in response.content.decode()
+    assert not draft.scans.exists()
