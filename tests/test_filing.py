@@ -557,3 +557,20 @@ def test_the_counters_scan_is_refused_when_clamd_is_configured_and_down(
     )
     assert "virus scanner cannot be reached" in response.content.decode()
     assert not draft.scans.exists()
+
+
+def test_the_timeline_says_what_the_applicant_did_online(me, center, client):
+    from applications import timeline
+
+    application = filed(sign_in(MOBILE), me, center.design_review)
+    services.application_invite(application=application, by=center.dave, now=NOW, note="带原件")
+    with translation.override("en"):
+        told = [(str(e.who), e.what, e.detail) for e in timeline.events(application)]
+    assert told[0][:2] == (
+        "the applicant, online",
+        "Filed online by the applicant: the materials received (Art. 32)",
+    )
+    invited = [e for e in told if e[1] == "Invited to the counter with the originals"]
+    assert len(invited) == 1 and invited[0][2] == "带原件" and invited[0][0] != "None"
+    client.force_login(center.dave)
+    assert client.get(reverse("applications:timeline", args=[application.pk])).status_code == 200
