@@ -115,3 +115,48 @@ def test_an_applicant_files_online_and_the_window_pre_reviews(
     # 7. Back in the clerk's online list.
     clerk.goto(f"{live_server.url}/intake/")
     expect(clerk.locator("#online")).to_contain_text(me.name)
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_a_newcomer_registers_and_a_project_on_a_phone(
+    live_server, center, calendar, materials, browser, settings
+):
+    from applications.validators import id_check_char
+
+    SENT.clear()
+    settings.SMS_GATEWAY = "tests.portal_helpers.RecordingGateway"
+    mobile = "13911110009"
+    phone = browser.new_context(**{**PHONE, "locale": "en-US"})
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/my/sign-in/")
+    page.locator("input[name=mobile]").fill(mobile)
+    page.locator("main button.primary").click()
+    page.locator("input[name=code]").fill(last_code(mobile))
+    page.locator("main button.primary").click()
+    page.goto(f"{live_server.url}/my/file/?item={center.permit.code}")
+    expect(page.get_by_role("main")).to_contain_text("No applicant is registered")
+    page.get_by_role("link", name="Register as a person").click()
+    page.get_by_label("Name").fill("李四")
+    page.get_by_label("Resident ID number").fill("330185198001011234")
+    page.locator("main button.primary").click()
+    expect(page.locator(".field.invalid")).to_be_visible()
+    assert fits_the_screen(page)
+    shot(page, "filing-9-register-en")
+    first17 = "33018519800101555"
+    page.get_by_label("Resident ID number").fill(first17 + id_check_char(first17))
+    page.locator("main button.primary").click()
+    expect(page.locator(f"input[name=items][value='{center.permit.pk}']")).to_be_checked()
+    page.get_by_role("link", name="Register a new project").click()
+    page.get_by_label("Project code").fill("2026-330185-47-01-400001")
+    page.get_by_label("Project name").fill("自建厂房")
+    page.get_by_label("Location").fill("临安区")
+    page.get_by_label("Total investment (10,000 yuan)").fill("100")
+    page.get_by_label("Land area (m²)").fill("100")
+    page.get_by_label("What is to be built").fill("厂房")
+    assert fits_the_screen(page)
+    shot(page, "filing-10-project-en")
+    page.locator("main button.primary").click()
+    expect(page.locator("select[name=project] option:checked")).to_contain_text("自建厂房")
+    page.locator("main form[method=post] button.primary").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Online application (draft)")
+    shot(page, "filing-11-draft-en")
