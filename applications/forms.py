@@ -155,6 +155,15 @@ class NoteForm(forms.Form):
     )
 
 
+class InviteForm(forms.Form):
+    note = forms.CharField(
+        label=_("What to bring, and why"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+        help_text=_("The applicant reads this in the SMS and on their side of the site."),
+    )
+
+
 class StopForm(forms.Form):
     cause = forms.ChoiceField(label=_("Cause"), choices=ClockEvent.Cause.choices)
     days_needed = forms.IntegerField(

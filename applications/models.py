@@ -155,6 +155,10 @@ class Application(models.Model):
         DELIVERED = "delivered", _("Delivered")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    class Channel(models.TextChoices):
+        COUNTER = "counter", _("At the counter")
+        ONLINE = "online", _("Filed online")
+
     OPEN_STATES = (State.IN_REVIEW, State.READY)
     WITHDRAWABLE = (State.DRAFT, State.AWAITING_MATERIALS, State.IN_REVIEW, State.READY)
 
@@ -178,11 +182,22 @@ class Application(models.Model):
         _("materials received at"),
         help_text=_("The 5 working days of the one-time notice count from here (Art. 32)."),
     )
+    # Filed online, no one of the staff received it: the applicant did (`channel`); its
+    # history rows name no user and give the applicant's masked mobile as their reason.
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("received by"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
+    )
+    channel = models.CharField(
+        _("filed"),
+        max_length=8,
+        choices=Channel.choices,
+        default=Channel.COUNTER,
+        db_default=Channel.COUNTER,
     )
     submitted_at = models.DateTimeField(
         _("current submission received at"),
@@ -234,6 +249,10 @@ class Application(models.Model):
         help_text=_("The promised date moved by lawful extensions and stopped time."),
     )
     refusal_reasons = models.TextField(_("reasons for not accepting"), blank=True)
+    # Pre-review of an application filed online: the window asks the applicant to come with
+    # the originals (services.application_invite); the Art. 32 window runs on meanwhile.
+    invited_at = models.DateTimeField(_("invited to the counter at"), null=True, blank=True)
+    invitation = models.CharField(_("what to bring to the counter"), max_length=500, blank=True)
     ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
     handover_due = models.DateField(_("to be handed over by"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
@@ -1077,6 +1096,8 @@ class Notification(Delivery):
         READY = "ready", _("Results ready")
         DELIVERED = "delivered", _("Results handed over")
         RESCHEDULED = "rescheduled", _("Due date moved by the calendar")
+        NOTICE = "notice", _("One-time notice issued online")
+        INVITED = "invited", _("Invited to the counter with the originals")
 
     application = models.ForeignKey(
         Application,
@@ -1284,11 +1305,17 @@ class Scan(models.Model):
     content_type = models.CharField(_("type"), max_length=40)
     size = models.PositiveIntegerField(_("size (bytes)"))
     uploaded_at = models.DateTimeField(_("uploaded at"))
+    # None: uploaded by the applicant online (`uploaded_online`), never by staff for them.
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
+    )
+    uploaded_online = models.BooleanField(
+        _("uploaded by the applicant online"), default=False, db_default=False
     )
 
     history = HistoricalRecords()

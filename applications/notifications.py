@@ -39,7 +39,14 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
 
 from . import access
-from .models import Application, ClockEvent, DepartmentReview, ExtensionRequest, Notification
+from .models import (
+    Application,
+    ClockEvent,
+    DepartmentReview,
+    Document,
+    ExtensionRequest,
+    Notification,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +68,8 @@ def applicant_event(
     extension: ExtensionRequest | None = None,
     at: dt.datetime | None = None,
     rate_url: str = "",
+    occasion: str = "",
+    document: Document | None = None,
 ) -> list[Notification]:
     """Write this event's messages to the applicant (once per event and channel) and queue
     them for after the commit. Call inside the transaction of the change itself, holding the
@@ -70,12 +79,16 @@ def applicant_event(
     `extension`: for an extension, the approved request (days and reason; a joint one has no
     review and no clock ledger line).
     `rate_url`: for a hand-over, the applicant's one-time link to rate the service."""
-    key = event_key(event, review=review, clock_event=clock_event, extension=extension)
+    key = event_key(
+        event, review=review, clock_event=clock_event, extension=extension, occasion=occasion
+    )
     applicant = application.applicant
     language = _language(applicant.language)
     context = _context(application, event, review, clock_event, reviews)
     context["extension"] = extension
     context["rate_url"] = rate_url
+    context["document"] = document
+    context["portal_page"] = portal_page()
     with translation.override(language):
         channels = [
             (
@@ -122,10 +135,14 @@ def event_key(
     review: DepartmentReview | None = None,
     clock_event: ClockEvent | None = None,
     extension: ExtensionRequest | None = None,
+    occasion: str = "",
 ) -> str:
     """What makes an event itself: the application's own events happen once, a review's
     decision once per review, a stop or an extension once per line of the clock ledger, a
-    joint extension once per request."""
+    joint extension once per request; an event of a submission (`occasion`: a one-time notice
+    or an invitation to the counter, online) once per submission."""
+    if occasion:
+        return f"{event}:{occasion}"
     if clock_event is not None:
         return f"{event}:{clock_event.pk}"
     if extension is not None and review is None:
@@ -133,6 +150,11 @@ def event_key(
     if review is not None:
         return f"{event}:{review.pk}"
     return event
+
+
+def portal_page() -> str:
+    """The applicant's own side, as messages name it."""
+    return settings.PUBLIC_BASE_URL.rstrip("/") + "/my/"
 
 
 def _language(code: str) -> str:

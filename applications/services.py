@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet, Subquery
 from django.db.models.sql import UpdateQuery
@@ -22,6 +23,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from approval_center import clamd
 from approval_center.prepared import Prepared
 from windows import authority
 from windows.models import (
@@ -255,13 +257,21 @@ def application_create(
     applicant: Applicant,
     project: Project | None,
     items: Iterable[Item],
-    by: Staff,
+    by: Staff | None,
     now: dt.datetime,
+    channel: str = Application.Channel.COUNTER,
+    reason: str = "",
 ) -> Application:
-    """Register the materials handed in: a draft with its checklist, and the Art. 32 clock."""
+    """Register the materials handed in: a draft with its checklist, and the Art. 32 clock.
+
+    At the counter `by` is the clerk. Filed online (`channel`), no one of the staff received
+    it: `by` is None and `reason` says who did (the applicant's masked mobile); the moment of
+    the submission is the receipt from which Art. 32 counts (portal/filing.py)."""
     items = list(items)
     if not items:
         raise TransitionError(_("Choose at least one item."))
+    if (by is None) != (channel == Application.Channel.ONLINE):
+        raise ValueError("An application at the counter has a clerk; one filed online none.")
     calendar = WorkCalendar.load()
     with transaction.atomic():
         application = Application(
@@ -270,10 +280,13 @@ def application_create(
             received_at=now,
             submitted_at=now,
             received_by=by,
+            channel=channel,
             notice_due=calendar.add_working_days(timezone.localdate(now), NOTICE_WORKING_DAYS).end,
         )
         application._history_user = by
         application._history_date = now
+        if reason:
+            application._change_reason = reason[:100]
         application.save()
         application.items.set(items)
         _sync_checklist(application, by=by, at=now)
@@ -295,7 +308,7 @@ def application_set_items(*, application: Application, items: Iterable[Item], by
         _sync_checklist(application, by=by, at=now)
 
 
-def _sync_checklist(application: Application, *, by: Staff, at: dt.datetime) -> None:
+def _sync_checklist(application: Application, *, by: Staff | None, at: dt.datetime) -> None:
     """One line per material any chosen item requires (shared materials once); each line added
     or removed writes its history row with who and when, like every other change."""
     needed = set(
@@ -708,13 +721,24 @@ def application_notify_missing(
         )
         if note:
             text += "\n" + note
-        return _issue(
+        notice = _issue(
             Document.Kind.MISSING_MATERIALS,
             application_id=application.pk,
             by=by,
             now=now,
             text=text,
         )
+        if application.channel == Application.Channel.ONLINE:
+            # Filed online, the applicant is not at the counter to take it: they are told, and
+            # see every line to correct on their side (/my/), where they answer with files.
+            notifications.applicant_event(
+                application,
+                notifications.Event.NOTICE,
+                at=now,
+                occasion=f"{application.submitted_at:%Y%m%d%H%M%S}",
+                document=notice,
+            )
+        return notice
 
 
 def application_notify_missing_with_checklist(
@@ -747,9 +771,36 @@ def _refuse_if_lapsed(application: Application, today: dt.date) -> None:
         )
 
 
-def application_reopen(*, application: Application, by: Staff, now: dt.datetime) -> None:
+def application_invite(
+    *, application: Application, by: Staff, now: dt.datetime, note: str
+) -> Application:
+    """Pre-review of an application filed online: invite the applicant to the counter with the
+    originals (`note`: what to bring and why). Nothing is decided; the Art. 32 window of the
+    submission runs on, and the applicant is told once per submission."""
+    if not note.strip():
+        raise TransitionError(_("Say what the applicant should bring to the counter."))
+    with transaction.atomic():
+        application = _lock_application(application, Application.State.DRAFT)
+        if application.channel != Application.Channel.ONLINE:
+            raise TransitionError(_("Only an application filed online is invited to the counter."))
+        _refuse_if_lapsed(application, timezone.localdate(now))
+        application.invited_at, application.invitation = now, note.strip()[:500]
+        _save(application, ["invited_at", "invitation"], by, _("Invited to the counter"), at=now)
+        notifications.applicant_event(
+            application,
+            notifications.Event.INVITED,
+            at=now,
+            occasion=f"{application.submitted_at:%Y%m%d%H%M%S}",
+        )
+    return application
+
+
+def application_reopen(
+    *, application: Application, by: Staff | None, now: dt.datetime, reason: str = ""
+) -> None:
     """The applicant is back with materials: the notice is answered, intake goes on. The new
-    submission has its own 5 working days for a one-time notice (Art. 32)."""
+    submission has its own 5 working days for a one-time notice (Art. 32). Online, the
+    applicant sends their supplements themselves: `by` None, `reason` names them."""
     with transaction.atomic():
         application = _lock_application(application, Application.State.AWAITING_MATERIALS)
         application.state = Application.State.DRAFT
@@ -757,7 +808,7 @@ def application_reopen(*, application: Application, by: Staff, now: dt.datetime)
         application.notice_due = (
             WorkCalendar.load().add_working_days(timezone.localdate(now), NOTICE_WORKING_DAYS).end
         )
-        _save(application, ["state", "submitted_at", "notice_due"], by, at=now)
+        _save(application, ["state", "submitted_at", "notice_due"], by, reason, at=now)
 
 
 def application_refuse(
@@ -844,16 +895,25 @@ def scan_add(
     application: Application,
     upload,
     line: ApplicationMaterial | None,
-    by: Staff,
+    by: Staff | None,
     now: dt.datetime,
+    states: tuple[str, ...] = Application.WITHDRAWABLE,
+    reason: str = "",
 ) -> Scan:
-    """Store a scan privately under a random name, after checking what it really is."""
+    """Store a scan privately under a random name, after checking what it really is and, when
+    clamd is configured, that it carries no virus (approval_center/clamd.py). `by` None: the
+    applicant uploaded it online (portal/filing.py), in one of `states`, and `reason` names
+    them."""
 
-    content_type, extension = validators.scan_type(upload, settings.SCAN_MAX_BYTES)
-    original = upload.name[:200]
+    try:
+        content_type, extension = validators.scan_type(upload, settings.SCAN_MAX_BYTES)
+        clamd.refuse_infected(upload)
+    except ValidationError as error:  # said to the person as every refusal is
+        raise TransitionError(" ".join(error.messages)) from None
+    original = (upload.name or "")[:200]
     upload.name = f"scan.{extension}"
     with transaction.atomic():
-        application = _lock_application(application, *Application.WITHDRAWABLE)
+        application = _lock_application(application, *states)
         scan = Scan(
             application=application,
             line=line,
@@ -862,9 +922,12 @@ def scan_add(
             size=upload.size,
             uploaded_at=now,
             uploaded_by=by,
+            uploaded_online=by is None,
         )
         scan.file.save(upload.name, upload, save=False)
         scan._history_user, scan._history_date = by, now
+        if reason:
+            scan._change_reason = reason[:100]
         scan.save()
     return scan
 

@@ -52,12 +52,17 @@ def events(application: Application, viewer=None) -> list[Event]:
     for row in application.history.order_by("history_date", "history_id").select_related(
         "history_user"
     ):
+        online = row.channel == Application.Channel.ONLINE and row.history_user is None
+        # What the applicant did online has no staff user: the timeline names them.
+        who = _("the applicant, online") if online else row.history_user
         if previous is None:
             result.append(
                 Event(
                     row.history_date,
-                    row.history_user,
-                    _("Materials received at the comprehensive window"),
+                    who,
+                    _("Filed online by the applicant: the materials received (Art. 32)")
+                    if online
+                    else _("Materials received at the comprehensive window"),
                 )
             )
         elif row.state != previous.state:
@@ -80,9 +85,16 @@ def events(application: Application, viewer=None) -> list[Event]:
                 row.state == Application.State.DRAFT
                 and previous.state == Application.State.AWAITING_MATERIALS
             ):
-                detail = _(
-                    "The applicant brought materials: a new submission, one-time notice due by "
-                    "%(date)s"
+                detail = (
+                    _(
+                        "The applicant sent supplements online: a new submission, one-time "
+                        "notice due by %(date)s"
+                    )
+                    if online
+                    else _(
+                        "The applicant brought materials: a new submission, one-time notice due "
+                        "by %(date)s"
+                    )
                 ) % {"date": date_format(row.notice_due, "DATE_FORMAT")}
             elif row.state == Application.State.NOT_ACCEPTED:
                 detail = row.refusal_reasons
@@ -91,10 +103,19 @@ def events(application: Application, viewer=None) -> list[Event]:
             result.append(
                 Event(
                     row.history_date,
-                    row.history_user,
+                    who,
                     states.get(row.state, row.state),
                     detail,
                     rank=1 if row.state == Application.State.READY else 0,
+                )
+            )
+        elif row.invited_at and row.invited_at != previous.invited_at:
+            result.append(
+                Event(
+                    row.history_date,
+                    who,
+                    _("Invited to the counter with the originals"),
+                    row.invitation,
                 )
             )
         previous = row

@@ -19,6 +19,7 @@ urlpatterns = [
         views.joint_extension_request,
         name="joint_extension_request",
     ),
+    path("applications/<int:pk>/invite/", views.application_invite, name="invite"),
     path("applications/<int:pk>/<slug:action>/", views.application_action, name="act"),
     path("documents/<int:pk>.pdf", views.document_pdf, name="document"),
     path("reviews/", views.queue, name="queue"),

@@ -37,6 +37,7 @@ from .forms import (
     CloseFollowUpForm,
     DecideForm,
     ExtensionRequestForm,
+    InviteForm,
     NoteForm,
     ProjectForm,
     ReasonsForm,
@@ -120,6 +121,13 @@ def intake(request: HttpRequest) -> HttpResponse:
     drafts = base.filter(
         state__in=[Application.State.DRAFT, Application.State.AWAITING_MATERIALS]
     ).order_by("notice_due")
+    # Filed online and waiting for pre-review (docs/filing.md): the Art. 32 window counts down
+    # from the submission; supplements sent in answer to a notice come back here.
+    online = (
+        base.filter(state=Application.State.DRAFT, channel=Application.Channel.ONLINE)
+        .prefetch_related("items")
+        .order_by("notice_due", "submitted_at")
+    )
     # Documents back from the windows, the newest first, a page at a time: none is ever out
     # of reach, and those past their time to be received are counted apart.
     back = DepartmentReview.objects.filter(state=DepartmentReview.State.RETURNED)
@@ -149,6 +157,7 @@ def intake(request: HttpRequest) -> HttpResponse:
         .order_by("promised_by")
     )
     lists = {
+        "online": online,
         "drafts": drafts,
         "ready": ready,
         "accepted_today": accepted_today,
@@ -157,11 +166,22 @@ def intake(request: HttpRequest) -> HttpResponse:
     # Each list shows the most pressing screenful and says how many there are in all: a
     # center holds thousands of results waiting for pickup, and the desk must still answer
     # at once (the clerk finds any one of them by searching for the applicant).
+    shown = {name: list(rows[:INTAKE_LIST_SIZE]) for name, rows in lists.items()}
+    calendar = WorkCalendar.load()
+    for application in shown["online"]:
+        # Working days left for the one-time notice, today counted (0: it lapsed).
+        application.notice_days_left = (
+            calendar.count_working_days(
+                today - dt.timedelta(days=1), application.notice_due
+            ).working_days
+            if application.notice_due >= today
+            else 0
+        )
     return render(
         request,
         "applications/intake.html",
         {
-            **{name: rows[:INTAKE_LIST_SIZE] for name, rows in lists.items()},
+            **shown,
             "counts": {name: rows.count() for name, rows in lists.items()}
             | {"returned": returned_counts["total"], "returned_late": returned_counts["late"]},
             "returned": returned,
@@ -413,13 +433,18 @@ def _application_page(
     for review in reviews:
         review.in_full = review.pk in full
     items = list(application.items.select_related("department", "window"))
+    scans = list(application.scans.select_related("line__material", "uploaded_by"))
+    checklist = _checklist_rows(formset, items) if editable else None
+    for row in checklist or []:
+        # Pre-review: each material beside its files (filed online, or scanned here).
+        row["scans"] = [scan for scan in scans if scan.line_id == row["form"].instance.pk]
     return render(
         request,
         "applications/application.html",
         {
             "application": application,
             "formset": formset,
-            "checklist": _checklist_rows(formset, items) if editable else None,
+            "checklist": checklist,
             "lines": lines,
             "editable": editable,
             "is_clerk": is_clerk,
@@ -443,9 +468,10 @@ def _application_page(
             if application.promised_date
             else "",
             "refuse_form": ReasonsForm(),
+            "invite_form": InviteForm(prefix="invite"),
             "note_form": NoteForm(),
             "withdrawable": application.state in Application.WITHDRAWABLE,
-            "scans": application.scans.select_related("line__material", "uploaded_by"),
+            "scans": scans,
             "scan_form": ScanForm(application=application),
         },
     )
@@ -584,6 +610,30 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
             hooks.collect("served_application", request, application, now)
     else:
         raise PermissionDenied
+    return redirect("applications:detail", application.pk)
+
+
+@require_POST
+@login_required
+def application_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pre-review of an application filed online: ask the applicant to the counter with the
+    originals (docs/filing.md)."""
+    _clerk(request)
+    application = access.get_application(request.user, pk)
+    form = InviteForm(request.POST, prefix="invite")
+    if not form.is_valid():
+        messages.error(request, _("Say what the applicant should bring to the counter."))
+    else:
+        run_service(
+            request,
+            lambda: services.application_invite(
+                application=application,
+                by=request.user,
+                now=timezone.now(),
+                note=form.cleaned_data["note"],
+            ),
+            _("The applicant is invited to the counter and told by SMS."),
+        )
     return redirect("applications:detail", application.pk)
 
 

@@ -13,8 +13,8 @@ that has it and joins the lists. The hooks in use:
   (the leader's home), shown first, as dicts with `text`, `url`, `due`, `light` (red, yellow,
   green: the queue's lights) and `days_late`;
 - `guide_item_actions(item, request)`: (label, url) links offered to a visitor on an item's
-  page of the public service guide (windows/guide_views.py), such as filing it online once the
-  applicant's side exists; none today, and then the page shows none;
+  page of the public service guide (windows/guide_views.py): the portal's "File online";
+- `guide_package_actions(package, request)`: the same on a package's page;
 - `served_application(request, application, now)`: an application was just created, or its
   results handed over, at the counter in this request (the hall links it to the queue ticket
   the clerk is serving); contributes nothing to the list.

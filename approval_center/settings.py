@@ -369,6 +369,15 @@ NOTIFICATION_RETRY_AFTER_SECONDS = envint("NOTIFICATION_RETRY_AFTER_SECONDS", "3
 NOTIFICATION_MAX_ATTEMPTS = envint("NOTIFICATION_MAX_ATTEMPTS", "10")
 # Largest scan a clerk may upload (PDF, JPEG or PNG, checked by content).
 SCAN_MAX_BYTES = envint("SCAN_MAX_BYTES", str(10 * 1024 * 1024))
+# Virus scanning of every scan (the counter's and the applicant's uploads) through clamd
+# (Debian's clamav-daemon): its Unix socket, or its host and port; neither set, it is off.
+# When set and clamd cannot be reached, the upload is refused (approval_center/clamd.py).
+# The most files an application filed online may carry (its draft's, then its supplements).
+FILING_MAX_FILES = envint("FILING_MAX_FILES", "60")
+CLAMD_SOCKET = os.getenv("CLAMD_SOCKET", "")
+CLAMD_HOST = os.getenv("CLAMD_HOST", "")
+CLAMD_PORT = envint("CLAMD_PORT", "3310")
+CLAMD_TIMEOUT_SECONDS = envint("CLAMD_TIMEOUT_SECONDS", "30")
 # Largest sample or blank form an administrator may attach to a material for the public guide
 # (PDF, Word, Excel, JPEG or PNG, checked by content: approval_center/uploads.py).
 GUIDE_FILE_MAX_BYTES = envint("GUIDE_FILE_MAX_BYTES", str(5 * 1024 * 1024))

@@ -16,16 +16,20 @@
    The commitment slip too: it is the applicant's own voucher of acceptance (Art. 32) and the
    access code it carries opens only `/track/`, which shows less than this side does; each
    download is logged to `audit.documents` as the counter's prints are.
+5. Online filing: a person files in the name of themselves (a person registered with their
+   number) or of a company they are bound to (rule 2), and only they see their filing until it
+   is submitted (no staff page lists a filing). Scans of their applications, the counter's and
+   their own, are theirs to download (rule 1).
 """
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from applications.models import Applicant, Application, DepartmentReview, Document
+from applications.models import Applicant, Application, DepartmentReview, Document, Scan
 
-from .models import Account
+from .models import Account, Filing
 
 # A decision is the applicant's once its review is decided (countersigned where needed).
 DECIDED = (
@@ -81,3 +85,37 @@ def companies_of(account: Account) -> QuerySet[Applicant]:
         mobile=account.mobile,
         pk__in=account.agencies.values("applicant_id"),
     )
+
+
+# --- online filing (docs/filing.md) -----------------------------------------------------------
+
+
+def filing_applicants(account: Account) -> QuerySet[Applicant]:
+    """Those in whose name the person may file: themselves as a person registered with their
+    number, and the companies they are bound to act for (rule 2)."""
+    return Applicant.objects.filter(mobile=account.mobile).filter(
+        Q(kind=Applicant.Kind.PERSON) | Q(pk__in=companies_of(account).values("pk"))
+    )
+
+
+def get_filing(account: Account, pk: int, *, open_only: bool = True) -> Filing:
+    """One of the person's own filings (a draft unless `open_only` is False), while its
+    applicant is still one they may file for; a 404 for anything else."""
+    found = (
+        Filing.objects.filter(
+            account=account, pk=pk, applicant__in=filing_applicants(account).values("pk")
+        )
+        .select_related("applicant", "project")
+        .first()
+    )
+    if found is None or (open_only and found.submitted_at is not None):
+        raise Http404
+    return found
+
+
+def get_scan(account: Account, pk: int) -> Scan:
+    """A scan of one of the person's applications (the counter's and their own uploads)."""
+    found = Scan.objects.filter(pk=pk, application__in=applications_of(account)).first()
+    if found is None:
+        raise Http404
+    return found

@@ -1,4 +1,7 @@
+from urllib.parse import urlencode
+
 from django.apps import AppConfig
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,3 +16,14 @@ class PortalConfig(AppConfig):
         from .demo import seed_demo_portal
 
         return seed_demo_portal()
+
+    def guide_item_actions(self, item, request) -> list[tuple[str, str]]:
+        """File this item online (docs/filing.md): only an item the center handles."""
+        if not item.handled_in_center:
+            return []
+        return [(_("File online"), f"{reverse('portal:file')}?{urlencode({'item': item.code})}")]
+
+    def guide_package_actions(self, package, request) -> list[tuple[str, str]]:
+        return [
+            (_("File online"), f"{reverse('portal:file')}?{urlencode({'package': package.pk})}")
+        ]

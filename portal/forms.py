@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from applications.validators import validate_mobile
+from applications.forms import ApplicantForm
+from applications.validators import validate_mobile, validate_resident_id
 
 from .signin import normalize_mobile
 
@@ -53,3 +54,26 @@ class CompanyForm(forms.Form):
             attrs={"autocapitalize": "characters", "spellcheck": "false", "autocomplete": "off"}
         ),
     )
+
+
+class PersonForm(ApplicantForm):
+    """Registering oneself as a person to file online: the counter's applicant form, with the
+    kind, the contact and the mobile fixed (the signed-in number)."""
+
+    class Meta(ApplicantForm.Meta):
+        fields = ["name", "id_number", "email", "address"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        forms.ModelForm.__init__(self, *args, **kwargs)
+        self.fields["id_number"].label = _("Resident ID number")
+        self.fields["id_number"].help_text = ""
+
+    def clean_id_number(self) -> str:
+        value = self.cleaned_data["id_number"].strip().upper()
+        validate_resident_id(value)
+        return value
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # Whether the number is registered already is the service's answer (portal/services.
+        # person_register), not the model's uniqueness message.
+        return {*super()._get_validation_exclusions(), "id_number"}

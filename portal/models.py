@@ -7,12 +7,15 @@ Nothing secret is stored as it is: a code and a session key are kept as keyed di
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from applications import validators
-from applications.models import Applicant, Delivery
+from applications.models import Applicant, Application, Delivery, Project
+from windows.models import Item, Material
 
 
 class Account(models.Model):
@@ -140,3 +143,73 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} → {self.applicant}"
+
+
+def _filing_path(upload: FilingFile, filename: str) -> str:
+    # A random name, as the counter's scans: nothing of the applicant's file name on disk.
+    return f"filing/{uuid.uuid4().hex}.{filename.rsplit('.', 1)[-1]}"
+
+
+class Filing(models.Model):
+    """An application being filed online (网上申报): the applicant's own until submitted, seen
+    by no one of the staff. Submitting creates the application through the counter's service
+    (`applications.services.application_create`, channel online) and its files become the
+    application's scans; the filing then only points at it (portal/services.py)."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="filings"
+    )
+    applicant = models.ForeignKey(
+        Applicant, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="+"
+    )
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    items = models.ManyToManyField(Item, verbose_name=_("items applied for"), related_name="+")
+    created_at = models.DateTimeField(_("started at"))
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    application = models.OneToOneField(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="filing",
+    )
+
+    class Meta:
+        verbose_name = _("online filing")
+        verbose_name_plural = _("online filings")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.applicant} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class FilingFile(models.Model):
+    """A material uploaded to a filing not yet submitted, checked as the counter's scans are."""
+
+    filing = models.ForeignKey(
+        Filing, verbose_name=_("online filing"), on_delete=models.CASCADE, related_name="files"
+    )
+    material = models.ForeignKey(
+        Material, verbose_name=_("material"), on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField(_("file"), upload_to=_filing_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+
+    class Meta:
+        verbose_name = _("file of an online filing")
+        verbose_name_plural = _("files of online filings")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

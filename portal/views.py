@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -163,6 +163,14 @@ def applications(request: HttpRequest) -> HttpResponse:
             "mobile": signin.masked_mobile(request.account.mobile),
             "today": timezone.localdate(),
             "companies": list(access.companies_of(request.account)),
+            "drafts": list(
+                request.account.filings.filter(
+                    submitted_at__isnull=True,
+                    applicant__in=access.filing_applicants(request.account).values("pk"),
+                )
+                .select_related("applicant")
+                .prefetch_related("items")
+            ),
         },
     )
 
@@ -189,8 +197,23 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("issued_at", "id"),
             "track_page": notifications.track_page(),
             "mobile": signin.masked_mobile(request.account.mobile),
+            "scans": list(found.scans.select_related("line__material")),
+            "supplements": services.supplement_allowed(found),
+            "notice_lines": services.notice_lines(found)
+            if found.state == found.State.AWAITING_MATERIALS
+            else [],
+            "lines": list(found.materials.select_related("material")),
+            "appointments_url": _appointments_url() if found.invited_at else "",
         },
     )
+
+
+def _appointments_url() -> str:
+    """The hall's appointment booking, where the hall is installed (hall/appointments.py)."""
+    try:
+        return reverse("hall:appointments")
+    except NoReverseMatch:
+        return ""
 
 
 @require_POST

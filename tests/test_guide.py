@@ -195,9 +195,10 @@ def test_an_item_handled_outside_the_center_sends_to_the_department(client, cent
 
 
 def test_a_later_app_offers_its_action_on_the_item_page(client, center, guide_center, monkeypatch):
-    """The spot the applicant's side fills (filing online): a hook, empty today."""
+    """The spot the applicant's side fills: filing online (portal/apps.py), and what other
+    apps add beside it."""
     url = reverse("guide:item", args=["XK-JSJ-001"])
-    assert "guide-actions" not in client.get(url).content.decode()
+    assert 'href="/my/file/?item=XK-JSJ-001"' in client.get(url).content.decode()
     config = apps.get_app_config("hall")
     monkeypatch.setattr(
         config,

@@ -99,6 +99,7 @@ def package_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "package": package,
             "items": items,
             "needs": needs,
+            "actions": hooks.collect("guide_package_actions", package, request),
             "today": timezone.localdate(),
             "page_url": request.build_absolute_uri(request.path),
         },
