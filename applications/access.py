@@ -29,7 +29,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from approval_center.prepared import Prepared
+from approval_center.prepared import Prepared, unconditioned
 from windows.models import Staff
 from windows.roles import SIGNING_ROLES, WINDOW_ROLES, Role
 
@@ -105,7 +105,7 @@ _EVERY_APPLICATION = Prepared(lambda pk: _with_names(Application.objects.filter(
 
 def get_application(user: Staff, pk: int) -> Application:
     seen = applications_for(user)
-    if not seen.query.where:  # every application: the kept statement
+    if unconditioned(seen):  # every application: the kept statement
         found = _EVERY_APPLICATION.objects(pk=int(pk))
         if not found:
             raise Http404

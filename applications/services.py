@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from approval_center import clamd
-from approval_center.prepared import Prepared
+from approval_center.prepared import Prepared, unconditioned
 from windows import authority
 from windows.models import (
     AuthorizationLetter,
@@ -1902,7 +1902,7 @@ def review_receive(
     with transaction.atomic():
         # The application, found through the review among those the person may act on (the
         # clerks see every review: the statement kept for that).
-        if among is None or not among.query.where:
+        if among is None or unconditioned(among):
             found = _RECEIVE_LOCK.objects(pk=review.pk)
         else:
             found = _receive_lock(among, review.pk)

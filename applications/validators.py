@@ -205,14 +205,12 @@ def scan_type(upload, max_bytes: int) -> tuple[str, str]:
     The content decides; a name that claims another type is refused, since a clerk who
     uploads "licence.pdf" and gets a picture has picked the wrong file.
     """
-    if upload.size > max_bytes:
-        raise ValidationError(
-            _("A scan may be at most %(max)s MB; this file is %(size)s MB."),
-            code="scan_size",
-            params={"max": max_bytes // (1024 * 1024), "size": round(upload.size / 2**20, 1)},
-        )
-    head = upload.read(16)
-    upload.seek(0)
+    head = uploads.first_bytes(
+        upload,
+        max_bytes,
+        _("A scan may be at most %(max)s MB; this file is %(size)s MB."),
+        code="scan_size",
+    )
     name_ext = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
     for signature, content_type, extensions in SCAN_SIGNATURES:
         if head.startswith(signature):

@@ -150,13 +150,14 @@ class Prepared:
                 re.sub(r"%s", lambda _m: f"${next(numbered)}", part) for part in sql.split("%%")
             )
             try:
+                # One round trip (and one statement to count): prepare, then read the types
+                # the server gave its parameters. The name is ours, not a value.
                 with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-                    cursor.execute(f"PREPARE {self.name} AS {text}")
                     cursor.execute(
-                        "SELECT t::text FROM pg_prepared_statements,"
+                        f"PREPARE {self.name} AS {text};"  # noqa: S608
+                        " SELECT t::text FROM pg_prepared_statements,"
                         " unnest(parameter_types) WITH ORDINALITY AS p(t, n)"
-                        " WHERE name = %s ORDER BY n",
-                        [self.name],
+                        f" WHERE name = '{self.name}' ORDER BY n"
                     )
                     done[self.name] = [row[0] for row in cursor.fetchall()]
             except DatabaseError:
@@ -200,6 +201,12 @@ _RANGES = {
 
 class _Empty(Exception):
     """A value no row can match: the answer is empty without asking the database."""
+
+
+def unconditioned(queryset: QuerySet) -> bool:
+    """Whether `queryset` has no condition at all (every row of its table): a kept statement
+    over the table may then stand in for it, whoever the queryset was made for."""
+    return not queryset.query.where
 
 
 def _pairs(stand_ins: list[dict]):

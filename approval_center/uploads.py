@@ -55,17 +55,29 @@ def _office_kind(upload) -> tuple[str, tuple[str, ...]] | None:
     return None
 
 
-def guide_file_type(upload, max_bytes: int) -> tuple[str, str]:
-    """The content type and extension to store a guide's form under (PDF, Word, Excel, JPEG or
-    PNG), or a ValidationError saying what is wrong in words an administrator understands."""
+def first_bytes(upload, max_bytes: int, too_large: str, *, code: str) -> bytes:
+    """The first bytes of an upload, which say what it is (the file is left at its start); a
+    ValidationError `too_large` (with its size and the most allowed, in MB) beyond `max_bytes`."""
     if upload.size > max_bytes:
         raise ValidationError(
-            _("A form may be at most %(max)s MB; this file is %(size)s MB."),
-            code="file_size",
+            too_large,
+            code=code,
             params={"max": max_bytes // (1024 * 1024), "size": round(upload.size / 2**20, 1)},
         )
     head = upload.read(16)
     upload.seek(0)
+    return head
+
+
+def guide_file_type(upload, max_bytes: int) -> tuple[str, str]:
+    """The content type and extension to store a guide's form under (PDF, Word, Excel, JPEG or
+    PNG), or a ValidationError saying what is wrong in words an administrator understands."""
+    head = first_bytes(
+        upload,
+        max_bytes,
+        _("A form may be at most %(max)s MB; this file is %(size)s MB."),
+        code="file_size",
+    )
     found: tuple[str, tuple[str, ...]] | None = None
     for signature, content_type, extensions in SIGNATURES:
         if head.startswith(signature):
