@@ -9,6 +9,7 @@ application and its reviews are both locked, the application is locked first.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -129,19 +130,28 @@ def _with_history(
     field from its table as it stands. The statement's SELECT begins with the number of rows
     changed; the caller may add to it. For a model whose history is that alone: nothing else
     listens to its saves (no signal receivers in this project)."""
+    head, tail = _history_statement(model)
+    params = [*params, at or timezone.now(), reason or None, by.pk if by else None]
+    return f"WITH changed AS ({update_sql} {head}{tail}", params
+
+
+@functools.cache
+def _history_statement(model) -> tuple[str, str]:
+    """`_with_history`'s statement around the UPDATE, made once per model (simple-history's
+    `model.history` builds a manager class at every read)."""
     meta, history = model._meta, model.history.model._meta
     quote = connection.ops.quote_name
     listed = ", ".join(
         quote(field.column) for field in history.concrete_fields if field.name not in _HISTORY_OWN
     )
     key = quote(meta.pk.column)
-    sql = (
-        f"WITH changed AS ({update_sql} RETURNING {listed}),"  # noqa: S608
+    head = (
+        f"RETURNING {listed}),"  # noqa: S608
         f" logged AS (INSERT INTO {quote(history.db_table)} ({listed}, history_date,"
         " history_change_reason, history_type, history_user_id)"
         f" SELECT {listed}, %s, %s, '~', %s FROM changed RETURNING history_id, {key})"
     )
-    params = [*params, at or timezone.now(), reason or None, by.pk if by else None]
+    tail = ""
     for i, field in enumerate(model.history.model._history_m2m_fields):
         through = field.remote_field.through._meta
         rows = next(  # the field's history table, as simple-history names it
@@ -152,12 +162,12 @@ def _with_history(
         owner = quote(field.m2m_column_name())
         columns = ", ".join(quote(column.column) for column in through.concrete_fields)
         picked = ", ".join(f"t.{quote(column.column)}" for column in through.concrete_fields)
-        sql += (
+        tail += (
             f", m2m_{i} AS (INSERT INTO {quote(rows.db_table)} ({columns}, history_id)"  # noqa: S608
             f" SELECT {picked}, logged.history_id FROM {quote(through.db_table)} t"
             f" JOIN logged ON t.{owner} = logged.{key})"
         )
-    return sql + " SELECT (SELECT count(*) FROM logged)", params  # noqa: S608
+    return head, tail + " SELECT (SELECT count(*) FROM logged)"  # noqa: S608
 
 
 def _save_in_one_statement(obj, fields, by, reason, at) -> bool:
