@@ -1002,13 +1002,42 @@ def _receive_lock(among: QuerySet, pk: int) -> QuerySet:
 
 
 _RECEIVE_LOCK = Prepared(lambda pk: _receive_lock(DepartmentReview.objects.all(), pk))
+_READ_NOW = object()  # `_signing_basis_or_refuse`: no basis given, read it
+
+
 _DECISION_LOCK = Prepared(
-    lambda pk: (
+    lambda pk, staff_id, on, at: (
         DepartmentReview.objects.select_for_update(of=("self",))
-        .select_related("item", "window__seal", "department")
+        .select_related(
+            "item",
+            "window__seal",
+            "department",
+            "application__applicant",
+            "application__project",
+            "application__accepted_by",
+        )
+        .annotate(
+            intake_window_number=Window.intake_number_read_along(),
+            **authority.basis_read_along(staff_id, on=on, at=at),
+        )
         .filter(pk=pk)
     )
 )
+
+
+def _decision_lock(pk: int, by: Staff, now: dt.datetime) -> DepartmentReview | None:
+    """The review locked for a decision, read along with what the decision needs: its item,
+    window, seal and department, its application as `_application_of` reads it, and the
+    signer's basis (`authority.basis_read_along`; `review.basis`)."""
+    found = _DECISION_LOCK.objects(pk=pk, staff_id=by.pk, on=timezone.localdate(now), at=now)
+    if not found:
+        return None
+    review = found[0]
+    review.application.intake_window_number = review.intake_window_number
+    review.basis = authority.basis_of(
+        by, review.item, review.basis_permitted, review.basis_posting, review.basis_letter
+    )
+    return review
 
 
 def _application_of(review: DepartmentReview) -> Application:
@@ -1616,8 +1645,12 @@ def _check_refusal_reasons(outcome: str, reasons: str) -> None:
         raise TransitionError(_("A refusal must give its reasons."))
 
 
-def _signing_basis_or_refuse(review: DepartmentReview, by: Staff, now: dt.datetime):
-    basis = authority.signing_basis(by, review.item, at=now)
+def _signing_basis_or_refuse(
+    review: DepartmentReview, by: Staff, now: dt.datetime, *, basis=_READ_NOW
+):
+    """The signer's basis (given when read along with the review), or TransitionError."""
+    if basis is _READ_NOW:
+        basis = authority.signing_basis(by, review.item, at=now)
     if basis is None:
         raise TransitionError(
             _(
@@ -1736,10 +1769,9 @@ def review_decide(
     if outcome is not None:
         _check_refusal_reasons(outcome, reasons or "")
     with transaction.atomic():
-        locked = _DECISION_LOCK.objects(pk=review.pk)
-        if not locked or (may_act is not None and not may_act(locked[0])):
+        review = _decision_lock(review.pk, by, now)
+        if review is None or (may_act is not None and not may_act(review)):
             raise DepartmentReview.DoesNotExist
-        review = locked[0]
         _refuse_unless(
             review,
             (
@@ -1748,7 +1780,7 @@ def review_decide(
                 DepartmentReview.State.AWAITING_SIGNATURE,
             ),
         )
-        basis = _signing_basis_or_refuse(review, by, now)
+        basis = _signing_basis_or_refuse(review, by, now, basis=review.basis)
         signing_draft = review.state == DepartmentReview.State.AWAITING_SIGNATURE
         if signing_draft:
             draft = latest_draft(review)
@@ -1827,7 +1859,7 @@ def review_decide(
             if outcome == DepartmentReview.Outcome.GRANTED
             else Document.Kind.REFUSAL
         )
-        application = _application_of(review)  # read once: the document and the message
+        application = review.application  # read with the lock: the document and the message
         document = _issue(
             kind,
             application_id=review.application_id,

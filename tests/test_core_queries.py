@@ -18,9 +18,10 @@ pytestmark = pytest.mark.django_db
 
 # Statements of one request, besides those of the session and the person (the middleware's),
 # with the most a step may send. Decide: the lock, which is also the check (among the reviews
-# the person acts on at their window), with the item, window, seal and department; the signing
-# basis with what the decision prints of it; the number; the update and its history; the
-# application with the comprehensive window's number; the document; the applicant's message.
+# the person acts on at their window), with the item, window, seal and department, the signing
+# basis with what the decision prints of it, and the application with the comprehensive
+# window's number (all read along: `services._decision_lock`); the number; the update and its
+# history; the document; the applicant's message.
 # Return: the update, whose WHERE is the check, and its history. Receive: the application's
 # lock through the review (the check); the update, its history and the count of the reviews
 # still out; the last one then reads the applicant and project, saves the application with its
@@ -28,9 +29,9 @@ pytestmark = pytest.mark.django_db
 # and its history rows are one statement (a data-modifying CTE), and so is the count beside it.
 SENT: list[str] = []
 if connection.vendor == "postgresql":
-    MOST = {"decide": 7, "return": 1, "receive": 2, "receive (last)": 5, "accept": 12}
+    MOST = {"decide": 5, "return": 1, "receive": 2, "receive (last)": 5, "accept": 12}
 else:
-    MOST = {"decide": 8, "return": 3, "receive": 5, "receive (last)": 11, "accept": 15}
+    MOST = {"decide": 6, "return": 3, "receive": 5, "receive (last)": 11, "accept": 15}
 
 
 def _statements(client, path: str, data=None) -> int:

@@ -105,3 +105,36 @@ def test_the_rule_on_the_row_is_the_rule_of_the_query_for_every_person_and_revie
         on_row = {r.pk for r in reviews if access.acts_at_window(person, r)}
         assert on_row == queried, person
     assert any(access.acts_at_window(p, permit) for p in people)
+
+
+def test_the_basis_read_with_the_decisions_lock_is_the_signing_basis_for_everyone(
+    center, accepted, permit
+):
+    """`authority.basis_read_along` (read with the review's lock) and `authority.signing_basis`
+    are one rule: equal for every person and review, before a letter, under it, after it, and
+    once it is revoked."""
+    import datetime as dt
+
+    from windows.models import AuthorizationLetter, Staff
+
+    def key(basis):
+        if basis is None:
+            return None
+        return (basis.posting_id, basis.posting_ref, basis.letter_id, basis.letter_number)
+
+    reviews = list(DepartmentReview.objects.select_related("item"))
+    people = list(Staff.objects.all())
+    moments = [NOW - dt.timedelta(days=400), NOW, NOW + dt.timedelta(days=400)]
+    some = 0
+    for revoked in (False, True):
+        if revoked:
+            for letter in AuthorizationLetter.objects.all():
+                authority.letter_revoke(letter=letter, by=center.admin, reason="测试", at=NOW)
+        for at in moments:
+            for person in people:
+                for review in reviews:
+                    read = services._decision_lock(review.pk, person, at)
+                    alone = authority.signing_basis(person, review.item, at=at)
+                    assert key(read.basis) == key(alone), (person, review.item, at, revoked)
+                    some += alone is not None
+    assert some, "the test center signs something"
