@@ -996,8 +996,14 @@ _APPLICATION_LOCK = Prepared(
 
 
 def _receive_lock(among: QuerySet, pk: int) -> QuerySet:
-    return Application.objects.select_for_update(of=("self",)).filter(
-        pk=Subquery(among.filter(pk=pk).values("application_id"))
+    """The application of review `pk` among `among`, locked, with the applicant and project
+    that the last receipt's message names and the comprehensive window's number (read along:
+    joined by key, cheaper than the read of their own the last one would make)."""
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("applicant", "project")
+        .annotate(intake_window_number=Window.intake_number_read_along())
+        .filter(pk=Subquery(among.filter(pk=pk).values("application_id")))
     )
 
 
@@ -1938,7 +1944,8 @@ def review_receive(
     The application is locked first, so the last two reviews received at once make it ready
     once. `among`: the reviews the person may act on (the view's check): DoesNotExist for any
     other. Two statements on PostgreSQL (the lock, then the change with its history and the
-    count of the reviews still out), besides the last one's.
+    count of the reviews still out), besides the last one's (the application's change with its
+    history, the message).
     """
     done = (DepartmentReview.State.RECEIVED, DepartmentReview.State.WITHDRAWN)
     with transaction.atomic():
@@ -1975,10 +1982,7 @@ def review_receive(
                 setattr(locked, name, value)
             _save(locked, list(changes), by, at=now)
             out = reviews.exclude(pk=review.pk).exclude(state__in=done).count()
-        if out == 0:  # the last one back: the message names the applicant and project
-            named = _APPLICATION_OF.get(pk=application.pk)
-            application.applicant, application.project = named.applicant, named.project
-            application.intake_window_number = named.intake_window_number
+        if out == 0:  # the last one back (its message names what the lock read along)
             application.state = Application.State.READY
             application.ready_at = now
             application.handover_due = after_decision_due(now, settings.HANDOVER_WORKING_DAYS)

@@ -23,15 +23,15 @@ pytestmark = pytest.mark.django_db
 # window's number (all read along: `services._decision_lock`); the number; the update and its
 # history; the document; the applicant's message.
 # Return: the update, whose WHERE is the check, and its history. Receive: the application's
-# lock through the review (the check); the update, its history and the count of the reviews
-# still out; the last one then reads the applicant and project, saves the application with its
-# history and its items' history, and writes the applicant's message. On PostgreSQL an update
+# lock through the review (the check), with the applicant and project the last one's message
+# names; the update, its history and the count of the reviews still out; the last one then
+# saves the application with its history and its items' history, and writes the message. On PostgreSQL an update
 # and its history rows are one statement (a data-modifying CTE), and so is the count beside it.
 SENT: list[str] = []
 if connection.vendor == "postgresql":
-    MOST = {"decide": 5, "return": 1, "receive": 2, "receive (last)": 5, "accept": 12}
+    MOST = {"decide": 5, "return": 1, "receive": 2, "receive (last)": 4, "accept": 12}
 else:
-    MOST = {"decide": 6, "return": 3, "receive": 5, "receive (last)": 11, "accept": 15}
+    MOST = {"decide": 6, "return": 3, "receive": 5, "receive (last)": 10, "accept": 15}
 
 
 def _statements(client, path: str, data=None) -> int:
