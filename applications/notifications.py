@@ -38,6 +38,8 @@ from django.utils import timezone, translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
 
+from approval_center.together import bulk_create_together
+
 from . import access
 from .models import (
     Application,
@@ -70,6 +72,7 @@ def applicant_event(
     rate_url: str = "",
     occasion: str = "",
     document: Document | None = None,
+    together: Document | None = None,
 ) -> list[Notification]:
     """Write this event's messages to the applicant (once per event and channel) and queue
     them for after the commit. Call inside the transaction of the change itself, holding the
@@ -78,7 +81,9 @@ def applicant_event(
     `reviews`: for an acceptance, the reviews just created (else they are read again).
     `extension`: for an extension, the approved request (days and reason; a joint one has no
     review and no clock ledger line).
-    `rate_url`: for a hand-over, the applicant's one-time link to rate the service."""
+    `rate_url`: for a hand-over, the applicant's one-time link to rate the service.
+    `together`: a document not written yet (the decision's), written in the same statement as
+    the messages (`approval_center.together`)."""
     key = event_key(
         event, review=review, clock_event=clock_event, extension=extension, occasion=occasion
     )
@@ -119,11 +124,16 @@ def applicant_event(
     # One statement. A message this event already wrote stays as it was (the conflict leaves
     # its text alone) and its id comes back like the others'; queuing it again sends nothing,
     # since a delivery claims a row before sending it (`deliver`).
-    Notification.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["application", "key", "channel"],
-        update_fields=["key"],
+    bulk_create_together(
+        ([together] if together is not None else [], {}),
+        (
+            rows,
+            {
+                "update_conflicts": True,
+                "unique_fields": ["application", "key", "channel"],
+                "update_fields": ["key"],
+            },
+        ),
     )
     transaction.on_commit(partial(_queue_all, [row.pk for row in rows]))
     return rows

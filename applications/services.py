@@ -1866,6 +1866,7 @@ def review_decide(
             else Document.Kind.REFUSAL
         )
         application = review.application  # read with the lock: the document and the message
+        told = review.state == DepartmentReview.State.DECIDED  # else once countersigned
         document = _issue(
             kind,
             application_id=review.application_id,
@@ -1875,6 +1876,7 @@ def review_decide(
             number=review.decision_number,
             text=reasons,
             application=application,
+            write=not told,  # else with the applicant's message, in one statement
         )
         if signing_draft:
             SigningStep.objects.create(
@@ -1885,9 +1887,9 @@ def review_decide(
                 outcome=outcome,
                 text=reasons,
             )
-        if review.state == DepartmentReview.State.DECIDED:  # else once countersigned
+        if told:
             notifications.applicant_event(
-                application, notifications.Event.DECIDED, review=review, at=now
+                application, notifications.Event.DECIDED, review=review, at=now, together=document
             )
     return document
 
@@ -2005,9 +2007,11 @@ def _issue(
     application: Application | None = None,
     reviews: list[DepartmentReview] | None = None,
     lines: list[ApplicationMaterial] | None = None,
+    write: bool = True,
 ) -> Document:
     """A numbered document, with what it prints as at this moment (documents.snapshot: a few
-    queries; it is rendered at its first print, not here)."""
+    queries; it is rendered at its first print, not here). `write=False`: not written yet,
+    for the caller to write with the applicant's message (`notifications.applicant_event`)."""
     from . import documents  # documents reads services.stop_due
 
     if not number:
@@ -2032,5 +2036,6 @@ def _issue(
         reviews=reviews,
         lines=lines,
     )
-    document.save(force_insert=True)
+    if write:
+        document.save(force_insert=True)
     return document
