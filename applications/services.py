@@ -562,9 +562,14 @@ def _accept(application: Application, *, by: Staff, now: dt.datetime) -> Applica
         application=application,
         reviews=reviews,
         lines=lines,
+        write=False,  # with the applicant's message, in one statement
     )
     notifications.applicant_event(
-        application, notifications.Event.ACCEPTED, reviews=reviews, at=now
+        application,
+        notifications.Event.ACCEPTED,
+        reviews=reviews,
+        at=now,
+        together=application.commitment_slip,
     )
     return application
 
