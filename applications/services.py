@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet, Subquery
-from django.db.models.sql import UpdateQuery
+from django.db.models.sql import InsertQuery, UpdateQuery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -117,21 +117,82 @@ def save_with_history(
     _save(obj, fields, by, reason, at)
 
 
+def insert_with_history(obj, by: Staff | None, reason: str = "", at: dt.datetime | None = None):
+    """Write a new row with its history row (`+`), as `obj.save()` does with simple-history: on
+    PostgreSQL in one statement for a model of `save_in_one_statement` (the INSERT as Django
+    compiles it, the history row made from the row it returns)."""
+    model = type(obj)
+    if not _one_statement(model) or obj._is_pk_set():
+        obj._history_user, obj._history_date = by, at or timezone.now()
+        if reason:
+            obj._change_reason = reason
+        obj.save(force_insert=True)
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.generated and f is not meta.pk]
+    query = InsertQuery(model)
+    query.insert_values(fields, [obj])
+    ((insert_sql, insert_params),) = query.get_compiler(connection=connection).as_sql()
+    sql, params = _with_history(model, insert_sql, list(insert_params), by, reason[:100], at, "+")
+    sql += f", (SELECT {connection.ops.quote_name(meta.pk.column)} FROM changed)"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        _count, obj.pk = cursor.fetchone()
+    obj._state.adding, obj._state.db = False, connection.alias
+
+
+def change_with_history(
+    rows: QuerySet,
+    changes: dict[str, object],
+    by: Staff | None,
+    *,
+    at: dt.datetime,
+    reason: str = "",
+) -> int:
+    """Make `changes` to every row of `rows`, each with its history row; how many. On
+    PostgreSQL, for a model of `save_in_one_statement`, one statement (the UPDATE's WHERE is
+    `rows`' conditions, checked again under each row's lock); elsewhere each row is locked,
+    changed and saved as `_save` does."""
+    model = rows.model
+    if not _one_statement(model):
+        changed = 0
+        for row in rows.select_for_update(of=("self",)).order_by("pk"):
+            for name, value in changes.items():
+                setattr(row, name, value)
+            _save(row, list(changes), by, reason, at)
+            changed += 1
+        return changed
+    update = rows.query.chain(UpdateQuery)
+    update.add_update_values(changes)
+    update_sql, update_params = update.get_compiler(rows.db).as_sql()
+    sql, params = _with_history(model, update_sql, list(update_params), by, reason[:100], at)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
 def _one_statement(model) -> bool:
     return connection.vendor == "postgresql" and model in _ONE_STATEMENT_MODELS
 
 
 def _with_history(
-    model, update_sql: str, params: list, by: Staff | None, reason: str, at: dt.datetime | None
+    model,
+    update_sql: str,
+    params: list,
+    by: Staff | None,
+    reason: str,
+    at: dt.datetime | None,
+    kind: str = "~",
 ) -> tuple[str, list]:
     """An UPDATE of `model` made one statement with its history, as simple-history writes it
     from the saved object (the same who, when and why): a data-modifying CTE whose history row
     is made from the row as the UPDATE returns it, and the rows of each tracked many-to-many
     field from its table as it stands. The statement's SELECT begins with the number of rows
     changed; the caller may add to it. For a model whose history is that alone: nothing else
-    listens to its saves (no signal receivers in this project)."""
+    listens to its saves (no signal receivers in this project). `kind`: the history row's type,
+    `~` for a change, `+` for an INSERT given in place of the UPDATE."""
     head, tail = _history_statement(model)
-    params = [*params, at or timezone.now(), reason or None, by.pk if by else None]
+    params = [*params, at or timezone.now(), reason or None, kind, by.pk if by else None]
     return f"WITH changed AS ({update_sql} {head}{tail}", params
 
 
@@ -149,7 +210,7 @@ def _history_statement(model) -> tuple[str, str]:
         f"RETURNING {listed}),"  # noqa: S608
         f" logged AS (INSERT INTO {quote(history.db_table)} ({listed}, history_date,"
         " history_change_reason, history_type, history_user_id)"
-        f" SELECT {listed}, %s, %s, '~', %s FROM changed RETURNING history_id, {key})"
+        f" SELECT {listed}, %s, %s, %s, %s FROM changed RETURNING history_id, {key})"
     )
     tail = ""
     for i, field in enumerate(model.history.model._history_m2m_fields):

@@ -138,3 +138,60 @@ def test_the_basis_read_with_the_decisions_lock_is_the_signing_basis_for_everyon
                     assert key(read.basis) == key(alone), (person, review.item, at, revoked)
                     some += alone is not None
     assert some, "the test center signs something"
+
+
+def _history_of(row) -> dict:
+    kept = {"history_id", "id", "name"}
+    return {
+        f.attname: getattr(row, f.attname)
+        for f in type(row)._meta.concrete_fields
+        if f.attname not in kept
+    }
+
+
+def test_a_new_row_and_a_change_of_many_in_one_statement_write_what_simple_history_writes(
+    center, monkeypatch
+):
+    """`insert_with_history` and `change_with_history` (for the apps built on this one, such
+    as a licence issued and the earlier ones it supersedes) write the rows and history rows
+    simple-history's own saves write, in one statement each on PostgreSQL."""
+    from django.test.utils import CaptureQueriesContext
+
+    from windows.models import Material
+
+    monkeypatch.setattr(services, "_ONE_STATEMENT_MODELS", {Material})
+    plain = Material(name="对照材料", description="说明")
+    plain._history_user, plain._history_date, plain._change_reason = center.admin, NOW, "理由"
+    plain.save()
+    fast = Material(name="一句写入的材料", description="说明")
+    with CaptureQueriesContext(connection) as captured:
+        services.insert_with_history(fast, center.admin, "理由", at=NOW)
+    assert len(captured) == (1 if connection.vendor == "postgresql" else 2)
+    assert fast.pk and not fast._state.adding
+    assert Material.objects.get(pk=fast.pk).description == "说明"
+    made = fast.history.get()
+    assert made.history_type == "+"
+    assert _history_of(made) == _history_of(plain.history.get())
+
+    with CaptureQueriesContext(connection) as captured:
+        changed = services.change_with_history(
+            Material.objects.filter(pk__in=[plain.pk, fast.pk]),
+            {"description": "改了"},
+            center.admin,
+            at=NOW,
+            reason="再改",
+        )
+    assert changed == 2
+    if connection.vendor == "postgresql":
+        assert len(captured) == 1
+    for material in (plain, fast):
+        last = material.history.order_by("-history_id").first()
+        assert (last.history_type, last.description) == ("~", "改了")
+        assert last.history_change_reason == "再改"
+        assert last.history_user_id == center.admin.pk and last.history_date == NOW
+    assert (
+        services.change_with_history(
+            Material.objects.filter(pk=-1), {"description": "无"}, None, at=NOW
+        )
+        == 0
+    )
