@@ -216,6 +216,57 @@ def filing_file_remove(*, filing: Filing, file_id: int) -> None:
         transaction.on_commit(lambda: stored.file.storage.delete(name))
 
 
+def _filing_remove(locked: Filing) -> None:
+    """Delete a locked draft with its rows; its files leave the disk once that is committed."""
+    files = list(locked.files.all())
+    names = [stored.file.name for stored in files]
+    locked.delete()  # its FilingFile rows go with it (CASCADE)
+    if names:
+        storage = files[0].file.storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
+def filing_delete(*, filing: Filing, now: dt.datetime) -> None:
+    """The applicant deletes their own draft with its files. A submitted filing is an
+    application received under Art. 32 and stays (TransitionError)."""
+    with transaction.atomic():
+        locked = (
+            Filing.objects.select_for_update(of=("self",))
+            .select_related("account")
+            .filter(pk=filing.pk)
+            .first()
+        )
+        if locked is None:
+            raise TransitionError(_("This draft is deleted already."))
+        if locked.submitted_at is not None:
+            raise TransitionError(_("This application was submitted already."))
+        _filing_remove(locked)
+    log.info(
+        "portal filing deleted filing=%s mobile=%s", filing.pk, masked_mobile(locked.account.mobile)
+    )
+
+
+def drafts_forget(*, now: dt.datetime) -> int:
+    """Drafts left `PORTAL_DRAFT_KEEP_DAYS` since they were started and since their last upload
+    are removed with their files (the nightly task `portal.tasks.forget_old_drafts`). Each in
+    its own transaction under the draft's lock, checked again there: a draft submitted or
+    uploaded to in the meantime stays. Returns how many were removed; idempotent."""
+    before = now - dt.timedelta(days=settings.PORTAL_DRAFT_KEEP_DAYS)
+    stale = (
+        Filing.objects.filter(submitted_at__isnull=True, created_at__lt=before)
+        .exclude(files__uploaded_at__gte=before)
+        .order_by("pk")
+    )
+    removed = 0
+    for pk in list(stale.values_list("pk", flat=True)):
+        with transaction.atomic():
+            locked = stale.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if locked is not None:
+                _filing_remove(locked)
+                removed += 1
+    return removed
+
+
 def filing_submit(*, filing: Filing, now: dt.datetime) -> Application:
     """Submit (提交): the receipt under Art. 32, from this moment.
 
