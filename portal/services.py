@@ -174,6 +174,20 @@ def _checked(upload) -> tuple[str, str]:
     return found
 
 
+def _locked_draft(filing: Filing, *related: str) -> Filing:
+    """The filing's row locked, with `related`; a TransitionError once deleted (by the
+    applicant in another tab, or by the nightly sweep)."""
+    found = (
+        Filing.objects.select_for_update(of=("self",))
+        .select_related(*related)
+        .filter(pk=filing.pk)
+        .first()
+    )
+    if found is None:
+        raise TransitionError(_("This draft is deleted."))
+    return found
+
+
 def filing_upload(*, filing: Filing, material: Material, upload, now: dt.datetime) -> FilingFile:
     """A material's file for a draft: checked as a scan at the counter, stored privately."""
     if material.pk not in {m.pk for m in filing_materials(filing)}:
@@ -182,7 +196,7 @@ def filing_upload(*, filing: Filing, material: Material, upload, now: dt.datetim
     original = (upload.name or "")[:200]
     upload.name = f"upload.{extension}"
     with transaction.atomic():
-        locked = Filing.objects.select_for_update().get(pk=filing.pk)
+        locked = _locked_draft(filing)
         if locked.submitted_at is not None:
             raise TransitionError(_("This application was submitted already."))
         if locked.files.count() >= settings.FILING_MAX_FILES:
@@ -205,7 +219,7 @@ def filing_upload(*, filing: Filing, material: Material, upload, now: dt.datetim
 
 def filing_file_remove(*, filing: Filing, file_id: int) -> None:
     with transaction.atomic():
-        locked = Filing.objects.select_for_update().get(pk=filing.pk)
+        locked = _locked_draft(filing)
         if locked.submitted_at is not None:
             raise TransitionError(_("This application was submitted already."))
         stored = locked.files.filter(pk=file_id).first()
@@ -230,14 +244,7 @@ def filing_delete(*, filing: Filing, now: dt.datetime) -> None:
     """The applicant deletes their own draft with its files. A submitted filing is an
     application received under Art. 32 and stays (TransitionError)."""
     with transaction.atomic():
-        locked = (
-            Filing.objects.select_for_update(of=("self",))
-            .select_related("account")
-            .filter(pk=filing.pk)
-            .first()
-        )
-        if locked is None:
-            raise TransitionError(_("This draft is deleted already."))
+        locked = _locked_draft(filing, "account")
         if locked.submitted_at is not None:
             raise TransitionError(_("This application was submitted already."))
         _filing_remove(locked)
@@ -278,11 +285,7 @@ def filing_submit(*, filing: Filing, now: dt.datetime) -> Application:
     4. The draft's own copies are removed once all of it is committed.
     """
     with transaction.atomic():
-        locked = (
-            Filing.objects.select_for_update(of=("self",))
-            .select_related("account", "applicant", "project")
-            .get(pk=filing.pk)
-        )
+        locked = _locked_draft(filing, "account", "applicant", "project")
         if locked.submitted_at is not None:
             raise TransitionError(_("This application was submitted already."))
         if not access.filing_applicants(locked.account).filter(pk=locked.applicant_id).exists():

@@ -137,3 +137,44 @@ def test_abandoned_drafts_are_removed_with_their_files(
 def test_the_task_is_scheduled():
     schedule = django_settings.CELERY_BEAT_SCHEDULE
     assert any(e["task"] == "portal.tasks.forget_old_drafts" for e in schedule.values())
+
+
+def test_art_32_runs_from_the_online_submission_not_the_draft(me, center, time_machine):
+    """A draft started on Monday 21 September and submitted on Monday 28 September: the five
+    working days of Art. 32 run from the submission (to 10 October across the National Day
+    holiday). After them the window cannot give the notice (nor refuse); accepted, the clock
+    runs from the day of the submission."""
+    import datetime as dt_
+
+    from django.utils import translation
+
+    from applications import services as counter
+    from windows import authority
+
+    from .conftest import aware
+
+    time_machine.move_to(aware(2026, 9, 21, 10), tick=False)
+    client = sign_in(MOBILE)
+    draft = start(client, me, center.design_review)
+    upload_all(client, draft)
+    time_machine.move_to(NOW, tick=False)  # Monday 28 September, 10:00
+    client = sign_in(MOBILE)
+    client.post(reverse("portal:filing_submit", args=[draft.pk]))
+    application = Application.objects.get()
+    assert application.received_at == NOW and application.notice_due == dt_.date(2026, 10, 10)
+    assert not application.notice_lapsed(dt_.date(2026, 10, 10))
+    after = aware(2026, 10, 12, 9)
+    line = application.materials.get()
+    with translation.override("en"), pytest.raises(TransitionError, match=r"Art\. 32"):
+        counter.application_notify_missing_with_checklist(
+            application=application,
+            lines={line.pk: {"status": "missing", "note": "不清晰"}},
+            by=center.dave,
+            now=after,
+        )
+    application.refresh_from_db()
+    assert application.state == "draft"
+    authority.sync_signing_authority(at=after)
+    accepted = counter.application_accept(application=application, by=center.dave, now=after)
+    assert accepted.deemed_accepted
+    assert {review.started_on for review in accepted.reviews.all()} == {dt_.date(2026, 9, 28)}
