@@ -351,6 +351,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.forget_old_sign_ins",
         "schedule": crontab(hour=3, minute=40),
     },
+    # Online drafts neither submitted nor touched for PORTAL_DRAFT_KEEP_DAYS, with their files.
+    "portal-forget-old-drafts": {
+        "task": "portal.tasks.forget_old_drafts",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
 if BACKUP_ENABLED:
     # The nightly backup set, center time, before the day's work (operations/backups.py).
@@ -474,6 +479,8 @@ PORTAL_SEND_LIMIT_PER_ADDRESS = envint("PORTAL_SEND_LIMIT_PER_ADDRESS", "20")
 PORTAL_SEND_WINDOW_SECONDS = envint("PORTAL_SEND_WINDOW_SECONDS", "3600")
 # Codes, their SMS and sessions are kept this many days (who signed in, from where), then removed.
 PORTAL_RECORD_DAYS = envint("PORTAL_RECORD_DAYS", "30")
+# Drafts filed online and left this long (since started and since the last upload) are removed.
+PORTAL_DRAFT_KEEP_DAYS = envint("PORTAL_DRAFT_KEEP_DAYS", "90")
 
 # What the center prints on its documents and shows in its header.
 CENTER_NAME = os.getenv("CENTER_NAME", "临安市行政审批中心")

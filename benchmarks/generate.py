@@ -778,7 +778,7 @@ def _insert(steps: Steps, cal: Calendar) -> None:
             receipt_number, access_code, accepted_at, with_gaps, promised_date,
             promised_provisional, promised_reason, refusal_reasons, ready_at, delivered_at,
             withdrawn_at, closing_note, accepted_by_id, applicant_id, delivered_by_id,
-            received_by_id, project_id, due_date)
+            received_by_id, project_id, due_date, invitation)
         SELECT f.id, f.state, f.received_at, f.notice_due, f.receipt_number,
                CASE WHEN f.receipt_number IS NULL THEN '' ELSE (
                    SELECT string_agg(substr('{alphabet}',
@@ -801,7 +801,7 @@ def _insert(steps: Steps, cal: Calendar) -> None:
                f.applicant_id,
                CASE WHEN f.state = 'delivered' THEN f.clerk_id END,
                f.clerk_id, f.project_id,
-               f.due_date
+               f.due_date, ''
           FROM bench.final f
         """,
     )
@@ -999,7 +999,7 @@ def _history(steps: Steps, cal: Calendar) -> None:
         "id, state, received_at, notice_due, receipt_number, access_code, accepted_at,"
         " with_gaps, promised_date, promised_provisional, promised_reason, refusal_reasons,"
         " ready_at, delivered_at, withdrawn_at, closing_note, accepted_by_id, applicant_id,"
-        " delivered_by_id, received_by_id, project_id, due_date"
+        " delivered_by_id, received_by_id, project_id, due_date, invitation"
     )
     # Each change of state as it was: the row's values with the later ones not yet set.
     steps.run(
@@ -1021,7 +1021,7 @@ def _history(steps: Steps, cal: Calendar) -> None:
                CASE WHEN h.step >= 2 THEN a.accepted_by_id END, a.applicant_id,
                CASE WHEN h.step >= 4 THEN a.delivered_by_id END,
                a.received_by_id, a.project_id,
-               CASE WHEN h.step >= 2 THEN a.promised_date END,
+               CASE WHEN h.step >= 2 THEN a.promised_date END, '',
                h.at, h.type, a.received_by_id
           FROM applications_application a
           JOIN bench.final f ON f.id = a.id

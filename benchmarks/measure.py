@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import env
 
-SECTIONS = ("pages", "core", "accept", "wayback", "sweep", "hall")
+SECTIONS = ("pages", "core", "accept", "wayback", "sweep", "hall", "filing")
 NEW_CARDS = 10_000
 
 
@@ -990,6 +990,226 @@ def _hall_pages(runs, business, kiosk_enrol, display_enrol, now) -> list[dict]:
     return rows
 
 
+# --- online filing (docs/filing.md) --------------------------------------------------------
+
+FILING_FILES = 10
+FILING_FILE_BYTES = 2 * 1024 * 1024
+ONLINE_WAITING = 10_000
+
+
+def _pdf_of(size: int, n: int) -> bytes:
+    head = f"%PDF-1.4\n% bench material {n}\n".encode()
+    tail = b"\n%%EOF\n"
+    return head + b"0" * (size - len(head) - len(tail)) + tail
+
+
+def _portal_client(account):
+    """A test client carrying the applicant's session cookie (portal/sessions.py), as after
+    signing in with the SMS code."""
+    from django.conf import settings
+    from django.http import HttpResponse
+    from django.test import Client, RequestFactory
+    from django.utils import timezone
+
+    from portal import sessions
+
+    response = HttpResponse()
+    sessions.session_open(RequestFactory().get("/my/"), response, account, timezone.now())
+    client = Client()
+    client.cookies[settings.PORTAL_SESSION_COOKIE] = response.cookies[
+        settings.PORTAL_SESSION_COOKIE
+    ].value
+    return client
+
+
+def _items_with_materials(count: int):
+    """Items handled in the center, fewest first, until their materials make `count`."""
+    from windows import guide
+    from windows.models import ItemMaterial
+
+    chosen, materials = [], {}
+    for item in guide.items().filter(handled_in_center=True).order_by("code"):
+        needs = list(
+            ItemMaterial.objects.filter(item=item).select_related("material").order_by("position")
+        )
+        if not needs or item.packages.exists():
+            continue
+        chosen.append(item)
+        for need in needs:
+            materials.setdefault(need.material_id, need.material)
+        if len(materials) >= count:
+            break
+    return chosen, list(materials.values())[:count]
+
+
+def measure_filing(runs: int) -> list[dict]:
+    """Online filing: (a) an applicant submits a draft of 10 materials of 2 MB each through
+    the submit page (the view, `portal.services.filing_submit`, the counter's
+    `application_create` and `scan_add` for each file: every file is read, checked and stored
+    again as a scan), the virus scan off; (b) the clerk's intake desk with its online list at
+    10,000 applications filed online waiting for pre-review (and as many drafts the staff never
+    see). Everything is made inside a transaction that is rolled back; the files go to a
+    temporary directory removed afterwards."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.core.files.base import ContentFile
+    from django.test import Client
+    from django.test.utils import override_settings
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from applications.models import Applicant, Application
+    from applications.validators import id_check_char
+    from portal.models import Account, Filing, FilingFile
+    from windows.roles import Role
+    from windows.workdays import WorkCalendar
+
+    rows = []
+    now = timezone.now()
+    media = Path(tempfile.mkdtemp(prefix="bench-filing-"))
+    storages = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": str(media)}},
+    }
+    try:
+        with override_settings(STORAGES=storages, CLAMD_SOCKET="", CLAMD_HOST=""), rolled_back():
+            mobile = "13999990000"
+            account = Account.objects.create(mobile=mobile, created_at=now, last_signed_in_at=now)
+            first17 = "33018519800101999"
+            person = Applicant.objects.create(
+                kind=Applicant.Kind.PERSON,
+                name="压测申请人",
+                id_number=first17 + id_check_char(first17),
+                contact_name="压测申请人",
+                mobile=mobile,
+            )
+            items, materials = _items_with_materials(FILING_FILES)
+            assert len(materials) == FILING_FILES, "the demo's items ask for too few materials"
+            # The ten files on disk once: each run's draft points at them (a run is rolled
+            # back, so the draft's files are never removed after its commit).
+            stored = []
+            for n, material in enumerate(materials):
+                holder = FilingFile(material=material)
+                holder.file.save(f"m{n}.pdf", ContentFile(_pdf_of(FILING_FILE_BYTES, n)), False)
+                stored.append((material, holder.file.name))
+            client = _portal_client(account)
+
+            def draft():
+                for leftover in media.iterdir():  # the scans of the run before
+                    if leftover.name != "filing":
+                        shutil.rmtree(leftover, ignore_errors=True)
+                filing = Filing.objects.create(account=account, applicant=person, created_at=now)
+                filing.items.set(items)
+                FilingFile.objects.bulk_create(
+                    FilingFile(
+                        filing=filing,
+                        material=material,
+                        file=name,
+                        original_name=f"{material.pk}.pdf",
+                        content_type="application/pdf",
+                        size=FILING_FILE_BYTES,
+                        uploaded_at=now,
+                    )
+                    for material, name in stored
+                )
+                return filing
+
+            def submit(filing):
+                response = client.post(reverse("portal:filing_submit", args=[filing.pk]))
+                assert response.status_code == 302, response.status_code
+                assert "/my/applications/" in response["Location"], response["Location"]
+                return filing
+
+            samples, last = repeat(submit, runs=runs, setup=draft, rollback=True)
+            with rolled_back():
+                queries = _queries(lambda: submit(draft()))
+            rows.append(
+                figure(
+                    f"submit online: {FILING_FILES} materials of "
+                    f"{FILING_FILE_BYTES // (1024 * 1024)} MB, {len(items)} items (POST)",
+                    samples,
+                    target=1000,
+                    queries=queries,
+                )
+            )
+
+            # (b) The online queue: 10,000 applications filed online waiting for pre-review;
+            # first the desk as the data set has it, for the difference they make.
+            clerk = _person(Role.INTAKE_CLERK)
+            desk = Client()
+            desk.force_login(clerk)
+            before = Application.objects.filter(
+                state=Application.State.DRAFT, channel=Application.Channel.ONLINE
+            ).count()
+            rows.append(
+                page(
+                    desk,
+                    "/intake/",
+                    runs,
+                    name=f"  the same desk before ({before:,} filed online waiting)",
+                    target=None,
+                )
+            )
+            calendar = WorkCalendar.load()
+            applicants = list(Applicant.objects.order_by("pk")[:500])
+            today = timezone.localdate(now)
+            made = Application.objects.bulk_create(
+                (
+                    Application(
+                        applicant=applicants[i % len(applicants)],
+                        channel=Application.Channel.ONLINE,
+                        state=Application.State.DRAFT,
+                        received_at=now - dt.timedelta(minutes=i),
+                        submitted_at=now - dt.timedelta(minutes=i),
+                        notice_due=calendar.add_working_days(
+                            (now - dt.timedelta(minutes=i)).date(), 5
+                        ).end,
+                    )
+                    for i in range(ONLINE_WAITING)
+                ),
+                batch_size=2000,
+            )
+            links = Application.items.through
+            links.objects.bulk_create(
+                (
+                    links(application_id=a.pk, item_id=items[k % len(items)].pk)
+                    for a in made
+                    for k in range(2)
+                ),
+                batch_size=5000,
+                ignore_conflicts=True,
+            )
+            drafts = Filing.objects.bulk_create(
+                Filing(account=account, applicant=person, created_at=now)
+                for _ in range(ONLINE_WAITING)
+            )
+            del drafts
+            sql("ANALYZE applications_application")
+            sql("ANALYZE applications_application_items")
+            sql("ANALYZE portal_filing")
+            waiting = Application.objects.filter(
+                state=Application.State.DRAFT, channel=Application.Channel.ONLINE
+            ).count()
+            row = page(
+                desk,
+                "/intake/",
+                runs,
+                name=f"intake desk with its online list ({waiting:,} filed online waiting)",
+                target=100,
+            )
+            assert today is not None
+            rows.insert(len(rows) - 1, row)  # the 10,000 first, then the desk before
+            del last
+    finally:
+        shutil.rmtree(media, ignore_errors=True)
+    for row in rows:
+        row["section"] = "filing"
+    return rows
+
+
 MEASURES = {
     "wayback": measure_way_back,
     "sweep": measure_sweep,
@@ -997,6 +1217,7 @@ MEASURES = {
     "accept": measure_accept,
     "core": measure_core,
     "hall": measure_hall,
+    "filing": measure_filing,
 }
 
 

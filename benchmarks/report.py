@@ -396,6 +396,19 @@ def render() -> str:
                 section_table(full, "hall"),
                 "",
             ]
+        if any(row["section"] == "filing" for row in full["figures"]):
+            out += [
+                "## Online filing",
+                "",
+                "An applicant submits a draft of 10 materials of 2 MB each through the submit "
+                "page (the view, the counter's `application_create` and a scan per file: each "
+                "read, checked and stored again), the virus scan off; the clerk's intake desk "
+                "with its online list at 10,000 applications filed online waiting for "
+                "pre-review. Made in a transaction that is rolled back (docs/filing.md).",
+                "",
+                section_table(full, "filing"),
+                "",
+            ]
     if load_result:
         out += [
             "## Load test",

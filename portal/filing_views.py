@@ -190,6 +190,7 @@ def filing(request: HttpRequest, pk: int) -> HttpResponse:
             "materials": materials,
             "file_count": len(files),
             "max_mb": settings.SCAN_MAX_BYTES // (1024 * 1024),
+            "keep_days": settings.PORTAL_DRAFT_KEEP_DAYS,
             "mobile": signin.masked_mobile(request.account.mobile),
         },
     )
@@ -277,6 +278,21 @@ def filing_submit(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     )
     return redirect("portal:application", application.pk)
+
+
+@require_POST
+@applicant_required
+def filing_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """The applicant deletes their own draft with its files (a submitted one is a 404 here:
+    access.get_filing finds drafts only)."""
+    found = access.get_filing(request.account, pk)
+    try:
+        services.filing_delete(filing=found, now=timezone.now())
+    except TransitionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The draft and its files are deleted."))
+    return redirect("portal:applications")
 
 
 @require_GET

@@ -174,6 +174,20 @@ def _checked(upload) -> tuple[str, str]:
     return found
 
 
+def _locked_draft(filing: Filing, *related: str) -> Filing:
+    """The filing's row locked, with `related`; a TransitionError once deleted (by the
+    applicant in another tab, or by the nightly sweep)."""
+    found = (
+        Filing.objects.select_for_update(of=("self",))
+        .select_related(*related)
+        .filter(pk=filing.pk)
+        .first()
+    )
+    if found is None:
+        raise TransitionError(_("This draft is deleted."))
+    return found
+
+
 def filing_upload(*, filing: Filing, material: Material, upload, now: dt.datetime) -> FilingFile:
     """A material's file for a draft: checked as a scan at the counter, stored privately."""
     if material.pk not in {m.pk for m in filing_materials(filing)}:
@@ -182,7 +196,7 @@ def filing_upload(*, filing: Filing, material: Material, upload, now: dt.datetim
     original = (upload.name or "")[:200]
     upload.name = f"upload.{extension}"
     with transaction.atomic():
-        locked = Filing.objects.select_for_update().get(pk=filing.pk)
+        locked = _locked_draft(filing)
         if locked.submitted_at is not None:
             raise TransitionError(_("This application was submitted already."))
         if locked.files.count() >= settings.FILING_MAX_FILES:
@@ -205,7 +219,7 @@ def filing_upload(*, filing: Filing, material: Material, upload, now: dt.datetim
 
 def filing_file_remove(*, filing: Filing, file_id: int) -> None:
     with transaction.atomic():
-        locked = Filing.objects.select_for_update().get(pk=filing.pk)
+        locked = _locked_draft(filing)
         if locked.submitted_at is not None:
             raise TransitionError(_("This application was submitted already."))
         stored = locked.files.filter(pk=file_id).first()
@@ -214,6 +228,50 @@ def filing_file_remove(*, filing: Filing, file_id: int) -> None:
         name = stored.file.name
         stored.delete()
         transaction.on_commit(lambda: stored.file.storage.delete(name))
+
+
+def _filing_remove(locked: Filing) -> None:
+    """Delete a locked draft with its rows; its files leave the disk once that is committed."""
+    files = list(locked.files.all())
+    names = [stored.file.name for stored in files]
+    locked.delete()  # its FilingFile rows go with it (CASCADE)
+    if names:
+        storage = files[0].file.storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
+def filing_delete(*, filing: Filing, now: dt.datetime) -> None:
+    """The applicant deletes their own draft with its files. A submitted filing is an
+    application received under Art. 32 and stays (TransitionError)."""
+    with transaction.atomic():
+        locked = _locked_draft(filing, "account")
+        if locked.submitted_at is not None:
+            raise TransitionError(_("This application was submitted already."))
+        _filing_remove(locked)
+    log.info(
+        "portal filing deleted filing=%s mobile=%s", filing.pk, masked_mobile(locked.account.mobile)
+    )
+
+
+def drafts_forget(*, now: dt.datetime) -> int:
+    """Drafts left `PORTAL_DRAFT_KEEP_DAYS` since they were started and since their last upload
+    are removed with their files (the nightly task `portal.tasks.forget_old_drafts`). Each in
+    its own transaction under the draft's lock, checked again there: a draft submitted or
+    uploaded to in the meantime stays. Returns how many were removed; idempotent."""
+    before = now - dt.timedelta(days=settings.PORTAL_DRAFT_KEEP_DAYS)
+    stale = (
+        Filing.objects.filter(submitted_at__isnull=True, created_at__lt=before)
+        .exclude(files__uploaded_at__gte=before)
+        .order_by("pk")
+    )
+    removed = 0
+    for pk in list(stale.values_list("pk", flat=True)):
+        with transaction.atomic():
+            locked = stale.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if locked is not None:
+                _filing_remove(locked)
+                removed += 1
+    return removed
 
 
 def filing_submit(*, filing: Filing, now: dt.datetime) -> Application:
@@ -227,11 +285,7 @@ def filing_submit(*, filing: Filing, now: dt.datetime) -> Application:
     4. The draft's own copies are removed once all of it is committed.
     """
     with transaction.atomic():
-        locked = (
-            Filing.objects.select_for_update(of=("self",))
-            .select_related("account", "applicant", "project")
-            .get(pk=filing.pk)
-        )
+        locked = _locked_draft(filing, "account", "applicant", "project")
         if locked.submitted_at is not None:
             raise TransitionError(_("This application was submitted already."))
         if not access.filing_applicants(locked.account).filter(pk=locked.applicant_id).exists():

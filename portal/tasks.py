@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from .models import Session, SignInCode, SignInMessage
+from .services import drafts_forget
 
 log = logging.getLogger("audit.portal")
 
@@ -23,3 +24,9 @@ def sign_ins_forget(*, now: dt.datetime) -> int:
 @shared_task
 def forget_old_sign_ins() -> None:
     log.info("portal: %d old sign-in records removed", sign_ins_forget(now=timezone.now()))
+
+
+@shared_task
+def forget_old_drafts() -> None:
+    """Online drafts abandoned `PORTAL_DRAFT_KEEP_DAYS` (90) removed with their files."""
+    log.info("portal: %d abandoned drafts removed", drafts_forget(now=timezone.now()))

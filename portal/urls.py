@@ -19,6 +19,7 @@ urlpatterns = [
     path("file/<int:pk>/", filing_views.filing, name="filing"),
     path("file/<int:pk>/upload/", filing_views.filing_upload, name="filing_upload"),
     path("file/<int:pk>/submit/", filing_views.filing_submit, name="filing_submit"),
+    path("file/<int:pk>/delete/", filing_views.filing_delete, name="filing_delete"),
     path("file/<int:pk>/files/<int:file_pk>/", filing_views.filing_file, name="filing_file"),
     path(
         "file/<int:pk>/files/<int:file_pk>/remove/",

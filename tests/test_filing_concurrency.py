@@ -43,7 +43,7 @@ def test_a_draft_submitted_at_once_makes_one_application(center, calendar, mater
         upload=SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf"),
         now=NOW,
     )
-    submit = lambda: filing.filing_submit(filing=draft, now=NOW)  # noqa: E731
+    submit = lambda d=draft: filing.filing_submit(filing=d, now=NOW)  # noqa: E731
     assert together(submit, submit, submit) == ["done", "refused", "refused"]
     application = Application.objects.get()
     assert application.scans.count() == 1
@@ -69,3 +69,29 @@ def test_a_draft_submitted_at_once_makes_one_application(center, calendar, mater
     )
     assert together(send, send) == ["done", "refused"]
     assert Application.objects.get().state == "draft"
+
+
+def test_a_draft_deleted_while_it_is_submitted_is_one_or_the_other(center, calendar, materials):
+    """Deleting a draft (another tab, or the nightly sweep) while it is submitted: one wins,
+    never an application without its draft's files nor a draft deleted under an application."""
+    from portal.models import Filing
+
+    me = person(MOBILE, 1)
+    account = Account.objects.create(mobile=MOBILE, created_at=NOW, last_signed_in_at=NOW)
+    for _ in range(3):
+        draft = filing.filing_start(
+            account=account, applicant=me, project=None, items=[center.design_review], now=NOW
+        )
+        filing.filing_upload(
+            filing=draft,
+            material=filing.filing_materials(draft)[0],
+            upload=SimpleUploadedFile("a.pdf", PDF, content_type="application/pdf"),
+            now=NOW,
+        )
+        submit = lambda d=draft: filing.filing_submit(filing=d, now=NOW)  # noqa: E731
+        delete = lambda d=draft: filing.filing_delete(filing=d, now=NOW)  # noqa: E731
+        assert together(submit, delete) == ["done", "refused"]
+        submitted = Application.objects.filter(filing__pk=draft.pk).exists()
+        assert submitted == Filing.objects.filter(pk=draft.pk).exists()
+        if submitted:
+            assert Application.objects.get(filing__pk=draft.pk).scans.count() == 1

@@ -17,7 +17,8 @@ from .conftest import aware
 
 
 @pytest.fixture
-def demo(db, time_machine, capsys):
+def demo(db, time_machine, capsys, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     time_machine.move_to(aware(2026, 11, 26, 9), tick=False)
     call_command("seed_demo")
     return capsys.readouterr().out
@@ -44,3 +45,31 @@ def test_the_demo_mobile_signs_in_and_sees_applications(demo, settings, caplog):
     # The seed runs once: a second run leaves the number where it is.
     call_command("seed_demo")
     assert Application.objects.filter(applicant__mobile=DEMO_MOBILE).count() == mine.count()
+
+
+def test_the_demo_has_online_filings_for_the_clerk(demo, settings):
+    """A draft of the demo person's, one filed online waiting for pre-review, one with its
+    one-time notice outstanding: the demo clerk sees the online list; a second seed adds none."""
+    from portal.models import Filing
+    from windows.models import Staff
+    from windows.roles import Role
+
+    assert f"online filings of {DEMO_MOBILE}" in demo
+    filings = Filing.objects.filter(account__mobile=DEMO_MOBILE)
+    assert filings.filter(submitted_at__isnull=True).count() == 1
+    assert filings.get(submitted_at__isnull=True).files.count() == 1
+    online = Application.objects.filter(applicant__mobile=DEMO_MOBILE, channel="online")
+    assert sorted(online.values_list("state", flat=True)) == ["awaiting_materials", "draft"]
+    waiting = online.get(state="draft")
+    assert waiting.scans.filter(uploaded_online=True).exists()
+    noticed = online.get(state="awaiting_materials")
+    assert noticed.materials.filter(status="missing").exclude(note="").count() == 1
+    clerk = Staff.objects.filter(groups__name=Role.INTAKE_CLERK).order_by("username").first()
+    client = Client()
+    client.force_login(clerk)
+    page = client.get(reverse("applications:intake")).content.decode()
+    online_list = page.split('id="online"', 1)[1].split("</section>", 1)[0]
+    assert reverse("applications:detail", args=[waiting.pk]) in online_list
+    call_command("seed_demo")
+    assert Filing.objects.filter(account__mobile=DEMO_MOBILE).count() == filings.count() == 3
+    assert online.count() == 2
