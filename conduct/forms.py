@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from applications.track import normalize_number
 from applications.validators import scan_type, validate_mobile
@@ -107,7 +108,9 @@ class FindingForm(forms.Form):
         label=_("Rule broken"), queryset=Rule.objects.filter(is_active=True), required=False
     )
     window = fields.ModelChoiceField(label=_("Window"), queryset=None, required=False)
-    staff = fields.ModelChoiceField(label=_("Person"), queryset=None, required=False)
+    staff = fields.ModelChoiceField(
+        label=pgettext_lazy("assessment", "Person"), queryset=None, required=False
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -144,7 +147,9 @@ class PatrolEntryForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Found"), choices=PatrolEntry.Status.choices, widget=forms.RadioSelect
     )
-    staff = fields.ModelChoiceField(label=_("Person"), queryset=None, required=False)
+    staff = fields.ModelChoiceField(
+        label=pgettext_lazy("assessment", "Person"), queryset=None, required=False
+    )
     rule = fields.ModelChoiceField(
         label=_("Rule broken"),
         queryset=Rule.objects.filter(is_active=True),

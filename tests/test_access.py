@@ -27,9 +27,9 @@ from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from applications import services
-from conduct import services as conduct_services
 from applications.models import Application, DepartmentReview, Document, Rating, Scan
 from applications.models import FollowUp as RatingFollowUp
+from conduct import services as conduct_services
 from hall.models import SlotRule
 from loading.services import import_check
 from supervision import actions

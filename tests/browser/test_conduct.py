@@ -126,6 +126,7 @@ def test_a_complaint_and_a_patrol_reach_the_assessment(
     assert Deduction.objects.filter(patrol_entry__isnull=False).count() == 1
 
     # 4. The assessment of the month shows both deductions, and drills down to them.
+    page = desk.pages[0]
     period = timezone.localdate().strftime("%Y-%m")
     page.goto(f"{live_server.url}/supervision/assessment/?period={period}")
     cell = page.get_by_test_id("deductions-A05").first
