@@ -392,7 +392,13 @@ def patrol_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     with translation.override("zh-hans"):
         html = render_to_string(
             "conduct/documents/patrol.html",
-            {"patrol": patrol, "rows": rows, "center_name": settings.CENTER_NAME},
+            {
+                "patrol": patrol,
+                "rows": rows,
+                "center_name": settings.CENTER_NAME,
+                "complaint_phone": settings.CENTER_COMPLAINT_PHONE,
+                "issued_on": patrol.day,
+            },
         )
     response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = (
