@@ -237,7 +237,7 @@ def deductions(request: HttpRequest) -> HttpResponse:
         seen = seen.filter(window__number=request.GET["window"])
     if request.GET.get("department"):
         seen = seen.filter(window__department__code=request.GET["department"])
-    if request.GET.get("staff", "").isdigit():
+    if request.GET.get("staff", "").isdigit() and len(request.GET["staff"]) <= 9:
         seen = seen.filter(staff_id=int(request.GET["staff"]))
     standing = seen.standing().aggregate(points=Sum("points"))["points"] or 0
     page = Paginator(seen, 50).get_page(request.GET.get("page"))
