@@ -237,6 +237,8 @@ def deductions(request: HttpRequest) -> HttpResponse:
         seen = seen.filter(window__number=request.GET["window"])
     if request.GET.get("department"):
         seen = seen.filter(window__department__code=request.GET["department"])
+    if request.GET.get("appeal") == "waiting":
+        seen = seen.filter(appeal__isnull=False, appeal__decision="")
     if request.GET.get("staff", "").isdigit() and len(request.GET["staff"]) <= 9:
         seen = seen.filter(staff_id=int(request.GET["staff"]))
     standing = seen.standing().aggregate(points=Sum("points"))["points"] or 0
@@ -432,4 +434,15 @@ def patrol_panel(user, today: dt.date) -> list[dict]:
             for status in PatrolEntry.Status.values
         }
         patrol.seen = len(entries)
-    return [{"template": "conduct/_dashboard_patrol.html", "patrols": found, "windows": windows}]
+    reach = warning_reach(today, WorkCalendar.load())
+    unanswered = Complaint.objects.filter(replied_at__isnull=True)
+    return [
+        {
+            "template": "conduct/_dashboard_patrol.html",
+            "patrols": found,
+            "windows": windows,
+            "complaints_late": unanswered.filter(due__lt=today).count(),
+            "complaints_soon": unanswered.filter(due__gte=today, due__lte=reach).count(),
+            "appeals_waiting": Appeal.objects.filter(decision="").count(),
+        }
+    ]

@@ -493,3 +493,18 @@ def test_a_patrol_records_an_absence_with_its_deduction_and_prints(
         )
     # Patrols are the managers' work.
     assert signed_in(center.bob).get(reverse("conduct:patrols")).status_code == 403
+
+
+def test_the_dashboard_counts_late_complaints_and_appeals_to_decide(
+    center, calendar, rules, time_machine
+):
+    complaint = file(center)
+    substantiate(complaint, center, rules["complaint"], now=NOW)
+    services.appeal_file(deduction=complaint.deduction, reasons="理由", by=center.bob, now=NOW)
+    late = complaint.due + dt.timedelta(days=1)
+    time_machine.move_to(aware(late.year, late.month, late.day, 9), tick=False)
+    page = seen(signed_in(center.erin).get(reverse("supervision:dashboard")).content.decode())
+    assert "1 overdue" in page or "1件已超期" in page
+    assert "1 appeal to decide" in page or "1项申诉待决定" in page
+    waiting = signed_in(center.erin).get(reverse("conduct:deductions") + "?appeal=waiting")
+    assert complaint.number in waiting.content.decode()
