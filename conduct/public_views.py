@@ -11,7 +11,8 @@ import math
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -25,6 +26,8 @@ from .forms import ComplaintForm
 from .models import Complaint
 
 log = logging.getLogger(__name__)
+# The complaint this browser filed last: the receipt page after the redirect shows it.
+FILED = "complaint_filed"
 
 
 def _allowed(request: HttpRequest) -> track.Allowance:
@@ -43,6 +46,16 @@ def _allowed(request: HttpRequest) -> track.Allowance:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def complain(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET" and request.GET.get("filed"):
+        filed = Complaint.objects.filter(pk=request.session.get(FILED)).first()
+        if filed is not None:
+            response = render(
+                request,
+                "conduct/complain_done.html",
+                {"complaint": filed, "complaint_phone": settings.CENTER_COMPLAINT_PHONE},
+            )
+            response["X-Robots-Tag"] = "noindex"
+            return response
     from_track = request.GET.get("from") == "track" or request.POST.get("from") == "track"
     application = _tracked(request) if from_track else None
     form = ComplaintForm(request.POST or None, with_receipt=application is None)
@@ -80,14 +93,10 @@ def complain(request: HttpRequest) -> HttpResponse:
             except TransitionError as error:
                 form.add_error(None, str(error))
             else:
-                # The same page whatever the receipt number: its number and due date only.
-                response = render(
-                    request,
-                    "conduct/complain_done.html",
-                    {"complaint": complaint, "complaint_phone": settings.CENTER_COMPLAINT_PHONE},
-                )
-                response["X-Robots-Tag"] = "noindex"
-                return response
+                # The same answer whatever the receipt number: a redirect to the receipt page
+                # (a reload files nothing twice), which shows the number and due date only.
+                request.session[FILED] = complaint.pk
+                return redirect(reverse("complaint:new") + "?filed=1")
     response = render(request, "conduct/complain.html", context)
     response["X-Robots-Tag"] = "noindex"
     return response

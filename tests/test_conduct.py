@@ -269,7 +269,7 @@ def test_the_staff_concerned_see_the_complaint_but_not_the_complainants_contact(
 def _post(client, **data):
     fields = {"phone": "13812345678", "text": "等候时间过长，无人解释。", "window": "", "name": ""}
     fields.update(data)
-    return client.post(COMPLAIN, fields, REMOTE_ADDR="203.0.113.9")
+    return client.post(COMPLAIN, fields, REMOTE_ADDR="203.0.113.9", follow=True)
 
 
 def test_the_public_form_takes_a_complaint_with_or_without_a_receipt_number(accepted, calendar):
@@ -282,6 +282,10 @@ def test_the_public_form_takes_a_complaint_with_or_without_a_receipt_number(acce
     assert complaint.number in response.content.decode()
     response = _post(client)
     assert Complaint.objects.count() == 2
+    # A reload of the receipt page files nothing again; another browser sees no receipt.
+    assert client.get(COMPLAIN + "?filed=1").status_code == 200
+    assert Complaint.objects.count() == 2
+    assert "TS2026" not in Client().get(COMPLAIN + "?filed=1").content.decode()
     # Bad input: a message, nothing filed.
     response = _post(client, phone="12345")
     assert response.status_code == 200 and Complaint.objects.count() == 2
@@ -290,7 +294,12 @@ def test_the_public_form_takes_a_complaint_with_or_without_a_receipt_number(acce
 
 def test_the_public_form_never_tells_whether_a_receipt_number_exists(accepted, calendar):
     def answer(number):
-        response = _post(Client(), receipt_number=number)
+        client = Client()
+        first = client.post(
+            COMPLAIN, {"phone": "13812345678", "text": "慢", "receipt_number": number}
+        )
+        assert first.status_code == 302 and first["Location"] == COMPLAIN + "?filed=1"
+        response = client.get(first["Location"])
         complaint = Complaint.objects.order_by("-pk").first()
         page = CSRF.sub("", response.content.decode()).replace(complaint.number, "N")
         return response.status_code, page
@@ -306,12 +315,14 @@ def test_the_public_form_is_rate_limited_per_address(accepted, calendar, setting
     client = Client()
     assert _post(client).status_code == 200
     assert _post(client).status_code == 200
-    limited = _post(client)
+    limited = client.post(
+        COMPLAIN, {"phone": "13812345678", "text": "x"}, REMOTE_ADDR="203.0.113.9"
+    )
     assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
     assert Complaint.objects.count() == 2
     # Another network is not held back.
     other = client.post(COMPLAIN, {"phone": "13812345678", "text": "x"}, REMOTE_ADDR="198.51.100.1")
-    assert other.status_code == 200 and Complaint.objects.count() == 3
+    assert other.status_code == 302 and Complaint.objects.count() == 3
 
 
 def test_the_status_page_link_carries_the_looked_up_application(accepted, calendar, client):
