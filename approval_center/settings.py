@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "loading",
     "hall",
     "portal",
+    "conduct",
 ]
 
 MIDDLEWARE = [
@@ -313,6 +314,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.tasks.sweep_deadlines",
         "schedule": SWEEP_PERIOD_SECONDS,
     },
+    # Yellow and red cards for complaints not answered by their due date (conduct/sweep.py).
+    "sweep-complaints": {
+        "task": "conduct.tasks.sweep_complaints",
+        "schedule": SWEEP_PERIOD_SECONDS,
+    },
     # Messages to applicants that could not be queued (broker down) or whose retries ran out.
     "queue-pending-notifications": {
         "task": "applications.tasks.queue_pending_notifications",
@@ -488,6 +494,11 @@ CENTER_NAME = os.getenv("CENTER_NAME", "临安市行政审批中心")
 # language's voice; documents stay Chinese).
 CENTER_NAME_EN = os.getenv("CENTER_NAME_EN", "Lin'an Administrative Approval Center")
 CENTER_COMPLAINT_PHONE = os.getenv("CENTER_COMPLAINT_PHONE", "0571-63700000")
+# Complaints (conduct/): answered within this many working days of receipt; the public form
+# takes this many complaints per client address in its window (as the status page counts).
+COMPLAINT_WORKING_DAYS = envint("COMPLAINT_WORKING_DAYS", "15")
+COMPLAINT_RATE_LIMIT = envint("COMPLAINT_RATE_LIMIT", "5")
+COMPLAINT_RATE_WINDOW_SECONDS = envint("COMPLAINT_RATE_WINDOW_SECONDS", "3600")
 # The name an authenticator app shows above the codes of this center.
 OTP_TOTP_ISSUER = CENTER_NAME
 # How many approval items the city government has in all (the source: 169), for the share shown

@@ -27,4 +27,6 @@ urlpatterns = [
     path("hall/", include("hall.urls")),
     path("my/", include("portal.urls")),
     path("guide/", include("windows.urls_guide")),
+    path("conduct/", include("conduct.urls")),
+    path("complaint/", include("conduct.urls_public")),
 ]

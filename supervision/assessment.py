@@ -16,7 +16,10 @@ What each figure counts (days are the center's days, Asia/Shanghai):
 - applicants' ratings: `ratings_for` (the ratings of applications and the visitors' ratings on
   the hall's pads, together);
 - visitors called and called in time: the hall's queue tickets called at the unit's windows
-  (`hall.figures`, where waiting is defined).
+  (`hall.figures`, where waiting is defined);
+- deductions: the points of the conduct deductions of the period (a substantiated complaint, a
+  patrol's finding: conduct/, through the `assessment_deductions` hook), not restored by an
+  appeal, taken off the score after the weighted mean (see `score`).
 
 A window's figures are its reviews'; a department's are those of its reviews at any window.
 
@@ -44,6 +47,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from applications import ratings
 from applications.models import ClockEvent, DepartmentReview, Rating
+from approval_center import hooks
 from windows.models import Absence, Department, Post, Staff, Window
 from windows.roles import Role
 from windows.workdays import WorkCalendar
@@ -217,6 +221,8 @@ class Figures:
     signed: int = 0  # per person only: reviews decided in the period under their signature
     visitors: int = 0  # the hall: tickets called in the period
     called_in_time: int = 0  # of those, called within HALL_CALLED_WITHIN_MINUTES
+    deductions: int = 0  # conduct: points deducted in the period (standing, not restored)
+    deduction_count: int = 0
     ratings: Ratings | None = None
 
     def add(self, other: Figures) -> None:
@@ -292,6 +298,7 @@ class Result:
     components: tuple[Component, ...]
     score: float | None
     grade: str | None
+    deducted: int = 0  # conduct points taken off the weighted mean
 
     @property
     def share(self) -> float | None:
@@ -332,8 +339,9 @@ def score(figures: Figures, weights: AssessmentWeights) -> Result:
        time = called within the hall's limit / visitors called (left out with no visitor).
        All floored at 0.
     3. Score = Σ weight × component / Σ weight, over the components measured (ratings are left
-       out while there are none, so the other weights count for more); the grade follows the
-       marks in the weights.
+       out while there are none, so the other weights count for more), less the conduct
+       deductions of the period (points, not below 0); the grade and the 5-point share follow
+       the score so reduced. Deductions alone give no score: with nothing judged, none.
     """
     f = figures
     values: dict[str, float | None] = dict.fromkeys(COMPONENTS)
@@ -357,7 +365,7 @@ def score(figures: Figures, weights: AssessmentWeights) -> Result:
     total = sum(c.weight for c in measured)
     if not f.judged or not total:
         return Result(components, None, None)
-    points = round(sum(c.weight * c.value for c in measured) / total, 1)
+    points = round(max(0.0, sum(c.weight * c.value for c in measured) / total - f.deductions), 1)
     if points >= weights.excellent_from:
         grade = Grade.EXCELLENT
     elif points >= weights.good_from:
@@ -366,7 +374,7 @@ def score(figures: Figures, weights: AssessmentWeights) -> Result:
         grade = Grade.QUALIFIED
     else:
         grade = Grade.FAIL
-    return Result(components, points, grade)
+    return Result(components, points, grade, f.deductions)
 
 
 # --- Units and who sees them ---------------------------------------------------------------
@@ -896,6 +904,13 @@ def assess(
         f = per[(line.window_id, line.department_id)]
         f.cover_days += len(line.covered)
         f.uncovered_days += len(line.uncovered)
+    deductions = hooks.collect("assessment_deductions", period.start, period.end)
+    if deductions:
+        window_department = dict(Window.objects.values_list("pk", "department_id"))
+        for window_id, _staff_id, points, n in deductions:
+            f = per[(window_id, window_department.get(window_id))]
+            f.deductions += points
+            f.deduction_count += n
 
     # 3. Working days, then units.
     index = WorkingDayIndex(
@@ -1012,6 +1027,12 @@ def assess_people(
     ):
         per[(row["signed_by"],)].signed += row["n"]
     sums.apply(per, WorkingDayIndex(calendar, sums.days()))
+    for _window_id, staff_id, points, n in hooks.collect(
+        "assessment_deductions", period.start, period.end
+    ):
+        if staff_id is not None:
+            per[(staff_id,)].deductions += points
+            per[(staff_id,)].deduction_count += n
     found = {
         pk: Ratings(count=row["count"], average=row["average"])
         for pk, row in ratings.officer_ratings(period.start, period.end).items()

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from applications import ratings
 from applications.models import ExtensionRequest
-from approval_center import fields
+from approval_center import fields, hooks
 from hall import figures as hall_figures
 from windows.models import Absence, Department, Item, Post, Staff, StationedDeputy, Window
 from windows.roles import WINDOW_ROLES, Role
@@ -204,6 +204,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             # The hall now: waiting, longest wait, served today, average wait (hall.figures).
             "hall": hall_figures.live(timezone.now()),
             "hall_within": settings.HALL_CALLED_WITHIN_MINUTES,
+            # What other apps show here (approval_center/hooks.py): conduct's patrol of today.
+            "panels": hooks.collect("dashboard_panels", request.user, today),
             **_live_context(request, today, scope, calendar),
         },
     )

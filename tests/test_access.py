@@ -29,6 +29,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from applications import services
 from applications.models import Application, DepartmentReview, Document, Rating, Scan
 from applications.models import FollowUp as RatingFollowUp
+from conduct import services as conduct_services
 from hall.models import SlotRule
 from loading.services import import_check
 from supervision import actions
@@ -172,6 +173,12 @@ def samples(center, accepted, private_media, assessment_weights) -> dict[str, ob
     return make_samples(center, accepted)
 
 
+def conduct_services_rule():
+    from conduct.models import Rule
+
+    return Rule.objects.create(code="complaint", title="服务投诉经查属实", points=2)
+
+
 def make_samples(center, accepted) -> dict[str, object]:
     seal = center.construction_window.seal
     seal.image.save("seal.png", ContentFile(PNG), save=True)
@@ -266,7 +273,49 @@ def make_samples(center, accepted) -> dict[str, object]:
     )
     # The hall's registered device (for the administrators' device pages): build_hall's kiosk.
     device = hall.kiosk
+    # Conduct (conduct/): a rule, a complaint about the construction window substantiated
+    # against alice, a patrol of that window with a photo and a deduction.
+    rule = conduct_services_rule()
+    complaint = conduct_services.complaint_file(
+        source="phone",
+        phone="13912345678",
+        text="态度差",
+        window=center.construction_window,
+        by=center.erin,
+        now=NOW,
+    )
+    conduct_services.complaint_investigate(
+        complaint=complaint, record="属实", by=center.erin, now=NOW
+    )
+    conduct_services.complaint_find(
+        complaint=complaint,
+        finding="substantiated",
+        rule=rule,
+        window=center.construction_window,
+        staff=center.alice,
+        by=center.erin,
+        now=NOW,
+    )
+    patrol = conduct_services.patrol_start(by=center.erin, now=NOW)
+    patrol_entry = conduct_services.patrol_record(
+        patrol=patrol,
+        window=center.construction_window,
+        status="absent",
+        staff=center.alice,
+        rule=rule,
+        photo=SimpleUploadedFile("hall.png", PNG),
+        by=center.erin,
+        now=NOW,
+    )
+    conduct_services.appeal_file(
+        deduction=patrol_entry.deduction, reasons="有请假", by=center.bob, now=NOW
+    )
     return {
+        "rule": rule,
+        "complaint": complaint,
+        "deduction": complaint.deduction,
+        "patrol": patrol,
+        "patrol_entry": patrol_entry,
         "package": package,
         "guide_material": guide_material,
         "device": device,

@@ -54,6 +54,7 @@ def test_it_builds_the_center_of_the_source(demo, capsys):
     check_applications_in_every_state()
     check_extensions_asked_and_decided()
     check_it_is_idempotent(capsys)
+    check_conduct_rules_a_complaint_and_todays_patrol()
     assert Department.objects.count() == 25
     assert Window.objects.count() == 43
     assert Window.objects.filter(kind="comprehensive").get().number == "A01"
@@ -187,3 +188,12 @@ def check_extensions_asked_and_decided() -> None:
     joint = ExtensionRequest.objects.joint()
     assert joint.get(state="approved").decided_by.username == "gov_head"
     assert joint.filter(state="pending").count() == 1
+
+
+def check_conduct_rules_a_complaint_and_todays_patrol():
+    from conduct.models import Complaint, Patrol, Rule
+
+    assert Rule.objects.filter(is_active=True).count() == 6
+    complaint = Complaint.objects.get()  # once, though seeded twice
+    assert complaint.assignee is not None and complaint.replied_at is None
+    assert Patrol.objects.count() == 1
