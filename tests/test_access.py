@@ -277,6 +277,7 @@ def make_samples(center, accepted) -> dict[str, object]:
         "meeting": meeting,
         "follow_up": follow_up,
         "application": accepted,
+        "project": accepted.project,
         "review": accepted.reviews.get(item=center.permit),
         "document": accepted.documents.get(kind=Document.Kind.COMMITMENT_SLIP),
         "scan": scan,
