@@ -66,8 +66,8 @@ def seed_assessment_demo(*, today: dt.date) -> list[str]:
     }
     items: dict[int, list[Item]] = {}
     # Single items, no project: none that needs another item's approval first (前置).
-    for item in Item.objects.active().approvals().filter(
-        handled_in_center=True, prerequisites=None
+    for item in (
+        Item.objects.active().approvals().filter(handled_in_center=True, prerequisites=None)
     ):
         if item.pk in signers:
             items.setdefault(item.window_id, []).append(item)
