@@ -3977,8 +3977,9 @@ ITEMS: list[ItemRow] = [
 ]
 
 # Names for generated staff.
-# The four stages of a construction project (工程建设项目审批制度改革, 国办发〔2019〕11号), in order,
-# with the items of the catalog that belong to each, by item code.
+
+# The four stages of a construction project (工程建设项目审批制度改革, 国办发〔2019〕11号), in
+# order, with the items of the catalog that belong to each, by item code.
 STAGES: list[tuple[str, str, list[str]]] = [
     (
         "立项用地规划许可",
