@@ -151,6 +151,15 @@ STAGED_FILINGS = [
 ]
 
 
+def seed_staged_project(*, now: dt.datetime) -> str:
+    """The staged demo project alone, on the demo center (the browser test's)."""
+    clerk = Staff.objects.filter(groups__name=Role.INTAKE_CLERK).order_by("username").first()
+    leaders = {
+        s.department_id: s for s in Staff.objects.filter(groups__name=Role.DEPARTMENT_LEADER)
+    }
+    return _staged_project(now, clerk, _signers(), _officers(), leaders)
+
+
 def _staged_project(now, clerk, signers, officers, leaders) -> str:
     prefix = STAGED_APPLICANT[1][:17]
     applicant, _ = Applicant.objects.get_or_create(

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from windows.models import Item, Stage
 from windows.workdays import Span, WorkCalendar
@@ -144,12 +145,12 @@ class Step:
     BLOCKED = "blocked"
 
     LABELS = {
-        DONE: _("Done"),
-        IN_PROGRESS: _("In progress"),
-        FILED: _("Filed, not yet accepted"),
-        REFUSED: _("Refused"),
-        NEXT: _("Next: may be filed"),
-        BLOCKED: _("Blocked"),
+        DONE: pgettext_lazy("project path", "Done"),
+        IN_PROGRESS: pgettext_lazy("project path", "In progress"),
+        FILED: pgettext_lazy("project path", "Filed, not yet accepted"),
+        REFUSED: pgettext_lazy("project path", "Refused"),
+        NEXT: pgettext_lazy("project path", "Next: may be filed"),
+        BLOCKED: pgettext_lazy("project path", "Blocked"),
     }
 
 
@@ -185,10 +186,10 @@ class StageRow:
 
 NOT_STARTED = "not_started"
 STAGE_LABELS = {
-    Step.DONE: _("Done"),
-    Step.IN_PROGRESS: _("In progress"),
-    Step.NEXT: _("Next"),
-    NOT_STARTED: _("Not started"),
+    Step.DONE: pgettext_lazy("project path", "Done"),
+    Step.IN_PROGRESS: pgettext_lazy("project path", "In progress"),
+    Step.NEXT: pgettext_lazy("project path", "Next"),
+    NOT_STARTED: pgettext_lazy("project path", "Not started"),
 }
 
 
