@@ -143,6 +143,8 @@ class Step:
     REFUSED = "refused"
     NEXT = "next"
     BLOCKED = "blocked"
+    # In a stage the project has passed: an item it did without (核准 or 备案, not both).
+    NOT_APPLIED = "not_applied"
 
     LABELS = {
         DONE: pgettext_lazy("project path", "Done"),
@@ -151,6 +153,7 @@ class Step:
         REFUSED: pgettext_lazy("project path", "Refused"),
         NEXT: pgettext_lazy("project path", "Next: may be filed"),
         BLOCKED: pgettext_lazy("project path", "Blocked"),
+        NOT_APPLIED: pgettext_lazy("project path", "Not applied for"),
     }
 
 
@@ -169,7 +172,7 @@ class ItemStep:
     @property
     def engaged(self) -> bool:
         """The project has done something about this item."""
-        return self.status not in (Step.NEXT, Step.BLOCKED)
+        return self.status not in (Step.NEXT, Step.BLOCKED, Step.NOT_APPLIED)
 
 
 @dataclass
@@ -289,6 +292,9 @@ def project_path(project: Project, *, today: dt.date | None = None) -> ProjectPa
             row.status = NOT_STARTED
         elif all(s.status == Step.DONE for s in engaged):
             row.status = Step.DONE
+            for s in row.steps:
+                if s.status == Step.NEXT:
+                    s.status = Step.NOT_APPLIED
         else:
             row.status = Step.IN_PROGRESS
         row.span = _span(engaged, row.status == Step.DONE, today, calendar)

@@ -340,6 +340,21 @@ def test_the_project_path_shows_done_in_progress_next_and_blocked(
     assert steps[center.design_review.pk].status == "in_progress"
     assert steps[center.permit.pk].status == "blocked"
     assert steps[center.permit.pk].missing == [center.design_review]
+    # An item the project did without in a stage it has passed is not offered as next.
+    other = Item.objects.create(
+        code="XK-FGJ-002",
+        name="企业投资项目备案",
+        department=center.planning,
+        window=center.planning_window,
+        legal_basis="《企业投资项目核准和备案管理条例》",
+        statutory_days=20,
+        promised_days=3,
+        stage=Stage.objects.get(position=0),
+    )
+    path = projects.project_path(project, today=dt.date(2026, 10, 20))
+    steps = {s.item.pk: s for row in path.stages for s in row.steps}
+    assert steps[other.pk].status == "not_applied"
+    assert path.stages[0].status == "done"
     # 28 September to 20 October: the National Day break (1–8 October) not counted.
     assert path.started_on == dt.date(2026, 9, 28)
     assert path.days_used == center_working_days(dt.date(2026, 9, 28), dt.date(2026, 10, 20))
