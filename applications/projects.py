@@ -107,12 +107,26 @@ def prerequisites_of(
     )
 
 
-def application_prerequisites(application: Application) -> list[Prerequisite]:
+def with_prerequisite_flag(items: QuerySet[Item]) -> QuerySet[Item]:
+    """`items`, each with `has_prerequisites`, read along (no statement of its own)."""
+    return items.annotate(
+        has_prerequisites=Exists(
+            Item.prerequisites.through.objects.filter(from_item=OuterRef("pk"))
+        )
+    )
+
+
+def application_prerequisites(
+    application: Application, items: list[Item] | None = None
+) -> list[Prerequisite]:
     """The prerequisites of the application's items for its project, as acceptance judges
-    them (overrides recorded on this application count)."""
+    them (overrides recorded on this application count). `items`: the application's items
+    already read with `with_prerequisite_flag`: when none has any, nothing more is read."""
+    if items is not None and not any(item.has_prerequisites for item in items):
+        return []
     return prerequisites_of(
         application.project,
-        application.items.all(),
+        items if items is not None else application.items.all(),
         application.prerequisite_overrides.select_related("by"),
     )
 

@@ -442,7 +442,9 @@ def _accept(application: Application, *, by: Staff, now: dt.datetime) -> Applica
     calendar = WorkCalendar.load()
     today = timezone.localdate(now)
     lines = list(application.materials.select_related("material"))
-    items = list(application.items.select_related("department", "window"))
+    items = list(
+        projects.with_prerequisite_flag(application.items.select_related("department", "window"))
+    )
     missing = [line for line in lines if line.status == ApplicationMaterial.Status.MISSING]
     # Art. 32: not told in time what is missing, the applicant counts as accepted from the
     # day the materials were received; what is missing is asked for during the review.
@@ -466,14 +468,14 @@ def _accept(application: Application, *, by: Staff, now: dt.datetime) -> Applica
             raise TransitionError(" ".join(problems))
     # 前置: the project must hold a valid approval of each prerequisite (projects.py), or a
     # center manager must have recorded an override for it on this application.
-    missing = [p for p in projects.application_prerequisites(application) if p.missing]
-    if missing:
+    unheld = [p for p in projects.application_prerequisites(application, items) if p.missing]
+    if unheld:
         raise TransitionError(
             _(
                 "Prerequisites are missing: %(list)s. The project must hold these approvals "
                 "first, or a center manager may record an override."
             )
-            % {"list": projects.missing_text(missing)}
+            % {"list": projects.missing_text(unheld)}
         )
 
     year = timezone.localdate(now).year

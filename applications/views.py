@@ -433,7 +433,9 @@ def _application_page(
     full = access.reviews_seen_in_full(request.user, application)
     for review in reviews:
         review.in_full = review.pk in full
-    items = list(application.items.select_related("department", "window"))
+    items = list(
+        projects.with_prerequisite_flag(application.items.select_related("department", "window"))
+    )
     scans = list(application.scans.select_related("line__material", "uploaded_by"))
     checklist = _checklist_rows(formset, items) if editable else None
     for row in checklist or []:
@@ -474,15 +476,15 @@ def _application_page(
             "withdrawable": application.state in Application.WITHDRAWABLE,
             "scans": scans,
             "scan_form": ScanForm(application=application),
-            **_prerequisites_context(request, application, editable),
+            **_prerequisites_context(request, application, items),
         },
     )
 
 
-def _prerequisites_context(request: HttpRequest, application: Application, editable) -> dict:
+def _prerequisites_context(request: HttpRequest, application: Application, items) -> dict:
     """The prerequisites (前置) of the application's items for its project, as acceptance
     judges them (projects.application_prerequisites), and the manager's override form."""
-    lines = projects.application_prerequisites(application)
+    lines = projects.application_prerequisites(application, items)
     before_acceptance = application.state in services.ACCEPTABLE
     return {
         "prerequisites": lines,
