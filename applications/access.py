@@ -6,6 +6,8 @@
   have a review of their department, and those reviews;
 - the head of the government sees the applications with a joint handling extension request;
 - nobody else sees anything: a 404, as if it did not exist.
+- a project is seen by whoever sees one of its applications, and by those who see them all
+  (`projects_for`).
 
 Each department sees its own part (`reviews_seen_in_full`): on an application shared by several
 departments, the staff of one see the application, its project and materials, and of the other
@@ -40,6 +42,7 @@ from .models import (
     Document,
     ExtensionRequest,
     Notification,
+    Project,
 )
 
 CENTER_WIDE = (Role.INTAKE_CLERK, Role.CENTER_MANAGER, Role.ADMINISTRATOR)
@@ -84,6 +87,22 @@ def applications_for(user: Staff) -> QuerySet[Application]:
     if user.department_id is None:
         return Application.objects.none()
     return Application.objects.filter(reviews__department_id=user.department_id).distinct()
+
+
+def projects_for(user: Staff) -> QuerySet[Project]:
+    """The projects a person may open: every one to those who see every application; to
+    others, those with an application they see (`applications_for`). The project page shows
+    them the whole path (items and their states, as the application page shows other
+    departments' reviews) but links only the applications they may open."""
+    if sees_everything(user):
+        return Project.objects.all()
+    return Project.objects.filter(
+        pk__in=applications_for(user).exclude(project=None).values("project_id")
+    )
+
+
+def get_project(user: Staff, pk: int) -> Project:
+    return get_object_or_404(projects_for(user).select_related("applicant"), pk=pk)
 
 
 def reviews_for(user: Staff) -> QuerySet[DepartmentReview]:

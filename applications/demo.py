@@ -75,8 +75,10 @@ def seed_demo_applications(*, today: dt.date) -> list[str]:
         s.department_id: s for s in Staff.objects.filter(groups__name=Role.DEPARTMENT_LEADER)
     }
     applicants = _applicants(rng)
-    package = list(Item.objects.active().filter(fixed_asset_parallel=True, handled_in_center=True))
-    singles = list(Item.objects.active().filter(fixed_asset_parallel=False, handled_in_center=True))
+    # Items that need another's approval first (前置) come only in the staged project below.
+    free = Item.objects.active().filter(handled_in_center=True, prerequisites=None)
+    package = list(free.filter(fixed_asset_parallel=True))
+    singles = list(free.filter(fixed_asset_parallel=False))
     made = {}
     for n in range(150):
         applicant = applicants[n % len(applicants)]
@@ -115,6 +117,7 @@ def seed_demo_applications(*, today: dt.date) -> list[str]:
         made[application.state] = made.get(application.state, 0) + 1
     extensions = _extensions(now, clerks[0], signers)
     waiting = _send_some_for_signature(now)
+    staged = _staged_project(now, clerks[0], signers, officers, leaders)
     reviews = DepartmentReview.objects.all()
     late = reviews.open().filter(deadline__lt=today).count()
     states = ", ".join(f"{k}: {v}" for k, v in sorted(made.items()))
@@ -123,7 +126,98 @@ def seed_demo_applications(*, today: dt.date) -> list[str]:
         f"{reviews.count()} reviews, {reviews.open().count()} open, {late} overdue, "
         f"{reviews.filter(state='suspended').count()} stopped, {waiting} awaiting signature",
         extensions,
+        staged,
     ]
+
+
+# The demo project through two stages (docs/projects.md): its first stage's items approved, the
+# second in progress, the third blocked by a prerequisite (前置) not yet held.
+STAGED_APPLICANT = ("临安青山湖科创置业有限公司", "91330185MA2K70518")
+STAGED_PROJECT = {
+    "code": "2026-330185-70-01-518800",
+    "name": "青山湖科技城研发总部项目",
+    "location": "临安区青山湖街道科技大道",
+    "total_investment": 68000,
+    "land_area": 45000,
+    "description": "研发楼、中试车间及配套设施",
+}
+# (calendar days before today it was filed, items, how far each goes: "done" approved and
+# handed over, "decided" approved and returned, "progress" claimed, "queued" just accepted)
+STAGED_FILINGS = [
+    (58, ["XK-FGJ-002", "XK-JSJ-001", "XK-GTJ-001"], "done"),
+    (44, ["XK-JSJ-002"], "done"),
+    (20, ["XK-JSJ-004", "XK-HBJ-002"], "mixed"),
+    (6, ["XK-JSJ-003"], "queued"),
+]
+
+
+def seed_staged_project(*, now: dt.datetime) -> str:
+    """The staged demo project alone, on the demo center (the browser test's)."""
+    clerk = Staff.objects.filter(groups__name=Role.INTAKE_CLERK).order_by("username").first()
+    leaders = {
+        s.department_id: s for s in Staff.objects.filter(groups__name=Role.DEPARTMENT_LEADER)
+    }
+    return _staged_project(now, clerk, _signers(), _officers(), leaders)
+
+
+def _staged_project(now, clerk, signers, officers, leaders) -> str:
+    prefix = STAGED_APPLICANT[1][:17]
+    applicant, _ = Applicant.objects.get_or_create(
+        id_number=prefix + uscc_check_char(prefix),
+        defaults={
+            "kind": "enterprise",
+            "name": STAGED_APPLICANT[0],
+            "contact_name": "周建华",
+            "mobile": "13957100518",
+        },
+    )
+    project, _ = Project.objects.get_or_create(
+        code=STAGED_PROJECT["code"], defaults={"applicant": applicant, **STAGED_PROJECT}
+    )
+    if project.applications.exists():
+        return f"project {project.code}: already there"
+    items = {item.code: item for item in Item.objects.all()}
+    for days_back, codes, fate in STAGED_FILINGS:
+        received = timezone.localtime(now - dt.timedelta(days=days_back)).replace(
+            hour=9, minute=30, second=0, microsecond=0
+        )
+        application = services.application_create(
+            applicant=applicant,
+            project=project,
+            items=[items[code] for code in codes],
+            by=clerk,
+            now=received,
+        )
+        _mark(application, random.Random(days_back), missing=False)
+        services.application_accept(application=application, by=clerk, now=received)
+        if fate == "queued":
+            continue
+
+        def at(hours: float, base=received) -> dt.datetime:
+            return min(base + dt.timedelta(hours=hours), now - dt.timedelta(minutes=5))
+
+        for n, review in enumerate(application.reviews.select_related("item").order_by("id")):
+            officer = (officers.get(review.window_id) or [signers.get(review.item_id)])[0]
+            services.review_claim(review=review, by=officer, now=at(2))
+            if fate == "mixed" and n > 0:
+                continue  # in progress
+            signer = signers.get(review.item_id)
+            if signer is None or authority.signing_basis(signer, review.item, at=at(72)) is None:
+                continue
+            services.review_decide(
+                review=review, by=signer, now=at(72), outcome="granted", reasons=""
+            )
+            if review.item.needs_countersign:
+                leader = leaders.get(review.department_id)
+                if leader is None:
+                    continue
+                services.review_countersign(review=review, by=leader, now=at(80))
+            services.review_return(review=review, by=officer, now=at(96))
+            services.review_receive(review=review, by=clerk, now=at(100))
+        application.refresh_from_db()
+        if fate == "done" and application.state == Application.State.READY:
+            services.application_deliver(application=application, by=clerk, now=at(120))
+    return f"project {project.code} ({project.name}): 4 applications through two stages"
 
 
 def _business_time(moment: dt.datetime, rng: random.Random) -> dt.datetime:

@@ -149,6 +149,19 @@ class ReasonsForm(forms.Form):
     )
 
 
+class PrerequisiteOverrideForm(forms.Form):
+    """A center manager's override of one missing prerequisite: which, and why."""
+
+    prerequisite = fields.ModelChoiceField(
+        label=_("Prerequisite item"), queryset=Item.objects.all(), widget=forms.HiddenInput
+    )
+    reason = forms.CharField(
+        label=_("Reason for accepting without it"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
+
+
 class NoteForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})

@@ -1327,3 +1327,48 @@ class Scan(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class PrerequisiteOverride(models.Model):
+    """A center manager's recorded decision that an application may be accepted although its
+    project does not hold a valid approval of a prerequisite item (前置) of one of its items:
+    who, when and why, with history. Only `services.prerequisite_override` makes one."""
+
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.PROTECT,
+        related_name="prerequisite_overrides",
+    )
+    prerequisite = models.ForeignKey(
+        Item,
+        verbose_name=_("prerequisite item"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("decided at"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("prerequisite override")
+        verbose_name_plural = _("prerequisite overrides")
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "prerequisite"], name="prerequisite_override_once"
+            ),
+            models.CheckConstraint(
+                name="prerequisite_override_has_reason", condition=~Q(reason="")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.prerequisite.name}"

@@ -39,7 +39,7 @@ from windows.models import (
 from windows.roles import WINDOW_ROLES, Role
 from windows.workdays import Span, WorkCalendar
 
-from . import clock, notifications, validators
+from . import clock, notifications, projects, validators
 from .models import (
     Applicant,
     Application,
@@ -49,6 +49,7 @@ from .models import (
     DepartmentReview,
     Document,
     ExtensionRequest,
+    PrerequisiteOverride,
     Project,
     Scan,
     SigningStep,
@@ -512,7 +513,9 @@ def _accept(application: Application, *, by: Staff, now: dt.datetime) -> Applica
     calendar = WorkCalendar.load()
     today = timezone.localdate(now)
     lines = list(application.materials.select_related("material"))
-    items = list(application.items.select_related("department", "window"))
+    items = list(
+        projects.with_prerequisite_flag(application.items.select_related("department", "window"))
+    )
     missing = [line for line in lines if line.status == ApplicationMaterial.Status.MISSING]
     # Art. 32: not told in time what is missing, the applicant counts as accepted from the
     # day the materials were received; what is missing is asked for during the review.
@@ -534,6 +537,17 @@ def _accept(application: Application, *, by: Staff, now: dt.datetime) -> Applica
         )
         if problems:
             raise TransitionError(" ".join(problems))
+    # 前置: the project must hold a valid approval of each prerequisite (projects.py), or a
+    # center manager must have recorded an override for it on this application.
+    unheld = [p for p in projects.application_prerequisites(application, items) if p.missing]
+    if unheld:
+        raise TransitionError(
+            _(
+                "Prerequisites are missing: %(list)s. The project must hold these approvals "
+                "first, or a center manager may record an override."
+            )
+            % {"list": projects.missing_text(unheld)}
+        )
 
     year = timezone.localdate(now).year
     application.receipt_number = f"{year}{next_number('receipt', year):06d}"
@@ -645,6 +659,40 @@ def application_accept_with_checklist(
         application = _lock_application(application, *ACCEPTABLE)
         _checklist_save(application, lines, by=by, now=now)
         return _accept(application, by=by, now=now)
+
+
+def prerequisite_override(
+    *,
+    application: Application,
+    prerequisite: Item,
+    reason: str,
+    by: Staff,
+    now: dt.datetime,
+) -> PrerequisiteOverride:
+    """A center manager lets the application be accepted without a valid approval of one
+    missing prerequisite (前置), with the reason; recorded with who and when. Refused for
+    anyone else, for an application no longer before acceptance, for an item that is not a
+    missing prerequisite of the application's items, and without a reason."""
+    if not by.has_role(Role.CENTER_MANAGER):
+        raise TransitionError(_("Only a center manager may override a missing prerequisite."))
+    reason = reason.strip()
+    if not reason:
+        raise TransitionError(_("Give the reason for the override."))
+    with transaction.atomic():
+        application = _lock_application(application, *ACCEPTABLE)
+        lines = projects.application_prerequisites(application)
+        if not any(p.prerequisite.pk == prerequisite.pk and p.missing for p in lines):
+            raise TransitionError(
+                _("“%(item)s” is not a missing prerequisite of this application.")
+                % {"item": prerequisite.name}
+            )
+        override = PrerequisiteOverride(
+            application=application, prerequisite=prerequisite, reason=reason, by=by, at=now
+        )
+        override._history_user, override._history_date = by, now
+        override._change_reason = reason[:100]
+        override.save()
+    return override
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,13 @@ urlpatterns = [
         name="joint_extension_request",
     ),
     path("applications/<int:pk>/invite/", views.application_invite, name="invite"),
+    path(
+        "applications/<int:pk>/prerequisite-override/",
+        views.prerequisite_override,
+        name="prerequisite_override",
+    ),
+    path("projects/", views.project_list, name="projects"),
+    path("projects/<int:pk>/", views.project_detail, name="project"),
     path("applications/<int:pk>/<slug:action>/", views.application_action, name="act"),
     path("documents/<int:pk>.pdf", views.document_pdf, name="document"),
     path("reviews/", views.queue, name="queue"),

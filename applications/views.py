@@ -26,7 +26,7 @@ from windows.models import ItemMaterial, Package, Post
 from windows.roles import SIGNING_ROLES, WINDOW_ROLES, Role
 from windows.workdays import WorkCalendar
 
-from . import access, clock, ratings, services, timeline
+from . import access, clock, projects, ratings, services, timeline
 from . import search as finder
 from .clock import MAX_JOINT_EXTENSION_DAYS
 from .forms import (
@@ -39,6 +39,7 @@ from .forms import (
     ExtensionRequestForm,
     InviteForm,
     NoteForm,
+    PrerequisiteOverrideForm,
     ProjectForm,
     ReasonsForm,
     RefuseExtensionForm,
@@ -432,7 +433,9 @@ def _application_page(
     full = access.reviews_seen_in_full(request.user, application)
     for review in reviews:
         review.in_full = review.pk in full
-    items = list(application.items.select_related("department", "window"))
+    items = list(
+        projects.with_prerequisite_flag(application.items.select_related("department", "window"))
+    )
     scans = list(application.scans.select_related("line__material", "uploaded_by"))
     checklist = _checklist_rows(formset, items) if editable else None
     for row in checklist or []:
@@ -473,6 +476,95 @@ def _application_page(
             "withdrawable": application.state in Application.WITHDRAWABLE,
             "scans": scans,
             "scan_form": ScanForm(application=application),
+            **_prerequisites_context(request, application, items),
+        },
+    )
+
+
+def _prerequisites_context(request: HttpRequest, application: Application, items) -> dict:
+    """The prerequisites (前置) of the application's items for its project, as acceptance
+    judges them (projects.application_prerequisites), and the manager's override form."""
+    lines = projects.application_prerequisites(application, items)
+    before_acceptance = application.state in services.ACCEPTABLE
+    return {
+        "prerequisites": lines,
+        "prerequisites_missing": [p for p in lines if p.missing] if before_acceptance else [],
+        "may_override": before_acceptance and request.user.has_role(Role.CENTER_MANAGER),
+        "override_form": PrerequisiteOverrideForm(),
+    }
+
+
+@require_POST
+@login_required
+def prerequisite_override(request: HttpRequest, pk: int) -> HttpResponse:
+    """A center manager records an override of a missing prerequisite (services)."""
+    application = access.get_application(request.user, pk)
+    if not request.user.has_role(Role.CENTER_MANAGER):
+        raise PermissionDenied
+    form = PrerequisiteOverrideForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+    else:
+        run_service(
+            request,
+            lambda: services.prerequisite_override(
+                application=application,
+                prerequisite=form.cleaned_data["prerequisite"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+                now=timezone.now(),
+            ),
+            _("Override recorded: the application may be accepted without this prerequisite."),
+        )
+    return redirect("applications:detail", application.pk)
+
+
+# --- projects ---------------------------------------------------------------------------------
+
+PROJECTS_PAGE_SIZE = 50
+
+
+@login_required
+def project_list(request: HttpRequest) -> HttpResponse:
+    """The projects the person may open (access.projects_for), found by name, code or
+    applicant."""
+    q = request.GET.get("q", "")[:100].strip()
+    found = access.projects_for(request.user).select_related("applicant")
+    if q:
+        found = found.filter(
+            Q(name__icontains=q) | Q(code__icontains=q) | Q(applicant__name__icontains=q)
+        )
+    found = found.annotate(application_count=Count("applications")).order_by("-id")
+    page = Paginator(found, PROJECTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "applications/projects.html",
+        {"page": page, "q": q, "query": urlencode({"q": q})},
+    )
+
+
+@login_required
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A project's whole path through the stages (projects.project_path), its applications
+    (linked where the person may open them), its coordination meetings."""
+    project = access.get_project(request.user, pk)
+    seen = set(
+        access.applications_for(request.user).filter(project=project).values_list("pk", flat=True)
+    )
+    applications = list(project.applications.order_by("received_at", "id"))
+    for application in applications:
+        application.seen = application.pk in seen
+    path = projects.project_path(project)
+    return render(
+        request,
+        "applications/project.html",
+        {
+            "project": project,
+            "path": path,
+            "applications": applications,
+            "seen": seen,
+            "meetings": hooks.collect("project_meetings", project, request.user),
+            "actions": hooks.collect("project_actions", project, request.user),
         },
     )
 

@@ -7,6 +7,9 @@ that has it and joins the lists. The hooks in use:
   timeline;
 - `application_actions(application, user)`: (label, url) links the user may follow from an
   application's timeline;
+- `project_meetings(project, user)`: the coordination meetings on a project the user may see,
+  as dicts with `number`, `url`, `held_at`, `place`, `agenda`, `pre_filing` (the project page);
+- `project_actions(project, user)`: (label, url) links offered on a project's page;
 - `queue_notices(user)`: things a window's staff must see on their queue until dealt with,
   as dicts with `text`, `url`, `due` and `late`;
 - `department_notices(department, user)`: what waits for the user on the department's page

@@ -282,6 +282,9 @@ SWEEP_WARNING_WORKING_DAYS = envint("SWEEP_WARNING_WORKING_DAYS", "2")
 RETURN_WORKING_DAYS = max(envint("RETURN_WORKING_DAYS", "10"), 1)
 RECEIVE_WORKING_DAYS = max(envint("RECEIVE_WORKING_DAYS", "2"), 1)
 HANDOVER_WORKING_DAYS = max(envint("HANDOVER_WORKING_DAYS", "10"), 1)
+# The whole-process target of a construction project, from its first filing to its last approval,
+# in working days (the national reform of 2019: 120); the project page counts against it.
+PROJECT_TARGET_WORKING_DAYS = max(envint("PROJECT_TARGET_WORKING_DAYS", "120"), 1)
 # How far back past its last run the sweep looks for changed clocks: a change committed while
 # the last sweep ran is judged by the next one.
 SWEEP_LOOKBACK_SECONDS = envint("SWEEP_LOOKBACK_SECONDS", "900")

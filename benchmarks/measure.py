@@ -481,7 +481,12 @@ def _five_items():
     chosen, signers, windows = [], [], set()
     for item in (
         Item.objects.active()
-        .filter(handled_in_center=True, fixed_asset_parallel=True, needs_countersign=False)
+        .filter(
+            handled_in_center=True,
+            fixed_asset_parallel=True,
+            needs_countersign=False,
+            prerequisites=None,  # accepted at once, without another item's approval first
+        )
         .order_by("code")
     ):
         # Someone at the item's window, who decides there (the review page's decide).

@@ -63,7 +63,10 @@ def get_urge(user: Staff, pk: int) -> UrgeNotice:
 
 def get_meeting(user: Staff, pk: int) -> Meeting:
     return get_object_or_404(
-        meetings_for(user).select_related("application__applicant", "convened_by"), pk=pk
+        meetings_for(user).select_related(
+            "application__applicant", "project__applicant", "convened_by"
+        ),
+        pk=pk,
     )
 
 
@@ -168,6 +171,36 @@ def application_actions(application: Application, user: Staff) -> list[tuple[str
                 )
             )
     return actions
+
+
+def project_meetings(project, user: Staff) -> list[dict]:
+    """The coordination meetings on a project the user may see: convened for it before filing,
+    or for one of its applications."""
+    meetings = (
+        meetings_for(user).filter(Q(project=project) | Q(application__project=project)).distinct()
+    )
+    return [
+        {
+            "number": m.number,
+            "url": reverse("supervision:meeting", args=[m.pk]),
+            "held_at": m.held_at,
+            "place": m.place,
+            "agenda": m.agenda,
+            "pre_filing": m.application_id is None,
+        }
+        for m in meetings.order_by("held_at", "id")
+    ]
+
+
+def project_actions(project, user: Staff) -> list[tuple[str, str]]:
+    if not acts(user):
+        return []
+    return [
+        (
+            _("Convene a coordination meeting on the project"),
+            reverse("supervision:project_meeting_new", args=[project.pk]),
+        )
+    ]
 
 
 def queue_notices(user: Staff) -> list[dict]:

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from applications import access
+from applications import access, projects
 from applications.documents import html_to_pdf, seal_uri
 from applications.views import run_service
 from windows.models import Seal
@@ -188,8 +188,41 @@ def meeting_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def project_meeting_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pre-filing coordination: a meeting on a project, before (or without) an application;
+    the departments of the items its path shows next are ticked."""
+    _manager(request)
+    project = access.get_project(request.user, pk)
+    form = MeetingForm(request.POST or None, initial={"departments": _next_departments(project)})
+    if request.method == "POST" and form.is_valid():
+        result = {}
+
+        def convene():
+            result["meeting"] = actions.meeting_convene(
+                project=project, by=request.user, now=timezone.now(), **form.cleaned_data
+            )
+
+        if run_service(request, convene, _("Coordination meeting convened.")):
+            return redirect("supervision:meeting", result["meeting"].pk)
+    return render(request, "supervision/meeting_form.html", {"project": project, "form": form})
+
+
+def _next_departments(project) -> list[int]:
+    """The departments of the items the project's path shows in progress, next or blocked in
+    the stage it is in (or the first)."""
+    path = projects.project_path(project)
+    current = next((row for row in path.stages if row.status != "done"), None)
+    if current is None:
+        return []
+    wanted = {"in_progress", "filed", "next", "blocked"}
+    return sorted({s.item.department_id for s in current.steps if s.status in wanted})
+
+
+@login_required
 def meeting_list(request: HttpRequest) -> HttpResponse:
-    meetings = meetings_for(request.user).select_related("application__applicant")
+    meetings = meetings_for(request.user).select_related(
+        "application__applicant", "project__applicant"
+    )
     page = Paginator(meetings.prefetch_related("departments"), 50).get_page(request.GET.get("page"))
     return render(request, "supervision/meeting_list.html", {"page": page})
 
@@ -237,6 +270,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "today": timezone.localdate(),
             "user_department": request.user.department_id,
             "manager": manager,
+            "project_seen": meeting.project_id is not None
+            and access.projects_for(request.user).filter(pk=meeting.project_id).exists(),
         },
     )
 

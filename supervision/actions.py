@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from applications.models import Application, DepartmentReview
+from applications.models import Application, DepartmentReview, Project
 from applications.services import TransitionError, _save, next_number
 from windows.models import Department, Staff
 
@@ -128,7 +128,8 @@ def help_note_add(
 
 def meeting_convene(
     *,
-    application: Application,
+    application: Application | None = None,
+    project: Project | None = None,
     by: Staff,
     now: dt.datetime,
     held_at: dt.datetime,
@@ -136,6 +137,10 @@ def meeting_convene(
     departments: Iterable[Department],
     agenda: str,
 ) -> Meeting:
+    """Convene a coordination meeting for an application, or for a project before anything
+    is filed (pre-filing coordination): one of the two."""
+    if (application is None) == (project is None):
+        raise ValueError("A meeting is convened for an application or for a project.")
     departments = list(departments)
     if not departments:
         raise TransitionError(_("Invite at least one department."))
@@ -146,6 +151,7 @@ def meeting_convene(
         meeting = Meeting(
             number=f"协调〔{year}〕{next_number('meeting', year)}号",
             application=application,
+            project=project,
             held_at=held_at,
             place=place.strip(),
             agenda=agenda.strip(),

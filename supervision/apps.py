@@ -45,6 +45,16 @@ class SupervisionConfig(AppConfig):
 
         return timeline_events(application)
 
+    def project_meetings(self, project, user) -> list:
+        from .acting import project_meetings
+
+        return project_meetings(project, user)
+
+    def project_actions(self, project, user) -> list:
+        from .acting import project_actions
+
+        return project_actions(project, user)
+
     def application_actions(self, application, user) -> list:
         from .acting import application_actions
 

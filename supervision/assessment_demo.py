@@ -65,7 +65,10 @@ def seed_assessment_demo(*, today: dt.date) -> list[str]:
         s.department_id: s for s in Staff.objects.filter(groups__name=Role.DEPARTMENT_LEADER)
     }
     items: dict[int, list[Item]] = {}
-    for item in Item.objects.active().approvals().filter(handled_in_center=True):
+    # Single items, no project: none that needs another item's approval first (前置).
+    for item in (
+        Item.objects.active().approvals().filter(handled_in_center=True, prerequisites=None)
+    ):
         if item.pk in signers:
             items.setdefault(item.window_id, []).append(item)
     windows = rng.sample(sorted(items), min(WINDOWS, len(items)))

@@ -246,13 +246,26 @@ class HelpNote(models.Model):
 
 
 class Meeting(models.Model):
-    """并联审批协调会: the departments an application waits on meet to settle it."""
+    """并联（前置）审批协调会: the departments an application waits on meet to settle it; or,
+    before anything is filed, the departments a project will need meet on it (pre-filing
+    coordination). One of application and project is set (a check constraint); a meeting on an
+    application concerns its project too."""
 
     number = models.CharField(_("number"), max_length=40, unique=True)
     application = models.ForeignKey(
         Application,
         verbose_name=_("application"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meetings",
+    )
+    project = models.ForeignKey(
+        "applications.Project",
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="meetings",
     )
     held_at = models.DateTimeField(_("date and time"))
@@ -276,6 +289,13 @@ class Meeting(models.Model):
         verbose_name = _("coordination meeting")
         verbose_name_plural = _("coordination meetings")
         ordering = ["-held_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="meeting_for_application_or_project",
+                condition=Q(application__isnull=False) | Q(project__isnull=False),
+                violation_error_message=_("A meeting is for an application or a project."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -16,6 +16,11 @@ urlpatterns = [
     path("urges/<int:pk>.pdf", action_views.urge_pdf, name="urge_pdf"),
     path("applications/<int:pk>/help/", action_views.help_new, name="help_new"),
     path("applications/<int:pk>/meetings/new/", action_views.meeting_new, name="meeting_new"),
+    path(
+        "projects/<int:pk>/meetings/new/",
+        action_views.project_meeting_new,
+        name="project_meeting_new",
+    ),
     path("meetings/", action_views.meeting_list, name="meetings"),
     path("meetings/<int:pk>/", action_views.meeting_detail, name="meeting"),
     path(

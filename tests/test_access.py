@@ -34,7 +34,7 @@ from hall.models import SlotRule
 from loading.services import import_check
 from supervision import actions
 from supervision.models import Card
-from windows.models import Absence, CenterInfo, Material, Package, Post
+from windows.models import Absence, CenterInfo, Item, Material, Package, Post, Stage
 from windows.roles import Role
 
 from .conftest import (
@@ -204,6 +204,9 @@ def make_samples(center, accepted) -> dict[str, object]:
     Card.objects.create(
         application=accepted, level="red", deadline=dt.date(2026, 10, 16), issued_at=NOW
     )
+    # A stage of construction projects (docs/projects.md), with the permit in it.
+    stage = Stage.objects.create(name="施工许可", position=2)
+    Item.objects.filter(pk=center.permit.pk).update(stage=stage)
     package = Package.objects.create(name="开工前审批一件事")
     package.items.set([center.permit, center.planning_item])
     # The public guide: the center's address and hours, a material of the permit with a sample.
@@ -326,6 +329,7 @@ def make_samples(center, accepted) -> dict[str, object]:
         "meeting": meeting,
         "follow_up": follow_up,
         "application": accepted,
+        "project": accepted.project,
         "review": accepted.reviews.get(item=center.permit),
         "document": accepted.documents.get(kind=Document.Kind.COMMITMENT_SLIP),
         "scan": scan,

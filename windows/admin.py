@@ -25,6 +25,7 @@ from .models import (
     Post,
     Seal,
     Staff,
+    Stage,
     StationedDeputy,
     Window,
 )
@@ -122,8 +123,25 @@ class ItemMaterialInline(admin.TabularInline):
     autocomplete_fields = ["material"]
 
 
+class ItemForm(forms.ModelForm):
+    class Meta:
+        model = Item
+        fields = "__all__"  # noqa: DJ007 (the admin's own fieldsets choose)
+
+    def clean_prerequisites(self):
+        chosen = self.cleaned_data.get("prerequisites") or Item.objects.none()
+        problems = self.instance.prerequisite_problems(chosen)
+        if problems:
+            raise forms.ValidationError(problems)
+        return chosen
+
+
 @admin.register(Item)
 class ItemAdmin(SyncsAuthorityAdmin):
+    """Each item with its materials, its prerequisites (前置: a circle is refused) and stage."""
+
+    form = ItemForm
+    autocomplete_fields = ["prerequisites"]
     list_display = [
         "code",
         "name",
@@ -133,9 +151,11 @@ class ItemAdmin(SyncsAuthorityAdmin):
         "statutory_days",
         "fixed_asset_parallel",
         "needs_countersign",
+        "stage",
     ]
     list_filter = [
         "kind",
+        "stage",
         "fixed_asset_parallel",
         "needs_countersign",
         "handled_in_center",
@@ -178,6 +198,19 @@ class CenterInfoAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return super().has_add_permission(request) and not CenterInfo.objects.exists()
+
+
+@admin.register(Stage)
+class StageAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "position", "item_count"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).annotate(item_total=Count("items"))
+
+    @admin.display(description=_("Items"), ordering="item_total")
+    def item_count(self, stage: Stage) -> int:
+        return stage.item_total
 
 
 @admin.register(Package)

@@ -33,6 +33,7 @@ from .models import (
     Post,
     Seal,
     Staff,
+    Stage,
     StationedDeputy,
     Window,
 )
@@ -78,6 +79,7 @@ def build_demo_center(*, today: dt.date) -> Report:
         windows = _windows(departments)
         _catalog(departments, windows)
         _packages()
+        _stages_and_prerequisites()
         _guide()
         staff = _staff(departments, windows, names)
         _deputies_and_letters(departments, windows, staff, today)
@@ -225,6 +227,22 @@ def _packages() -> None:
         wanted = {items[code].pk for code in codes}
         if set(package.items.values_list("pk", flat=True)) != wanted:
             package.items.set(wanted)
+
+
+def _stages_and_prerequisites() -> None:
+    items = {item.code: item for item in Item.objects.all()}
+    for position, (name, description, codes) in enumerate(demo_data.STAGES):
+        stage, _ = _upsert(
+            Stage, name=name, defaults={"position": position, "description": description}
+        )
+        for code in codes:
+            if items[code].stage_id != stage.pk:
+                items[code].stage = stage
+                items[code].save(update_fields=["stage"])
+    for code, needed in demo_data.PREREQUISITES:
+        wanted = {items[c].pk for c in needed}
+        if set(items[code].prerequisites.values_list("pk", flat=True)) != wanted:
+            items[code].prerequisites.set(wanted)
 
 
 def _guide() -> None:

@@ -3977,6 +3977,51 @@ ITEMS: list[ItemRow] = [
 ]
 
 # Names for generated staff.
+
+# The four stages of a construction project (工程建设项目审批制度改革, 国办发〔2019〕11号), in
+# order, with the items of the catalog that belong to each, by item code.
+STAGES: list[tuple[str, str, list[str]]] = [
+    (
+        "立项用地规划许可",
+        "项目审批核准备案、选址意见书、用地预审、建设用地规划许可证。",
+        [
+            "XK-FGJ-001",
+            "XK-FGJ-002",
+            "XK-FGJ-003",
+            "XK-FGJ-004",
+            "XK-FGJ-006",
+            "XK-JSJ-001",
+            "XK-GTJ-001",
+            "XK-JSJ-002",
+            "XK-GTJ-002",
+        ],
+    ),
+    (
+        "工程建设许可",
+        "设计方案审查、建设工程规划许可证，以及环评、水保等并联事项。",
+        ["XK-FGJ-005", "XK-JSJ-004", "XK-JSJ-003", "XK-HBJ-001", "XK-HBJ-002", "XK-SLJ-002"],
+    ),
+    (
+        "施工许可",
+        "消防设计审核、人防、防雷设计审核、安全设施设计审查、施工许可证。",
+        ["XK-XFDD-001", "XK-RFB-001", "XK-QXJ-001", "XK-AJJ-003", "XK-JSJ-007"],
+    ),
+    (
+        "竣工验收",
+        "消防验收、防雷竣工验收、环保设施竣工验收、竣工验收备案。",
+        ["XK-XFDD-002", "XK-QXJ-002", "XK-HBJ-003", "FW-JSJ-001"],
+    ),
+]
+
+# Prerequisites (前置): (item code, [codes of the items whose approval it needs first]).
+PREREQUISITES: list[tuple[str, list[str]]] = [
+    ("XK-JSJ-002", ["XK-JSJ-001"]),  # 用地规划许可 ← 选址意见书
+    ("XK-JSJ-003", ["XK-JSJ-002"]),  # 工程规划许可 ← 用地规划许可
+    ("XK-JSJ-007", ["XK-JSJ-003"]),  # 施工许可 ← 工程规划许可
+    ("XK-XFDD-002", ["XK-XFDD-001"]),  # 消防验收 ← 消防设计审核
+    ("XK-QXJ-002", ["XK-QXJ-001"]),  # 防雷竣工验收 ← 防雷设计审核
+]
+
 # "One thing" packages (一件事): the items an applicant usually needs together, by item code.
 PACKAGES: list[tuple[str, list[str]]] = [
     (

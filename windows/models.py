@@ -350,6 +350,27 @@ class Material(models.Model):
         return upload or None
 
 
+class Stage(models.Model):
+    """A stage of a construction project (工程建设项目审批阶段, the national reform of 2019:
+    立项用地规划许可 → 工程建设许可 → 施工许可 → 竣工验收), kept as catalog data: its items are
+    those whose `Item.stage` names it. The project page (applications/projects.py) shows a
+    project's path through them."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    description = models.TextField(_("description"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("project stage")
+        verbose_name_plural = _("project stages")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ItemQuerySet(models.QuerySet):
     def active(self) -> ItemQuerySet:
         return self.filter(is_active=True)
@@ -416,9 +437,29 @@ class Item(models.Model):
     materials = models.ManyToManyField(
         Material, through="ItemMaterial", verbose_name=_("required materials"), related_name="items"
     )
+    # 前置: the items whose approval a project must hold before this one is accepted for it
+    # (applications/projects.py says what holding one means).
+    prerequisites = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="required_for",
+        verbose_name=_("prerequisites"),
+        help_text=_(
+            "Items whose approval the project must hold before this item is accepted for it (前置)."
+        ),
+    )
+    stage = models.ForeignKey(
+        Stage,
+        verbose_name=_("project stage"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="items",
+    )
 
     objects = ItemQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[prerequisites])
 
     class Meta:
         verbose_name = _("catalog item")
@@ -464,6 +505,35 @@ class Item(models.Model):
             errors["window"] = _("The window must be one of the item's department.")
         if errors:
             raise ValidationError(errors)
+
+    def prerequisite_problems(self, chosen) -> list[str]:
+        """Why `chosen` cannot be this item's prerequisites: itself, or an item that already
+        needs this one (directly or through others), which would make a circle no project
+        could ever pass."""
+        problems = []
+        chosen = list(chosen)
+        if self.pk and any(item.pk == self.pk for item in chosen):
+            problems.append(_("An item cannot be its own prerequisite."))
+        if self.pk:
+            needing = {self.pk}
+            frontier = {self.pk}
+            while frontier:  # every item that needs this one, however indirectly
+                frontier = (
+                    set(
+                        Item.prerequisites.through.objects.filter(
+                            to_item_id__in=frontier
+                        ).values_list("from_item_id", flat=True)
+                    )
+                    - needing
+                )
+                needing |= frontier
+            for item in chosen:
+                if item.pk != self.pk and item.pk in needing:
+                    problems.append(
+                        _("“%(item)s” already needs this item first: that would be a circle.")
+                        % {"item": item}
+                    )
+        return problems
 
 
 class ItemUserObjectPermission(UserObjectPermissionBase):

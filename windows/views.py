@@ -199,8 +199,10 @@ def catalog(request: HttpRequest) -> HttpResponse:
 @login_required
 def item_detail(request: HttpRequest, code: str) -> HttpResponse:
     item = get_object_or_404(
-        Item.objects.select_related("department", "window").prefetch_related(
-            Prefetch("requirements", ItemMaterial.objects.select_related("material"))
+        Item.objects.select_related("department", "window", "stage").prefetch_related(
+            Prefetch("requirements", ItemMaterial.objects.select_related("material")),
+            Prefetch("prerequisites", Item.objects.select_related("department", "window")),
+            Prefetch("required_for", Item.objects.select_related("department")),
         ),
         code=code,
     )
