@@ -307,6 +307,13 @@ class Application(models.Model):
             models.Index(
                 fields=["ready_at"], name="application_ready_idx", condition=Q(state="ready")
             ),
+            # The online list (filed online, waiting for pre-review), most pressing first:
+            # 11 ms to 0.7 ms at 10,000 online drafts (benchmarks/notes.md, "Online filing").
+            models.Index(
+                fields=["notice_due", "submitted_at"],
+                name="application_online_idx",
+                condition=Q(state="draft", channel="online"),
+            ),
             # The sweep: applications handled jointly near or past their joint deadline.
             models.Index(
                 fields=["joint_deadline"],
