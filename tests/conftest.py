@@ -527,6 +527,21 @@ def quick_flush_on_postgresql():
     flush.sql_flush = real
 
 
+@pytest.fixture(scope="session", autouse=True)
+def post_migrate_written_back():
+    """After the first flush of a process, the rows post_migrate makes (content types,
+    permissions, the roles' groups) are written back instead of made again (tests/post_migrate.py):
+    a second or more of each transactional test on SQLite."""
+    from django.core.management.commands import flush
+
+    from .post_migrate import replay_post_migrate
+
+    real = flush.emit_post_migrate_signal
+    flush.emit_post_migrate_signal = replay_post_migrate(real)
+    yield
+    flush.emit_post_migrate_signal = real
+
+
 @pytest.fixture
 def working_center(center, accepted, applicant, project):
     """The accepted application in review with an extension asked at each level and an urge

@@ -4,7 +4,7 @@ Building the center through the models costs about 160 queries (a history row fo
 groups of every person and their history), and the rows it leaves are the same every time.
 `replayed` builds a fixture for real the first time and keeps the rows it wrote and the objects it
 returned. Each later call, when the tables it wrote are empty again, writes those rows back with
-one INSERT per table (no signals: the history rows are among those written) and returns a deep
+a few INSERTs per table (no signals: the history rows are among those written) and returns a deep
 copy of the objects, their cached relations included.
 
 - Rows it points to outside those tables (the role groups) are found again by their natural key
@@ -139,6 +139,7 @@ def _record(build, args, kwargs):
         set(written) != {table for table in tables if after[table] != before[table]}
         or any(before[table] for table in written)
         or len(written) != len(writes.tables)
+        or not written
     ):
         return result, None  # not only inserts into empty tables: built each time
     written_models = [by_table[table] for table in written]
@@ -210,14 +211,14 @@ def _replay(snapshot: Snapshot):
     remap = {(model, attname): moved[target] for model, attname, target in snapshot.outside_keys}
     with transaction.atomic():
         for model in snapshot.models:
-            objects = []
+            rows = []
             for row in snapshot.rows[model]:
                 values = {name: shift(value) for name, value in row.items()}
                 for name, value in values.items():
                     if (model, name) in remap and value is not None:
                         values[name] = remap[model, name][value]
-                objects.append(model(**values))
-            model._base_manager.bulk_create(objects)
+                rows.append(values)
+            _insert(model, rows)
         reset = connection.ops.sequence_reset_sql(no_style(), snapshot.models)
         if reset:
             with connection.cursor() as cursor:
@@ -232,6 +233,36 @@ def _replay(snapshot: Snapshot):
             elif isinstance(field, models.DateTimeField):
                 instance.__dict__[field.attname] = shift(value)
     return result
+
+
+def _insert(model: Model, rows: list[dict]) -> None:
+    """What bulk_create writes for these rows (each field's value as saved, `auto_now` fields
+    set to now), without making a model instance of each: a few INSERTs of many rows."""
+    fields_ = model._meta.concrete_fields
+    now = timezone.now()
+    stamped = {
+        field.attname: now if isinstance(field, models.DateTimeField) else timezone.localdate(now)
+        for field in fields_
+        if isinstance(field, models.DateField)
+        and (getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+    }
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields_)
+    one = "(" + ", ".join(["%s"] * len(fields_)) + ")"
+    per_statement = max(1, 900 // len(fields_))  # under SQLite's oldest limit of 999 parameters
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            params = [
+                field.get_db_prep_save(stamped.get(field.attname, row[field.attname]), connection)
+                for row in chunk
+                for field in fields_
+            ]
+            cursor.execute(
+                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
+                + ", ".join([one] * len(chunk)),
+                params,
+            )
 
 
 def _instances(result) -> list[models.Model]:

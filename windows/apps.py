@@ -77,13 +77,21 @@ class WindowsConfig(AppConfig):
                     sender=f"windows.{model}",
                     dispatch_uid=f"windows.calendar_changed.{signal is post_save}.{model}",
                 )
-        post_migrate.connect(_calendar_changed, dispatch_uid="windows.calendar_migrated")
+        post_migrate.connect(_calendar_migrated, dispatch_uid="windows.calendar_migrated")
 
 
 def _calendar_changed(**kwargs) -> None:
     from .workdays import WorkCalendar
 
     WorkCalendar.changed()
+
+
+def _calendar_migrated(app_config=None, **kwargs) -> None:
+    # Once per migrate or flush, not once per app: each time is a write to the cache.
+    from approval_center.hooks import last_app_migrated
+
+    if app_config is None or last_app_migrated(app_config):
+        _calendar_changed()
 
 
 def _ensure_groups(app_config=None, **kwargs) -> None:
