@@ -23,7 +23,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from approval_center import clamd
+from approval_center import clamd, hooks
 from approval_center.prepared import Prepared, unconditioned
 from windows import authority
 from windows.models import (
@@ -329,6 +329,8 @@ def _sync_checklist(application: Application, *, by: Staff | None, at: dt.dateti
         default_user=by,
         default_date=at,
     )
+    if needed - have:  # a material a licence provides is filled by it (licences/)
+        hooks.collect("checklist_lines_added", application, sorted(needed - have), by, at)
 
 
 def checklist_update(
@@ -1838,6 +1840,7 @@ def review_decide(
                 text=reasons,
             )
         if review.state == DepartmentReview.State.DECIDED:  # else once countersigned
+            hooks.collect("decision_final", review, by, now)  # the licence (licences/)
             notifications.applicant_event(
                 application, notifications.Event.DECIDED, review=review, at=now
             )
@@ -1857,6 +1860,7 @@ def review_countersign(*, review: DepartmentReview, by: Staff, now: dt.datetime)
         review.state = DepartmentReview.State.DECIDED
         review.return_due = after_decision_due(now, settings.RETURN_WORKING_DAYS)
         _save(review, ["countersigned_by", "countersigned_at", "state", "return_due"], by, at=now)
+        hooks.collect("decision_final", review, by, now)  # the licence (licences/)
         notifications.applicant_event(
             _application_of(review), notifications.Event.DECIDED, review=review, at=now
         )

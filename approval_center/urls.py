@@ -27,4 +27,5 @@ urlpatterns = [
     path("hall/", include("hall.urls")),
     path("my/", include("portal.urls")),
     path("guide/", include("windows.urls_guide")),
+    path("", include("licences.urls")),
 ]
