@@ -38,6 +38,12 @@ class LicencesConfig(AppConfig):
 
         return fill_from_licences(application=application, lines=lines, by=by, now=now)
 
+    def checklist_provided(self, application, today) -> list:
+        """(line id, licence) of the lines a licence filled, each licence with its status."""
+        from .services import provided_lines
+
+        return provided_lines(application, today)
+
     def timeline_events(self, application) -> list:
         from .services import timeline_events
 

@@ -175,14 +175,15 @@ def fill_from_licences(
     return uses
 
 
-def uses_of(application: Application) -> dict[int, LicenceUse]:
-    """The application's lines filled by a licence, by line id, with the licence."""
-    return {
-        use.line_id: use
-        for use in LicenceUse.objects.filter(line__application=application).select_related(
-            "licence"
-        )
-    }
+def provided_lines(application: Application, today: dt.date) -> list[tuple[int, Licence]]:
+    """The application's lines filled by a licence: (line id, licence with its status today)."""
+    found = []
+    for use in LicenceUse.objects.filter(line__application=application).select_related("licence"):
+        licence = use.licence
+        licence.current_status = licence.status_on(today)
+        licence.current_status_label = licence.status_label_on(today)
+        found.append((use.line_id, licence))
+    return found
 
 
 def timeline_events(application: Application) -> list:

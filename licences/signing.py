@@ -26,7 +26,7 @@ from pathlib import Path
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from django.conf import settings
@@ -40,14 +40,16 @@ def development_key_path() -> Path:
 
 
 def make_development_key(path: Path | None = None, *, replace: bool = False) -> Path:
-    """A P-256 key and a self-signed certificate in the center's name, valid ten years, as a
-    PKCS#12 file without passphrase. Written to a temporary file and moved into place, so two
-    processes at first use keep one key (the second's link fails and it reads the first's)."""
+    """An RSA 2048 key and a self-signed certificate in the center's name, valid ten years, as
+    a PKCS#12 file without passphrase. RSA, not ECDSA on P-256: pyHanko marks a file signed
+    with a P-256 key as PDF 2.0 (ISO 32002), and the documents are PDF/A-3, based on PDF 1.7.
+    Written to a temporary file and moved into place, so two processes at first use keep one
+    key (the second's link fails and it reads the first's)."""
     path = path or development_key_path()
     if path.exists() and not replace:
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),

@@ -30,6 +30,7 @@ from applications import services
 from applications.models import Application, DepartmentReview, Document, Rating, Scan
 from applications.models import FollowUp as RatingFollowUp
 from hall.models import SlotRule
+from licences.models import Licence, LicensedItem, MaterialByLicence
 from loading.services import import_check
 from supervision import actions
 from supervision.models import Card
@@ -266,6 +267,22 @@ def make_samples(center, accepted) -> dict[str, object]:
     )
     # The hall's registered device (for the administrators' device pages): build_hall's kiosk.
     device = hall.kiosk
+    # A licence of the construction department's item (licences/), its term and a material
+    # it provides, for the licence pages and the admin's.
+    licence = Licence.objects.create(
+        number="建设局证字〔2026〕第1号",
+        holder=accepted.applicant,
+        project=accepted.project,
+        item=center.design_review,
+        review=accepted.reviews.get(item=center.design_review),
+        decision=accepted.documents.get(kind=Document.Kind.COMMITMENT_SLIP),
+        valid_from=dt.date(2026, 9, 28),
+        issued_at=NOW,
+    )
+    LicensedItem.objects.create(item=center.design_review, valid_years=3)
+    MaterialByLicence.objects.create(
+        material=Material.objects.create(name="施工图审查合格书"), item=center.design_review
+    )
     return {
         "package": package,
         "guide_material": guide_material,
@@ -283,6 +300,7 @@ def make_samples(center, accepted) -> dict[str, object]:
         "applicant": accepted.applicant,
         "window": center.construction_window,
         "alice": center.alice,
+        "licence": licence,
     }
 
 

@@ -1,0 +1,124 @@
+"""A decision checked by someone outside the center, on a phone: the QR code at the decision's
+foot opens /verify/, which shows the issuer, the number, the masked holder, the licence's status
+and the SHA-256; the visitor uploads the PDF they were given and is told it is the issued file,
+validly signed; once the licence is revoked, the same QR code says so.
+
+The QR code is followed as printed: its address is read back from the PDF's own text (the
+verification code under it) and the HTML the PDF was rendered from carries segno's image of
+exactly that address. The PDF is kept beside the screenshots, with its first page as PNG.
+Screenshots: test-artifacts/screenshots/verify-*.png."""
+
+import shutil
+import subprocess
+
+import pytest
+import segno
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from applications import documents, services
+from applications.models import Document
+from licences import verification
+from licences.models import Licence
+from licences.services import licence_revoke
+
+from ..conftest import aware
+from .conftest import SCREENSHOTS
+
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "zh-CN",
+}
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def fits_the_screen(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_a_decisions_qr_code_on_a_phone(live_server, accepted, center, browser, settings):
+    settings.PUBLIC_BASE_URL = live_server.url
+    review = accepted.reviews.get(item=center.permit)
+    decision = services.review_decide(
+        review=review, by=center.bob, now=timezone.now(), outcome="granted", reasons="符合要求。"
+    )
+    assert decision.kind == Document.Kind.APPROVAL
+    pdf, record = documents.printed(decision, now=timezone.now())
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / "verify-decision.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(  # noqa: S603 (a fixed program on a file the test wrote)
+        [
+            shutil.which("pdftoppm") or "/usr/bin/pdftoppm",
+            "-png",
+            "-r",
+            "60",
+            "-singlefile",
+            str(path),
+            str(SCREENSHOTS / "verify-decision"),
+        ],
+        check=True,
+        timeout=60,
+    )
+    # What the QR code holds, and that the PDF prints it: the code under it, segno's image.
+    code = decision.verification.code
+    url = verification.url_of(decision.number, code)
+    assert url.startswith(f"{live_server.url}/verify/?number=")
+    text = subprocess.run(  # noqa: S603
+        ["/usr/bin/pdftotext", "-enc", "UTF-8", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert verification.grouped(code) in text
+    html = documents.render_html(
+        decision, verify={"url": url, "code": verification.grouped(code), "page": ""}
+    )
+    assert segno.make(url, error="m").svg_data_uri(scale=4, border=2) in html
+
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(url)
+    # The code leaves the address bar.
+    expect(page).to_have_url(f"{live_server.url}/verify/")
+    main = page.get_by_role("main")
+    expect(main).to_contain_text(decision.number)
+    expect(main).to_contain_text("临安市建设局")
+    expect(page.get_by_test_id("sha256")).to_have_text(record.sha256)
+    expect(page.get_by_test_id("licence-status")).to_have_attribute("data-status", "valid")
+    expect(page.get_by_test_id("holder")).to_have_text(
+        verification.masked_name(accepted.applicant.name)
+    )
+    assert accepted.applicant.name not in page.content()
+    assert fits_the_screen(page)
+    shot(page, "verify-1-phone-decision-zh")
+
+    # The visitor uploads the PDF they were given: the issued file, validly signed.
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_role("button", name="比对").click()
+    expect(page.get_by_test_id("identical")).to_be_visible()
+    expect(page.get_by_test_id("signature-valid")).to_be_visible()
+    assert fits_the_screen(page)
+    shot(page, "verify-2-phone-compared-zh")
+
+    # Revoked: the same QR code says so.
+    licence = Licence.objects.get(decision=decision)
+    licence_revoke(licence=licence, by=center.erin, reason="骗取。", now=aware(2026, 11, 2))
+    page.goto(url)
+    expect(page.get_by_test_id("licence-status")).to_have_attribute("data-status", "revoked")
+    shot(page, "verify-3-phone-revoked-zh")
+
+    # In English too.
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Issued by the center")
+    shot(page, "verify-4-phone-revoked-en")
+    context.close()
