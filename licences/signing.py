@@ -126,8 +126,36 @@ def signer():
                 )
                 if loaded is None:
                     raise RuntimeError(f"the signing key {path} cannot be read")
+                _keep_key_loaded(loaded)
                 _signer = loaded
     return _signer
+
+
+def _keep_key_loaded(loaded) -> None:
+    """pyHanko's SimpleSigner loads its private key again for every signature, and loading an
+    RSA key checks it (most of a signature's cost): an RSA key is loaded once here."""
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from pyhanko.sign.general import get_pyca_cryptography_hash
+
+    key = serialization.load_der_private_key(loaded.signing_key.dump(), password=None)
+    if not isinstance(key, RSAPrivateKey):
+        return
+    original = loaded.sign_raw
+
+    def sign_raw(data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = loaded.get_signature_mechanism_for_digest(digest_algorithm)
+        if mechanism.signature_algo != "rsassa_pkcs1v15":
+            return original(data, digest_algorithm)
+        return key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+
+    loaded.sign_raw = sign_raw
+
+
+# Room for the signature container (DER bytes), so pyHanko need not sign once more to measure
+# it: an RSA 2048 or 4096 signature with a chain of a few certificates fits easily. A bigger
+# container (a long chain) is measured as pyHanko does by itself.
+SIGNATURE_ROOM = 16_384
 
 
 def forget_signer() -> None:
@@ -146,6 +174,7 @@ def sign(pdf: bytes, *, reason: str, location: str) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
     from pyhanko.sign.fields import SigSeedSubFilter
+    from pyhanko.sign.general import SigningError
 
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     meta = signers.PdfSignatureMetadata(
@@ -157,7 +186,13 @@ def sign(pdf: bytes, *, reason: str, location: str) -> bytes:
         subfilter=SigSeedSubFilter.PADES,
     )
     out = io.BytesIO()
-    signers.PdfSigner(meta, signer=signer()).sign_pdf(writer, output=out)
+    pdf_signer = signers.PdfSigner(meta, signer=signer())
+    try:
+        pdf_signer.sign_pdf(writer, output=out, bytes_reserved=SIGNATURE_ROOM)
+    except SigningError:  # the container did not fit: let pyHanko measure it
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        out = io.BytesIO()
+        pdf_signer.sign_pdf(writer, output=out)
     return out.getvalue()
 
 
