@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from applications.models import Applicant, ApplicationMaterial, Document, Project
@@ -71,10 +72,10 @@ class Licence(models.Model):
     when, and its status. Expired is not stored: it is read from the date (`status_on`)."""
 
     class Status(models.TextChoices):
-        VALID = "valid", _("Valid")
-        REVOKED = "revoked", _("Revoked")
-        SUPERSEDED = "superseded", _("Superseded")
-        EXPIRED = "expired", _("Expired")  # never stored: see status_on
+        VALID = "valid", pgettext_lazy("licence status", "Valid")
+        REVOKED = "revoked", pgettext_lazy("licence status", "Revoked")
+        SUPERSEDED = "superseded", pgettext_lazy("licence status", "Superseded")
+        EXPIRED = "expired", pgettext_lazy("licence status", "Expired")  # never stored: status_on
 
     number = models.CharField(_("licence number"), max_length=60, unique=True)
     holder = models.ForeignKey(

@@ -15,6 +15,8 @@ PDF WeasyPrint wrote (the bytes before the signature are untouched), with SHA-25
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import datetime as dt
 import io
 import os
@@ -169,8 +171,24 @@ def certificate() -> asn1_x509.Certificate:
     return signer().signing_cert
 
 
+def _outside_event_loop(work):
+    """pyHanko's synchronous API runs its own event loop (asyncio.run), which cannot start in a
+    thread that runs one already (an ASGI server, Playwright's sync API in the browser tests):
+    there the work runs in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
+
+
 def sign(pdf: bytes, *, reason: str, location: str) -> bytes:
     """The PDF with the center's signature added in an incremental update."""
+    return _outside_event_loop(lambda: _sign(pdf, reason=reason, location=location))
+
+
+def _sign(pdf: bytes, *, reason: str, location: str) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
     from pyhanko.sign.fields import SigSeedSubFilter
@@ -215,6 +233,10 @@ class Check:
 def check(pdf: bytes) -> Check:
     """Validate a PDF's signatures against the center's certificate (the only trust root).
     Never raises on bad input: an unreadable file is unsigned."""
+    return _outside_event_loop(lambda: _check(pdf))
+
+
+def _check(pdf: bytes) -> Check:
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext

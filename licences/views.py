@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -44,6 +45,7 @@ def _page(request: HttpRequest, form=None, *, status: int = 200, **extra) -> Htt
         "form": form or VerifyForm(),
         "found": found,
         "upload": UploadForm() if found else None,
+        "complaint_phone": settings.CENTER_COMPLAINT_PHONE,
         **extra,
     }
     response = render(request, "licences/verify.html", context, status=status)
