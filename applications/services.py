@@ -1840,7 +1840,8 @@ def review_decide(
                 text=reasons,
             )
         if review.state == DepartmentReview.State.DECIDED:  # else once countersigned
-            hooks.collect("decision_final", review, by, now)  # the licence (licences/)
+            # The licence of a grant (licences/).
+            hooks.collect("decision_final", review, by, now, document, application)
             notifications.applicant_event(
                 application, notifications.Event.DECIDED, review=review, at=now
             )
@@ -1860,9 +1861,10 @@ def review_countersign(*, review: DepartmentReview, by: Staff, now: dt.datetime)
         review.state = DepartmentReview.State.DECIDED
         review.return_due = after_decision_due(now, settings.RETURN_WORKING_DAYS)
         _save(review, ["countersigned_by", "countersigned_at", "state", "return_due"], by, at=now)
-        hooks.collect("decision_final", review, by, now)  # the licence (licences/)
+        application = _application_of(review)
+        hooks.collect("decision_final", review, by, now, None, application)  # its licence
         notifications.applicant_event(
-            _application_of(review), notifications.Event.DECIDED, review=review, at=now
+            application, notifications.Event.DECIDED, review=review, at=now
         )
 
 

@@ -25,11 +25,13 @@ class LicencesConfig(AppConfig):
 
     # Hooks (approval_center/hooks.py): what licences add to the applications app.
 
-    def decision_final(self, review, by, now) -> list:
+    def decision_final(self, review, by, now, document, application) -> list:
         """An approval decision became final (decided, or countersigned): its licence."""
         from .services import licence_issue
 
-        licence = licence_issue(review=review, by=by, now=now)
+        licence = licence_issue(
+            review=review, by=by, now=now, decision=document, application=application
+        )
         return [licence] if licence else []
 
     def checklist_lines_added(self, application, lines, by, now) -> list:

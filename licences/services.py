@@ -43,19 +43,27 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def licence_issue(*, review: DepartmentReview, by: Staff, now: dt.datetime) -> Licence | None:
-    """The licence of a final approval (None for a refusal, or one issued already). Runs in
-    the caller's transaction, which holds the review's lock."""
+def licence_issue(
+    *,
+    review: DepartmentReview,
+    by: Staff,
+    now: dt.datetime,
+    decision: Document | None = None,
+    application: Application | None = None,
+) -> Licence | None:
+    """The licence of a final approval (None for a refusal). Runs in the caller's transaction,
+    which holds the review's lock; a review issues one licence (a unique column), and is final
+    once. `decision` and `application`: the caller's, else read. Five statements: the term, the
+    number, the licence and its history, the lock of the holder's earlier ones."""
     if review.outcome != DepartmentReview.Outcome.GRANTED:
         return None
-    if Licence.objects.filter(review_id=review.pk).exists():
-        return None
-    review = DepartmentReview.objects.select_related(
-        "item__department", "application__applicant"
-    ).get(pk=review.pk)
-    decision = Document.objects.get(review_id=review.pk, kind=Document.Kind.APPROVAL)
-    application = review.application
-    department = review.item.department
+    if decision is None:
+        decision = Document.objects.get(review_id=review.pk, kind=Document.Kind.APPROVAL)
+    if application is None:
+        application = Application.objects.only("applicant_id", "project_id").get(
+            pk=review.application_id
+        )
+    department = review.department
     today = timezone.localdate(now)
     term = LicensedItem.objects.filter(item_id=review.item_id).first()
     licence = Licence(
