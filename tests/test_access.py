@@ -273,15 +273,15 @@ def make_samples(center, accepted) -> dict[str, object]:
         number="建设局证字〔2026〕第1号",
         holder=accepted.applicant,
         project=accepted.project,
-        item=center.design_review,
-        review=accepted.reviews.get(item=center.design_review),
+        item=center.permit,
+        review=accepted.reviews.get(item=center.permit),
         decision=accepted.documents.get(kind=Document.Kind.COMMITMENT_SLIP),
         valid_from=dt.date(2026, 9, 28),
         issued_at=NOW,
     )
-    LicensedItem.objects.create(item=center.design_review, valid_years=3)
+    LicensedItem.objects.create(item=center.permit, valid_years=3)
     MaterialByLicence.objects.create(
-        material=Material.objects.create(name="施工图审查合格书"), item=center.design_review
+        material=Material.objects.create(name="施工许可证"), item=center.permit
     )
     return {
         "package": package,

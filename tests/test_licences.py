@@ -18,6 +18,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
@@ -27,7 +28,7 @@ from applications import documents, services
 from applications.models import ApplicationMaterial, Document
 from applications.services import TransitionError
 from licences import signing, verification
-from licences.models import Licence, LicenceUse, LicensedItem, MaterialByLicence
+from licences.models import Licence, LicenceUse, LicensedItem, MaterialByLicence, Verification
 from licences.services import licence_revoke
 from windows.models import ItemMaterial, Material
 from windows.roles import Role
@@ -376,3 +377,42 @@ def test_the_project_include_lists_its_licences_with_status(accepted, people):
             "licences/_project_licences.html", {"licences": of_project(accepted.project)}
         )
     assert licence.number in html and 'data-status="revoked"' in html
+
+
+# --- races (PostgreSQL) -------------------------------------------------------------------
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="races are run on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_revocations_at_once_revoke_once(accepted, people):
+    from .test_intake_concurrency import race
+
+    licence = Licence.objects.get(decision=_approval(accepted, people))
+    leader = make_staff("hank", Role.DEPARTMENT_LEADER, department=people.construction)
+    by = [people.erin, leader]
+
+    def revoke(i: int) -> None:
+        licence_revoke(licence=licence, by=by[i], reason=f"理由{i}", now=aware(2026, 11, 2))
+
+    errors = race(revoke, 2)
+    assert len(errors) == 1 and isinstance(errors[0], TransitionError)
+    licence.refresh_from_db()
+    assert licence.status == "revoked"
+    assert licence.history.filter(status="revoked").count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="races are run on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_first_prints_at_once_keep_one_verification_code(accepted, people):
+    from .test_intake_concurrency import race
+
+    decision = _approval(accepted, people)
+    served: list[bytes] = [b"", b""]
+
+    def first_print(i: int) -> None:
+        served[i] = documents.printed(Document.objects.get(pk=decision.pk), now=NOW)[0]
+
+    assert race(first_print, 2) == []
+    assert served[0] == served[1]
+    assert signing.check(served[0]).valid
+    assert Verification.objects.filter(document=decision).count() == 1
