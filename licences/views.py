@@ -157,7 +157,7 @@ def licence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, licence, RevokeForm())
 
 
-def _detail(request, licence: Licence, form: RevokeForm, status: int = 200) -> HttpResponse:
+def _detail(request, licence: Licence, form: RevokeForm) -> HttpResponse:
     return render(
         request,
         "licences/detail.html",
@@ -172,7 +172,6 @@ def _detail(request, licence: Licence, form: RevokeForm, status: int = 200) -> H
             and licence.status == Licence.Status.VALID,
             "form": form,
         },
-        status=status,
     )
 
 
@@ -184,13 +183,13 @@ def licence_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = RevokeForm(request.POST)
     if not form.is_valid():
-        return _detail(request, licence, form, status=400)
+        return _detail(request, licence, form)
     try:
         services.licence_revoke(
             licence=licence, by=request.user, reason=form.cleaned_data["reason"], now=timezone.now()
         )
-    except TransitionError as error:
-        form.add_error(None, str(error))
-        return _detail(request, licence, form, status=400)
+    except TransitionError as error:  # revoked meanwhile, or the role changed: said on the page
+        messages.error(request, str(error))
+        return redirect("licences:detail", licence.pk)
     messages.success(request, _("Licence %(number)s revoked.") % {"number": licence.number})
     return redirect("licences:detail", licence.pk)

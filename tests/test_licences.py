@@ -353,6 +353,10 @@ def test_the_licence_fills_a_later_checklist_line_and_revoking_empties_it(
     assert 'data-status="revoked"' in page
     timeline = client.get(reverse("applications:timeline", args=[later.pk])).content.decode()
     assert licence.number in timeline
+    # The application's checklist says which licence provided the line, and that it is revoked.
+    page = client.get(reverse("applications:detail", args=[later.pk])).content.decode()
+    assert 'data-testid="provided-by-licence"' in page and licence.number in page
+    assert f'data-testid="licence-status-{licence.pk}" data-status="revoked"' in page
     # A new application now: nothing is filled by a revoked licence.
     again = services.application_create(
         applicant=accepted.applicant,
