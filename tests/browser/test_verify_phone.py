@@ -22,6 +22,7 @@ from licences import verification
 from licences.models import Licence
 from licences.services import licence_revoke
 
+from ..conftest import PASSWORD
 from .conftest import SCREENSHOTS
 
 PHONE = {
@@ -121,3 +122,43 @@ def test_a_decisions_qr_code_on_a_phone(live_server, accepted, center, browser, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Issued by the center")
     shot(page, "verify-4-phone-revoked-en")
     context.close()
+
+
+def sign_in(page, live_server, username):
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_a_center_manager_revokes_a_licence_on_its_page(live_server, accepted, center, page, shot):
+    review = accepted.reviews.get(item=center.permit)
+    services.review_decide(
+        review=review, by=center.bob, now=timezone.now(), outcome="granted", reasons="符合要求。"
+    )
+    licence = Licence.objects.get()
+    # A window head sees it and has no form to revoke it.
+    sign_in(page, live_server, "bob")
+    page.goto(f"{live_server.url}/licences/{licence.pk}/")
+    expect(page.get_by_test_id("revoke")).to_have_count(0)
+    sign_in(page, live_server, "erin")
+    page.goto(f"{live_server.url}/licences/")
+    page.get_by_role("link", name=licence.number).click()
+    shot("licence-1-detail-valid")
+    # Without a reason: the page says so, nothing changes.
+    page.get_by_test_id("revoke").click()
+    expect(page.locator("textarea[name=reason]")).to_be_visible()
+    licence.refresh_from_db()
+    assert licence.status == "valid"
+    page.locator("textarea[name=reason]").fill("申请人以欺骗手段取得许可。")
+    page.get_by_test_id("revoke").click()
+    expect(page.get_by_test_id(f"licence-status-{licence.pk}")).to_have_attribute(
+        "data-status", "revoked"
+    )
+    expect(page.get_by_role("main")).to_contain_text("申请人以欺骗手段取得许可。")
+    shot("licence-2-detail-revoked")
+    licence.refresh_from_db()
+    assert licence.status == "revoked" and licence.revoked_by == center.erin
