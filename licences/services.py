@@ -98,7 +98,12 @@ def licence_revoke(*, licence: Licence, by: Staff, reason: str, now: dt.datetime
     if not reason:
         raise TransitionError(_("Give the reason for revoking the licence."))
     with transaction.atomic():
-        locked = Licence.objects.select_for_update().select_related("item").get(pk=licence.pk)
+        # FOR NO KEY UPDATE: a line's use of it (a foreign key) does not wait on the revocation.
+        locked = (
+            Licence.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("item")
+            .get(pk=licence.pk)
+        )
         if not access.may_revoke(by, locked):
             raise TransitionError(
                 _(
@@ -138,12 +143,16 @@ def licence_revoke(*, licence: Licence, by: Staff, reason: str, now: dt.datetime
 
 
 def providing_licence(application: Application, item_id: int, today: dt.date) -> Licence | None:
-    """The applicant's or the project's licence of the item in force today, newest first."""
+    """The applicant's or the project's licence of the item in force today, newest first,
+    locked (FOR NO KEY UPDATE, as `licence_revoke` locks it): a revocation at the same moment
+    either comes first, and the licence is no longer in force here, or waits for this line and
+    then finds it (the order is the licence, then the lines, in both)."""
     holders = Q(holder_id=application.applicant_id)
     if application.project_id:
         holders |= Q(project_id=application.project_id)
     return (
-        Licence.objects.valid_on(today)
+        Licence.objects.select_for_update(no_key=True)
+        .valid_on(today)
         .filter(holders, item_id=item_id)
         .order_by("-issued_at", "-pk")
         .first()

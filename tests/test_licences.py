@@ -420,3 +420,33 @@ def test_two_first_prints_at_once_keep_one_verification_code(accepted, people):
     assert served[0] == served[1]
     assert signing.check(served[0]).valid
     assert Verification.objects.filter(document=decision).count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="races are run on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_revocation_and_a_new_application_at_once_leave_no_line_filled_by_it(accepted, people):
+    from .test_intake_concurrency import race
+
+    permit_copy = Material.objects.create(name="建筑工程施工许可证")
+    ItemMaterial.objects.create(item=people.design_review, material=permit_copy)
+    MaterialByLicence.objects.create(material=permit_copy, item=people.permit)
+    licence = Licence.objects.get(decision=_approval(accepted, people))
+    made = []
+
+    def work(i: int) -> None:
+        if i == 0:
+            licence_revoke(licence=licence, by=people.erin, reason="吊销。", now=aware(2026, 11, 2))
+        else:
+            made.append(
+                services.application_create(
+                    applicant=accepted.applicant,
+                    project=accepted.project,
+                    items=[people.design_review],
+                    by=people.dave,
+                    now=aware(2026, 11, 2),
+                )
+            )
+
+    assert race(work, 2) == []
+    line = made[0].materials.get(material=permit_copy)
+    assert line.status == ApplicationMaterial.Status.MISSING
