@@ -33,7 +33,7 @@ from licences.services import licence_revoke
 from windows.models import ItemMaterial, Material
 from windows.roles import Role
 
-from .conftest import NOW, aware, make_staff
+from .conftest import NOW, aware, make_staff, receive_all
 from .test_document_layout import draft_again, every_kind  # noqa: F401
 from .test_documents import accepted, media, people, review_of, seals  # noqa: F401
 
@@ -450,3 +450,30 @@ def test_a_revocation_and_a_new_application_at_once_leave_no_line_filled_by_it(a
     assert race(work, 2) == []
     line = made[0].materials.get(material=permit_copy)
     assert line.status == ApplicationMaterial.Status.MISSING
+
+
+def test_a_new_licence_of_the_item_supersedes_the_holders_older_one(accepted, people):
+    first = Licence.objects.get(decision=_approval(accepted, people))
+    again = services.application_create(
+        applicant=accepted.applicant,
+        project=None,
+        items=[people.permit],
+        by=people.dave,
+        now=aware(2026, 10, 20),
+    )
+    receive_all(again, people.dave)
+    again = services.application_accept(application=again, by=people.dave, now=aware(2026, 10, 20))
+    services.review_decide(
+        review=review_of(again, people.permit),
+        by=people.bob,
+        now=aware(2026, 10, 22),
+        outcome="granted",
+        reasons="",
+    )
+    second = Licence.objects.exclude(pk=first.pk).get()
+    first.refresh_from_db()
+    assert first.status == "superseded" and first.superseded_by == second
+    assert second.status == "valid" and second.number.endswith("第2号")
+    assert first.history.latest().history_change_reason == second.number
+    # Only the newer one provides a material now.
+    assert list(Licence.objects.valid_on(dt.date(2026, 10, 23))) == [second]
