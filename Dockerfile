@@ -30,7 +30,8 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 
 COPY . .
 # Static files with hashed names, compressed, served by whitenoise from the image itself.
-RUN APP_ENV=production SECRET_KEY=collectstatic-only VAR_DIR=/tmp/build-var \
+RUN APP_ENV=production SECRET_KEY=collectstatic-only SIGNING_PKCS12_PATH=unused \
+      VAR_DIR=/tmp/build-var \
       STATIC_ROOT=/app/staticfiles python manage.py collectstatic --noinput -v0 \
  && rm -rf /tmp/build-var
 

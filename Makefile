@@ -9,6 +9,7 @@ BIN := $(VENV)/bin
 run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py make_signing_key
 	scripts/run-embedded
 
 ## The whole suite, plus Django's checks, the migrations check and the linter. The suite runs on

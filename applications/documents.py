@@ -441,14 +441,21 @@ def content_of(document: Document) -> dict[str, Any]:
     return document.content if document.content is not None else snapshot(document)
 
 
-def render_html(document: Document, content: dict[str, Any] | None = None) -> str:
-    """The document as HTML, in Chinese."""
+def render_html(
+    document: Document,
+    content: dict[str, Any] | None = None,
+    *,
+    verify: dict[str, str] | None = None,
+) -> str:
+    """The document as HTML, in Chinese; `verify`: the address and code of its public
+    verification (licences/verification.py), printed with their QR code in the footer."""
     if content is None:
         content = content_of(document)
+    context = _render_context(document, content)
+    if verify:
+        context["verify"] = {**verify, "qr": qr_code(verify["url"])}
     with translation.override("zh-hans"):
-        return render_to_string(
-            TEMPLATE.format(kind=document.kind), _render_context(document, content)
-        )
+        return render_to_string(TEMPLATE.format(kind=document.kind), context)
 
 
 def _render_context(document: Document, content: dict[str, Any]) -> dict[str, Any]:
@@ -507,8 +514,13 @@ def printed(document: Document, *, now: dt.datetime) -> tuple[bytes, PrintedDocu
     stored = PrintedDocument.objects.filter(document=document).first()
     if stored is not None:
         return bytes(stored.pdf), stored
+    from licences import signing, verification
+
     content = content_of(document)
-    pdf, pages = _write(render_html(document, content))
+    pdf, pages = _write(
+        render_html(document, content, verify=verification.for_document(document, now=now))
+    )
+    pdf = signing.sign(pdf, reason=signing_reason(document, content), location=settings.CENTER_NAME)
     decision = content.get("decision")
     if decision and decision["needs_countersign"] and _countersign(document) is None:
         return pdf, None
@@ -525,6 +537,16 @@ def printed(document: Document, *, now: dt.datetime) -> tuple[bytes, PrintedDocu
         stored = PrintedDocument.objects.get(document=document)
         return bytes(stored.pdf), stored
     return pdf, stored
+
+
+def signing_reason(document: Document, content: dict[str, Any]) -> str:
+    """What the signature says of the document: its issuer (the department for a review's
+    documents, else the center), kind and number, in Chinese as the document is."""
+    review = content.get("review")
+    issuer = review["department"]["name"] if review else content.get("center_name", "")
+    with translation.override("zh-hans"):
+        kind = str(Document.Kind(document.kind).label)
+    return f"{issuer}签发 {kind} {document.number}"
 
 
 _local = threading.local()

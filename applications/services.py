@@ -24,7 +24,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from approval_center import clamd
+from approval_center import clamd, hooks
 from approval_center.prepared import Prepared, unconditioned
 from windows import authority
 from windows.models import (
@@ -401,6 +401,8 @@ def _sync_checklist(application: Application, *, by: Staff | None, at: dt.dateti
         default_user=by,
         default_date=at,
     )
+    if needed - have:  # a material a licence provides is filled by it (licences/)
+        hooks.collect("checklist_lines_added", application, sorted(needed - have), by, at)
 
 
 def checklist_update(
@@ -2005,6 +2007,8 @@ def review_decide(
             notifications.applicant_event(
                 application, notifications.Event.DECIDED, review=review, at=now, together=document
             )
+            # The licence of a grant (licences/), of the decision just written.
+            hooks.collect("decision_final", review, by, now, document, application)
     return document
 
 
@@ -2021,8 +2025,10 @@ def review_countersign(*, review: DepartmentReview, by: Staff, now: dt.datetime)
         review.state = DepartmentReview.State.DECIDED
         review.return_due = after_decision_due(now, settings.RETURN_WORKING_DAYS)
         _save(review, ["countersigned_by", "countersigned_at", "state", "return_due"], by, at=now)
+        application = _application_of(review)
+        hooks.collect("decision_final", review, by, now, None, application)  # its licence
         notifications.applicant_event(
-            _application_of(review), notifications.Event.DECIDED, review=review, at=now
+            application, notifications.Event.DECIDED, review=review, at=now
         )
 
 

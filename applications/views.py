@@ -438,9 +438,14 @@ def _application_page(
     )
     scans = list(application.scans.select_related("line__material", "uploaded_by"))
     checklist = _checklist_rows(formset, items) if editable else None
+    # Lines a licence provided (licences/): {line id: the licence, with its status today}.
+    provided = dict(hooks.collect("checklist_provided", application, today))
     for row in checklist or []:
         # Pre-review: each material beside its files (filed online, or scanned here).
         row["scans"] = [scan for scan in scans if scan.line_id == row["form"].instance.pk]
+        row["licence"] = provided.get(row["form"].instance.pk)
+    for line in lines:
+        line.licence = provided.get(line.pk)
     return render(
         request,
         "applications/application.html",

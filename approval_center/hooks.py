@@ -21,6 +21,11 @@ that has it and joins the lists. The hooks in use:
 - `served_application(request, application, now)`: an application was just created, or its
   results handed over, at the counter in this request (the hall links it to the queue ticket
   the clerk is serving); contributes nothing to the list.
+- `decision_final(review, by, now, document, application)`: a decision became final (decided,
+  or countersigned; `document` the decision when the caller holds it, else None), in the
+  decision's transaction (licences/ issues the licence of an approval);
+- `checklist_lines_added(application, material_ids, by, now)`: checklist lines were added, in
+  the change's transaction (licences/ fills those a valid licence provides).
 """
 
 from __future__ import annotations

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "loading",
     "hall",
     "portal",
+    "licences",
     "conduct",
 ]
 
@@ -403,6 +404,17 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Where the status page is reached from outside, for the QR code on the slip.
 PUBLIC_BASE_URL = os.getenv("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+# The center's signature on every issued document (licences/signing.py): a PKCS#12 file and its
+# passphrase in production (required there); in development a key made once under VAR_DIR.
+SIGNING_PKCS12_PATH = os.getenv("SIGNING_PKCS12_PATH", "")
+SIGNING_PKCS12_PASSPHRASE = os.getenv("SIGNING_PKCS12_PASSPHRASE", "")
+if IS_PRODUCTION and not SIGNING_PKCS12_PATH:
+    raise RuntimeError("SIGNING_PKCS12_PATH must be set when APP_ENV=production")
+# The public verification page (/verify/): lookups and uploads per client address per window
+# (the status page's window), and the largest PDF a visitor may upload to compare.
+VERIFY_RATE_LIMIT = envint("VERIFY_RATE_LIMIT", "10")
+VERIFY_UPLOAD_MAX_BYTES = envint("VERIFY_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024))
 
 # E-mail to applicants: the console by default; django.core.mail.backends.smtp.EmailBackend with
 # the EMAIL_* variables in production.

@@ -27,6 +27,7 @@ urlpatterns = [
     path("hall/", include("hall.urls")),
     path("my/", include("portal.urls")),
     path("guide/", include("windows.urls_guide")),
+    path("", include("licences.urls")),
     path("conduct/", include("conduct.urls")),
     path("complaint/", include("conduct.urls_public")),
 ]

@@ -225,7 +225,13 @@ def main() -> None:
         "HEALTHZ_BEAT_STALE_SECONDS": "30",
         "LOG_LEVEL": "INFO",
     }
-    production = {**base, "APP_ENV": "production", "WEB_CONCURRENCY": "2"}
+    # The center's signing key: the development one, made below before the servers start.
+    production = {
+        **base,
+        "APP_ENV": "production",
+        "WEB_CONCURRENCY": "2",
+        "SIGNING_PKCS12_PATH": str(work / "var" / "signing" / "development.p12"),
+    }
 
     def manage(*args: str, env: dict) -> None:
         subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603
@@ -236,6 +242,7 @@ def main() -> None:
     manage("migrate", "--noinput", "-v0", env={**base, "APP_ENV": "development"})
     step("loading the demo center (seed_demo refuses production, so before the servers start)")
     manage("seed_demo", env={**base, "APP_ENV": "development"})
+    manage("make_signing_key", env={**base, "APP_ENV": "development"})
     manage("collectstatic", "--noinput", "-v0", env=production)
 
     logs = {name: work / f"{name}.log" for name in ("web", "worker", "beat")}

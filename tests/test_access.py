@@ -31,6 +31,7 @@ from applications.models import Application, DepartmentReview, Document, Rating,
 from applications.models import FollowUp as RatingFollowUp
 from conduct import services as conduct_services
 from hall.models import SlotRule
+from licences.models import Licence, LicensedItem, MaterialByLicence
 from loading.services import import_check
 from supervision import actions
 from supervision.models import Card
@@ -276,6 +277,22 @@ def make_samples(center, accepted) -> dict[str, object]:
     )
     # The hall's registered device (for the administrators' device pages): build_hall's kiosk.
     device = hall.kiosk
+    # A licence of the construction department's item (licences/), its term and a material
+    # it provides, for the licence pages and the admin's.
+    licence = Licence.objects.create(
+        number="建设局证字〔2026〕第1号",
+        holder=accepted.applicant,
+        project=accepted.project,
+        item=center.permit,
+        review=accepted.reviews.get(item=center.permit),
+        decision=accepted.documents.get(kind=Document.Kind.COMMITMENT_SLIP),
+        valid_from=dt.date(2026, 9, 28),
+        issued_at=NOW,
+    )
+    LicensedItem.objects.create(item=center.permit, valid_years=3)
+    MaterialByLicence.objects.create(
+        material=Material.objects.create(name="施工许可证"), item=center.permit
+    )
     # Conduct (conduct/): a rule, a complaint about the construction window substantiated
     # against alice, a patrol of that window with a photo and a deduction.
     rule = conduct_services_rule()
@@ -336,6 +353,7 @@ def make_samples(center, accepted) -> dict[str, object]:
         "applicant": accepted.applicant,
         "window": center.construction_window,
         "alice": center.alice,
+        "licence": licence,
     }
 
 

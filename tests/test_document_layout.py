@@ -255,7 +255,8 @@ def fonts_embedded(path: Path) -> list[tuple[str, str]]:
 
 
 def language(pdf: bytes) -> str | None:
-    """The /Lang of the catalog, which may sit in a compressed object stream."""
+    """The /Lang of the catalog, which may sit in a compressed object stream (or, after the
+    signature's incremental update, in the catalog written again at the end)."""
     found = re.search(rb"/Lang\s*\(([^)]*)\)", pdf)
     for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
         if found:
@@ -264,7 +265,10 @@ def language(pdf: bytes) -> str | None:
             found = re.search(rb"/Lang\s*\(([^)]*)\)", zlib.decompress(stream.group(1)))
         except zlib.error:
             continue
-    return found.group(1).decode() if found else None
+    if not found:
+        return None
+    # A literal string's octal escapes (pyHanko writes the signed file's catalog as zh\055CN).
+    return re.sub(rb"\\([0-7]{1,3})", lambda m: bytes([int(m[1], 8)]), found.group(1)).decode()
 
 
 def test_every_kind_is_one_tagged_pdf_a_page_with_its_metadata(every_kind, tmp_path, people):

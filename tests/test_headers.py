@@ -63,6 +63,7 @@ def test_production_settings_pass_check_deploy(tmp_path):
         "SECRET_KEY": "k" * 20 + "-production-secret-with-enough-entropy-8f3a9c",
         "ALLOWED_HOSTS": "approval.example.org",
         "CSRF_TRUSTED_ORIGINS": "https://approval.example.org",
+        "SIGNING_PKCS12_PATH": str(tmp_path / "signing.p12"),  # read at the first signature
         "VAR_DIR": str(tmp_path),
     }
     env.pop("DEBUG", None)

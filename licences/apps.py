@@ -1,0 +1,52 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+_SEE = {"licences.view_licence", "licences.view_licenceuse", "licences.view_verification"}
+
+
+class LicencesConfig(AppConfig):
+    name = "licences"
+    verbose_name = _("Licences and verification")
+
+    role_permissions = {
+        "administrator": _SEE
+        | {
+            "licences.view_materialbylicence",
+            "licences.add_materialbylicence",
+            "licences.change_materialbylicence",
+            "licences.delete_materialbylicence",
+            "licences.view_licenseditem",
+            "licences.add_licenseditem",
+            "licences.change_licenseditem",
+            "licences.delete_licenseditem",
+        },
+        "center_manager": _SEE,
+    }
+
+    # Hooks (approval_center/hooks.py): what licences add to the applications app.
+
+    def decision_final(self, review, by, now, document, application) -> list:
+        """An approval decision became final (decided, or countersigned): its licence."""
+        from .services import licence_issue
+
+        licence = licence_issue(
+            review=review, by=by, now=now, decision=document, application=application
+        )
+        return [licence] if licence else []
+
+    def checklist_lines_added(self, application, lines, by, now) -> list:
+        """New checklist lines: those a valid licence provides are filled by it."""
+        from .services import fill_from_licences
+
+        return fill_from_licences(application=application, lines=lines, by=by, now=now)
+
+    def checklist_provided(self, application, today) -> list:
+        """(line id, licence) of the lines a licence filled, each licence with its status."""
+        from .services import provided_lines
+
+        return provided_lines(application, today)
+
+    def timeline_events(self, application) -> list:
+        from .services import timeline_events
+
+        return timeline_events(application)
