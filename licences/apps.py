@@ -23,6 +23,15 @@ class LicencesConfig(AppConfig):
         "center_manager": _SEE,
     }
 
+    def ready(self) -> None:
+        from applications.services import save_in_one_statement
+
+        from .models import Licence
+
+        # A licence is issued and its earlier ones superseded at every grant: each with its
+        # history in one statement on PostgreSQL (nothing else listens to its saves).
+        save_in_one_statement(Licence)
+
     # Hooks (approval_center/hooks.py): what licences add to the applications app.
 
     def decision_final(self, review, by, now, document, application) -> list:

@@ -22,7 +22,13 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from applications.models import Application, ApplicationMaterial, DepartmentReview, Document
-from applications.services import ACCEPTABLE, TransitionError, next_number
+from applications.services import (
+    ACCEPTABLE,
+    TransitionError,
+    change_with_history,
+    insert_with_history,
+    next_number,
+)
 from windows.models import Staff
 
 from . import access
@@ -53,8 +59,9 @@ def licence_issue(
 ) -> Licence | None:
     """The licence of a final approval (None for a refusal). Runs in the caller's transaction,
     which holds the review's lock; a review issues one licence (a unique column), and is final
-    once. `decision` and `application`: the caller's, else read. Five statements: the term, the
-    number, the licence and its history, the lock of the holder's earlier ones."""
+    once. `decision` and `application`: the caller's, else read. Four statements on PostgreSQL:
+    the term, the number, the licence with its history, the holder's earlier ones superseded
+    with theirs."""
     if review.outcome != DepartmentReview.Outcome.GRANTED:
         return None
     if decision is None:
@@ -80,16 +87,18 @@ def licence_issue(
         valid_until=_add_years(today, term.valid_years) - dt.timedelta(days=1) if term else None,
         issued_at=now,
     )
-    _save(licence, by, now)
-    # The holder's earlier licences of the item that still stand: superseded by this one.
-    earlier = list(
-        Licence.objects.select_for_update()
-        .filter(holder_id=licence.holder_id, item_id=licence.item_id, status=Licence.Status.VALID)
-        .exclude(pk=licence.pk)
+    insert_with_history(licence, by, at=now)
+    # The holder's earlier licences of the item that still stand: superseded by this one (on
+    # PostgreSQL one statement, their history rows with it: applications.services).
+    change_with_history(
+        Licence.objects.filter(
+            holder_id=licence.holder_id, item_id=licence.item_id, status=Licence.Status.VALID
+        ).exclude(pk=licence.pk),
+        {"status": Licence.Status.SUPERSEDED, "superseded_by": licence},
+        by,
+        at=now,
+        reason=licence.number,
     )
-    for old in earlier:
-        old.status, old.superseded_by = Licence.Status.SUPERSEDED, licence
-        _save(old, by, now, reason=licence.number)
     return licence
 
 
