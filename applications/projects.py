@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from approval_center import hooks
 from windows.models import Item, Stage
 from windows.workdays import Span, WorkCalendar
 
@@ -35,19 +36,21 @@ ISSUED_STATES = (
 def valid_approvals(project: Project | None) -> QuerySet[DepartmentReview]:
     """THE definition: the reviews by which `project` holds a valid approval of their item.
 
-    Today: an approval (granted) decided and issued (its approval decision document exists) on
-    one of the project's applications. No project holds nothing.
-
-    LICENCES: when the licence records merge, this is the one place to add "and its licence is
-    neither revoked nor expired" (a filter on the review's licence); every caller follows.
+    An approval (granted) decided and issued (its approval decision document exists) on one of
+    the project's applications, whose licence, if it has one, is in force today (the
+    `approval_conditions` hook: licences/, where a licence's status is defined; a revoked,
+    superseded or expired licence holds nothing). No project holds nothing.
     """
     if project is None:
         return DepartmentReview.objects.none()
-    return DepartmentReview.objects.filter(
+    reviews = DepartmentReview.objects.filter(
         application__project=project,
         outcome=DepartmentReview.Outcome.GRANTED,
         state__in=ISSUED_STATES,
     ).filter(Exists(Document.objects.filter(review=OuterRef("pk"), kind=Document.Kind.APPROVAL)))
+    for condition in hooks.collect("approval_conditions", timezone.localdate()):
+        reviews = reviews.filter(condition)
+    return reviews
 
 
 def held_item_ids(project: Project | None) -> set[int]:

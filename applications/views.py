@@ -5,6 +5,7 @@ import logging
 from collections.abc import Callable
 from functools import partial
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -569,6 +570,8 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "applications": applications,
             "seen": seen,
             "meetings": hooks.collect("project_meetings", project, request.user),
+            "licences": hooks.collect("project_licences", project),
+            "licences_kept": apps.is_installed("licences"),
             "actions": hooks.collect("project_actions", project, request.user),
         },
     )

@@ -43,6 +43,22 @@ class LicencesConfig(AppConfig):
         )
         return [licence] if licence else []
 
+    def approval_conditions(self, day) -> list:
+        """`applications.projects.valid_approvals`: an approval whose licence is no longer in
+        force on `day` (revoked, superseded, expired) is not held (one without a licence, from
+        before licences were issued, still is)."""
+        from django.db.models import Exists, OuterRef
+
+        from .models import Licence, in_force
+
+        return [~Exists(Licence.objects.filter(review=OuterRef("pk")).exclude(in_force(day)))]
+
+    def project_licences(self, project) -> list:
+        """The project's licences with their status today, for its page."""
+        from .queries import of_project
+
+        return of_project(project)
+
     def checklist_lines_added(self, application, lines, by, now) -> list:
         """New checklist lines: those a valid licence provides are filled by it."""
         from .services import fill_from_licences

@@ -58,13 +58,18 @@ class LicensedItem(models.Model):
         return f"{self.item} · {self.valid_years}"
 
 
+def in_force(day: dt.date) -> Q:
+    """In force on `day`: not revoked or superseded, started, and not past its end (the one
+    definition of expiry: `Licence.status_on` reads the same)."""
+    return Q(status=Licence.Status.VALID, valid_from__lte=day) & (
+        Q(valid_until__isnull=True) | Q(valid_until__gte=day)
+    )
+
+
 class LicenceQuerySet(models.QuerySet):
     def valid_on(self, day: dt.date) -> LicenceQuerySet:
-        """In force on `day`: not revoked or superseded, started, and not past its end (the
-        one definition of expiry: `Licence.status_on` reads the same)."""
-        return self.filter(status=Licence.Status.VALID, valid_from__lte=day).filter(
-            Q(valid_until__isnull=True) | Q(valid_until__gte=day)
-        )
+        """The licences `in_force` on `day`."""
+        return self.filter(in_force(day))
 
 
 class Licence(models.Model):

@@ -473,3 +473,47 @@ def test_a_meeting_is_for_an_application_or_a_project(center, project):
             departments=[center.construction],
             agenda="x",
         )
+
+
+# --- held by a licence in force (licences/) -----------------------------------------------
+
+
+@pytest.mark.parametrize("ends", ["revoked", "expired"])
+def test_a_prerequisite_whose_licence_is_no_longer_in_force_is_not_held(
+    needs_design, draft, seals, ends
+):
+    """The design review's approval issued a licence; once it is revoked (or past its end),
+    the project no longer holds the approval and the permit waits again."""
+    import datetime as dt
+
+    from licences.models import Licence
+    from licences.services import licence_revoke
+
+    center = needs_design
+    review = approve_design(center, draft.project)
+    licence = Licence.objects.get(review=review)
+    assert projects.held_item_ids(draft.project) == {center.design_review.pk}
+    if ends == "revoked":
+        licence_revoke(licence=licence, by=center.erin, reason="违法取得", now=NOW)
+    else:
+        Licence.objects.filter(pk=licence.pk).update(valid_until=dt.date(2020, 1, 1))
+    assert projects.held_item_ids(draft.project) == set()
+    receive_all(draft, center.dave)
+    with pytest.raises(services.TransitionError):
+        services.application_accept(application=draft, by=center.dave, now=NOW)
+    assert Application.objects.get(pk=draft.pk).state == Application.State.DRAFT
+
+
+def test_the_project_page_lists_its_licences_with_their_status(client, needs_design, draft, seals):
+    from licences.models import Licence
+    from licences.services import licence_revoke
+
+    center = needs_design
+    review = approve_design(center, draft.project)
+    licence = Licence.objects.get(review=review)
+    client.force_login(center.erin)
+    page = client.get(f"/projects/{draft.project.pk}/").content.decode()
+    assert licence.number in page and "有效" in page
+    licence_revoke(licence=licence, by=center.erin, reason="违法取得", now=NOW)
+    page = client.get(f"/projects/{draft.project.pk}/").content.decode()
+    assert licence.number in page and "已撤销" in page
