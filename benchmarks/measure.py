@@ -517,6 +517,20 @@ class Intake:
         self.clerk = _person(Role.INTAKE_CLERK)
         self.items, self.signers = _five_items()
         self.applicant = Applicant.objects.filter(projects__isnull=False).order_by("id").first()
+        self._series_made()
+
+    def _series_made(self) -> None:
+        """The year's number series of every department deciding here, as a center has them
+        after its first decision and licence of the year (the measured steps roll back, so a
+        series each step made would be made again at every step: three statements more)."""
+        from django.utils import timezone
+
+        from applications.models import Counter
+
+        year = timezone.localdate().year
+        for item in self.items:
+            for kind in ("decision", "licence"):
+                Counter.objects.get_or_create(series=f"{kind}:{item.department.code}", year=year)
 
     def draft(self):
         from django.utils import timezone
