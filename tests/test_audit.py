@@ -15,6 +15,7 @@ from applications.models import (
     ClockEvent,
     DepartmentReview,
     Document,
+    PrerequisiteOverride,
     RatingToken,
 )
 from audit.append_only import TRIGGER, audited_tables
@@ -262,6 +263,14 @@ def test_the_trail_opens_for_every_model_with_history(client, samples, center): 
         code="K7Q2M9",
         key_digest="1" * 64,
         booked_at=NOW,
+    )
+    # A prerequisite overridden by a manager (applications/projects.py), as its form records it.
+    PrerequisiteOverride.objects.create(
+        application=samples["application"],
+        prerequisite=center.design_review,
+        reason="先行受理",
+        by=center.erin,
+        at=NOW,
     )
     touched = {}
     for label, model in history_models().items():
