@@ -47,6 +47,9 @@ def test_a_company_files_three_items_online_to_the_decision_and_a_rating(
 
     # 1. The agent on a phone: the one typed address, then signing in with the SMS code.
     phone = browser.new_context(**PHONE)
+    # The longest walk of the suite (two people, forty-odd pages): a page that waits on a
+    # machine busy with the rest of the suite is given a minute, not Playwright's 30 seconds.
+    phone.set_default_timeout(60_000)
     page = phone.new_page()
     page.goto(f"{live_server.url}/my/")
     expect(page).to_have_url(f"{live_server.url}/my/sign-in/")
@@ -98,6 +101,7 @@ def test_a_company_files_three_items_online_to_the_decision_and_a_rating(
 
     # 5. The clerk at a desk: the online list, the pre-review, a line not conforming, the notice.
     desk = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    desk.set_default_timeout(60_000)
     clerk = desk.new_page()
     sign_in(clerk, live_server, "dave")
     online = clerk.locator("#online")
