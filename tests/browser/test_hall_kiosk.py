@@ -203,6 +203,9 @@ def test_the_administrator_registers_a_kiosk_whose_link_enrols_a_browser(
     page.get_by_label("用户名").fill(center.admin.username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    # Signed in once the browser has left the sign-in page (and its page was checked): a click
+    # before then raced the sign-in's navigation and waited 30 s.
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
     page.get_by_role("navigation").locator("a[href='/hall/devices/']").click()
     expect(page).to_have_url(f"{live_server.url}/hall/devices/")
     expect(page.get_by_test_id("devices")).to_contain_text(hall.kiosk.name)

@@ -110,6 +110,9 @@ def test_from_the_qr_code_to_a_rating_on_a_phone(live_server, accepted, center, 
     page.get_by_label("用户名").fill("erin")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    # Signed in once the browser has left the sign-in page (and its page was checked): a click
+    # before then raced the sign-in's navigation and waited 30 s.
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
     page.get_by_role("link", name="差评整改").click()
     expect(page.get_by_role("main")).to_contain_text(accepted.receipt_number)
     shot(page, "track-6-followups-zh")
