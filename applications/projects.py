@@ -252,7 +252,6 @@ def project_path(project: Project, *, today: dt.date | None = None) -> ProjectPa
     once every stage is done) against `PROJECT_TARGET_WORKING_DAYS`."""
     today = today or timezone.localdate()
     calendar = WorkCalendar.load()
-    held = held_item_ids(project)
     applications = list(project.applications.exclude(received_at=None).order_by("received_at"))
     reviews = list(
         DepartmentReview.objects.filter(application__project=project)
@@ -263,15 +262,18 @@ def project_path(project: Project, *, today: dt.date | None = None) -> ProjectPa
     for review in reviews:  # the latest review of each item, on whatever application
         latest[review.item_id] = review
     approvals = {r.item_id: r for r in valid_approvals(project).select_related("application")}
+    held = set(approvals)  # `held_item_ids`, from the rows read here
     filed: dict[int, Application] = {}
-    for application in project.applications.filter(state__in=ACTIVE_APPLICATION):
-        for item_id in application.items.values_list("pk", flat=True):
-            filed.setdefault(item_id, application)
+    active = project.applications.filter(state__in=ACTIVE_APPLICATION).prefetch_related("items")
+    for application in active:
+        for item in application.items.all():
+            filed.setdefault(item.pk, application)
     stages = list(Stage.objects.order_by("position", "id"))
-    stage_items = {
-        stage.pk: list(stage.items.filter(is_active=True).select_related("department", "window"))
-        for stage in stages
-    }
+    stage_items: dict[int, list[Item]] = {stage.pk: [] for stage in stages}
+    for item in Item.objects.filter(stage__in=stages, is_active=True).select_related(
+        "department", "window"
+    ):
+        stage_items[item.stage_id].append(item)
     in_stages = {item.pk for items in stage_items.values() for item in items}
     other_ids = (set(latest) | set(filed)) - in_stages
     other_items = list(Item.objects.filter(pk__in=other_ids).select_related("department", "window"))

@@ -517,3 +517,22 @@ def test_the_project_page_lists_its_licences_with_their_status(client, needs_des
     licence_revoke(licence=licence, by=center.erin, reason="违法取得", now=NOW)
     page = client.get(f"/projects/{draft.project.pk}/").content.decode()
     assert licence.number in page and "已撤销" in page
+
+
+def test_the_path_reads_a_fixed_number_of_statements_whatever_the_applications(
+    needs_design, draft, seals, stages
+):
+    """No statement per application or per stage: a project of many applications reads its
+    path as one of few."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    center = needs_design
+    approve_design(center, draft.project)
+    with CaptureQueriesContext(connection) as few:
+        projects.project_path(draft.project, today=NOW.date())
+    for _ in range(3):
+        file(center, draft.project, [center.design_review])
+    with CaptureQueriesContext(connection) as many:
+        projects.project_path(draft.project, today=NOW.date())
+    assert len(many) == len(few)
