@@ -33,10 +33,13 @@ COPY . .
 RUN APP_ENV=production SECRET_KEY=collectstatic-only SIGNING_PKCS12_PATH=unused \
       VAR_DIR=/tmp/build-var \
       STATIC_ROOT=/app/staticfiles python manage.py collectstatic --noinput -v0 \
+ && APP_ENV=production SECRET_KEY=fonts-only SIGNING_PKCS12_PATH=unused VAR_DIR=/tmp/build-var \
+      DOCUMENT_FONTS_DIR=/app/fonts python manage.py make_document_fonts \
  && rm -rf /tmp/build-var
 
 ENV APP_ENV=production \
     VAR_DIR=/var/lib/approval \
+    DOCUMENT_FONTS_DIR=/app/fonts \
     STATIC_ROOT=/app/staticfiles
 USER approval
 EXPOSE 8000

@@ -10,13 +10,16 @@ run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py make_signing_key
+	$(BIN)/python manage.py make_document_fonts
 	scripts/run-embedded
 
 ## The whole suite, plus Django's checks, the migrations check and the linter. The suite runs on
-## every core (pytest-xdist; TEST_WORKERS=0 runs it in one process).
+## every core (pytest-xdist; TEST_WORKERS=0 runs it in one process). The documents' font is made
+## in var/fonts, where the tests find it whatever VAR_DIR they run on (tests/conftest.py).
 TEST_WORKERS ?= auto
 test: setup
 	$(BIN)/python manage.py check
+	DOCUMENT_FONTS_DIR=var/fonts $(BIN)/python manage.py make_document_fonts
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal

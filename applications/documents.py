@@ -37,12 +37,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from weasyprint.text.ffi import ffi, fontconfig, pangoft2
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from windows.models import Seal, Staff
 from windows.workdays import WorkCalendar
 
+from . import document_fonts
 from .models import (
     Application,
     ApplicationMaterial,
@@ -558,7 +560,20 @@ def _font_config() -> FontConfiguration:
     config = getattr(_local, "font_config", None)
     if config is None:
         config = _local.font_config = FontConfiguration()
+        _add_document_fonts(config)
     return config
+
+
+def _add_document_fonts(config: FontConfiguration) -> None:
+    """Give the configuration the documents' own font (document_fonts.py), when made. WeasyPrint
+    adds the fonts of an @font-face the same way (text/fonts.py, `add_font_face`)."""
+    added = False
+    for path in document_fonts.made():
+        added |= bool(fontconfig.FcConfigAppFontAddFile(config._config, str(path).encode()))
+    if added:
+        pangoft2.pango_fc_font_map_config_changed(ffi.cast("PangoFcFontMap *", config.font_map))
+    else:
+        log.info("documents print from Noto Sans CJK SC: manage.py make_document_fonts cuts theirs")
 
 
 def html_to_pdf(html: str) -> bytes:

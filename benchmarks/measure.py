@@ -590,10 +590,11 @@ def measure_accept(runs: int) -> list[dict]:
     from django.test import Client
     from django.utils import timezone
 
-    from applications import documents
+    from applications import document_fonts, documents
     from applications.models import Document
     from licences import signing
 
+    document_fonts.make()  # as `make run` and the image have it (kept when made)
     intake = Intake()
     clerks = Client()
     clerks.force_login(intake.clerk)
