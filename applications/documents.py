@@ -41,6 +41,7 @@ from weasyprint.text.ffi import ffi, fontconfig, pangoft2
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
+from approval_center import hooks
 from windows.models import Seal, Staff
 from windows.workdays import WorkCalendar
 
@@ -516,13 +517,13 @@ def printed(document: Document, *, now: dt.datetime) -> tuple[bytes, PrintedDocu
     stored = PrintedDocument.objects.filter(document=document).first()
     if stored is not None:
         return bytes(stored.pdf), stored
-    from licences import signing, verification
-
     content = content_of(document)
-    pdf, pages = _write(
-        render_html(document, content, verify=verification.for_document(document, now=now))
+    verify = hooks.collect("document_verification", document, now)
+    pdf, pages = _write(render_html(document, content, verify=verify[0] if verify else None))
+    signed = hooks.collect(
+        "document_signed", pdf, signing_reason(document, content), settings.CENTER_NAME
     )
-    pdf = signing.sign(pdf, reason=signing_reason(document, content), location=settings.CENTER_NAME)
+    pdf = signed[0] if signed else pdf
     decision = content.get("decision")
     if decision and decision["needs_countersign"] and _countersign(document) is None:
         return pdf, None

@@ -25,7 +25,12 @@ that has it and joins the lists. The hooks in use:
   or countersigned; `document` the decision when the caller holds it, else None), in the
   decision's transaction (licences/ issues the licence of an approval);
 - `checklist_lines_added(application, material_ids, by, now)`: checklist lines were added, in
-  the change's transaction (licences/ fills those a valid licence provides).
+  the change's transaction (licences/ fills those a valid licence provides);
+- `document_verification(document, now)`: at a document's first print, the public
+  verification it carries (a dict with `url`, `code`, `page`: licences/verification.py), one
+  contribution at most;
+- `document_signed(pdf, reason, location)`: the printed PDF signed (licences/signing.py), one
+  contribution at most; without one the PDF is issued as rendered.
 """
 
 from __future__ import annotations

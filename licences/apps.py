@@ -34,6 +34,18 @@ class LicencesConfig(AppConfig):
 
     # Hooks (approval_center/hooks.py): what licences add to the applications app.
 
+    def document_verification(self, document, now) -> list:
+        """A document's public verification, made at its first print."""
+        from . import verification
+
+        return [verification.for_document(document, now=now)]
+
+    def document_signed(self, pdf, reason, location) -> list:
+        """The center's signature on every issued PDF."""
+        from . import signing
+
+        return [signing.sign(pdf, reason=reason, location=location)]
+
     def decision_final(self, review, by, now, document, application) -> list:
         """An approval decision became final (decided, or countersigned): its licence."""
         from .services import licence_issue
