@@ -172,6 +172,48 @@ def change_with_history(
         return cursor.fetchone()[0]
 
 
+def insert_and_change_with_history(
+    obj,
+    rows: QuerySet,
+    changes: dict[str, object],
+    by: Staff | None,
+    *,
+    at: dt.datetime,
+    reason: str = "",
+) -> int:
+    """`insert_with_history(obj)` and `change_with_history(rows, changes)`, the new row never
+    among the changed; how many rows changed. On PostgreSQL, for a model of
+    `save_in_one_statement` whose new row's key the caller took beforehand (`obj.pk`), one
+    statement: the change sees the table as it was before the statement."""
+    model = type(obj)
+    if not _one_statement(model) or rows.model is not model or not obj._is_pk_set():
+        insert_with_history(obj, by, reason, at)
+        return change_with_history(rows.exclude(pk=obj.pk), changes, by, at=at, reason=reason)
+    fields = [f for f in model._meta.concrete_fields if not f.generated]
+    query = InsertQuery(model)
+    query.insert_values(fields, [obj])
+    ((insert_sql, insert_params),) = query.get_compiler(connection=connection).as_sql()
+    update = rows.query.chain(UpdateQuery)
+    update.add_update_values(changes)
+    update_sql, update_params = update.get_compiler(rows.db).as_sql()
+    head, tail = _history_statement(model)
+    head_2, tail_2 = _history_statement(model, "_2")
+    inserted = f"changed AS ({insert_sql} {head}{tail}"
+    updated = f"changed_2 AS ({update_sql} {head_2}{tail_2}"
+    sql = f"WITH {inserted}, {updated} SELECT (SELECT count(*) FROM logged_2)"  # noqa: S608
+    params = [
+        *insert_params,
+        *_history_who(by, reason[:100], at, "+"),
+        *update_params,
+        *_history_who(by, reason[:100], at, "~"),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        changed = cursor.fetchone()[0]
+    obj._state.adding, obj._state.db = False, connection.alias
+    return changed
+
+
 def _one_statement(model) -> bool:
     return connection.vendor == "postgresql" and model in _ONE_STATEMENT_MODELS
 
@@ -193,14 +235,23 @@ def _with_history(
     listens to its saves (no signal receivers in this project). `kind`: the history row's type,
     `~` for a change, `+` for an INSERT given in place of the UPDATE."""
     head, tail = _history_statement(model)
-    params = [*params, at or timezone.now(), reason or None, kind, by.pk if by else None]
-    return f"WITH changed AS ({update_sql} {head}{tail}", params
+    params = [*params, *_history_who(by, reason, at, kind)]
+    updated = f"changed AS ({update_sql} {head}{tail}"
+    return f"WITH {updated} SELECT (SELECT count(*) FROM logged)", params  # noqa: S608
+
+
+def _history_who(by: Staff | None, reason: str, at: dt.datetime | None, kind: str) -> list:
+    """The parameters of `_history_statement`'s history row: when, why, what, who."""
+    return [at or timezone.now(), reason or None, kind, by.pk if by else None]
 
 
 @functools.cache
-def _history_statement(model) -> tuple[str, str]:
+def _history_statement(model, suffix: str = "") -> tuple[str, str]:
     """`_with_history`'s statement around the UPDATE, made once per model (simple-history's
-    `model.history` builds a manager class at every read)."""
+    `model.history` builds a manager class at every read): what follows the UPDATE in its CTE
+    `changed<suffix>`, and the CTEs after it (`logged<suffix>`, the many-to-many rows). Its
+    parameters: `_history_who`'s."""
+    changed, logged = f"changed{suffix}", f"logged{suffix}"
     meta, history = model._meta, model.history.model._meta
     quote = connection.ops.quote_name
     listed = ", ".join(
@@ -209,9 +260,9 @@ def _history_statement(model) -> tuple[str, str]:
     key = quote(meta.pk.column)
     head = (
         f"RETURNING {listed}),"  # noqa: S608
-        f" logged AS (INSERT INTO {quote(history.db_table)} ({listed}, history_date,"
+        f" {logged} AS (INSERT INTO {quote(history.db_table)} ({listed}, history_date,"
         " history_change_reason, history_type, history_user_id)"
-        f" SELECT {listed}, %s, %s, %s, %s FROM changed RETURNING history_id, {key})"
+        f" SELECT {listed}, %s, %s, %s, %s FROM {changed} RETURNING history_id, {key})"
     )
     tail = ""
     for i, field in enumerate(model.history.model._history_m2m_fields):
@@ -225,11 +276,11 @@ def _history_statement(model) -> tuple[str, str]:
         columns = ", ".join(quote(column.column) for column in through.concrete_fields)
         picked = ", ".join(f"t.{quote(column.column)}" for column in through.concrete_fields)
         tail += (
-            f", m2m_{i} AS (INSERT INTO {quote(rows.db_table)} ({columns}, history_id)"  # noqa: S608
-            f" SELECT {picked}, logged.history_id FROM {quote(through.db_table)} t"
-            f" JOIN logged ON t.{owner} = logged.{key})"
+            f", m2m_{i}{suffix} AS (INSERT INTO {quote(rows.db_table)} ({columns}, history_id)"  # noqa: S608
+            f" SELECT {picked}, {logged}.history_id FROM {quote(through.db_table)} t"
+            f" JOIN {logged} ON t.{owner} = {logged}.{key})"
         )
-    return head, tail + " SELECT (SELECT count(*) FROM logged)"  # noqa: S608
+    return head, tail
 
 
 def _save_in_one_statement(obj, fields, by, reason, at) -> bool:
@@ -308,17 +359,23 @@ def next_number(series: str, year: int) -> int:
     One UPDATE ... RETURNING takes the number: it locks the counter's row until the
     transaction ends, so a concurrent caller waits and then gets the next one. The year's
     first number creates the row first (the unique constraint settles a race to create it)."""
+    return next_number_reading(series, year)[0]
+
+
+def next_number_reading(series: str, year: int, reading: str = "", params=()) -> tuple:
+    """`next_number`, and the values of `reading` (SQL expressions after RETURNING's, with
+    `params`: scalar subqueries, a sequence's next value) read in its statement."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Counter._meta.db_table} SET last = last + 1"  # noqa: S608
-            " WHERE series = %s AND year = %s RETURNING last",
-            [series, year],
+            f" WHERE series = %s AND year = %s RETURNING last{', ' + reading if reading else ''}",
+            [series, year, *params],
         )
         row = cursor.fetchone()
     if row is not None:
-        return row[0]
+        return tuple(row)
     Counter.objects.get_or_create(series=series, year=year)
-    return next_number(series, year)
+    return next_number_reading(series, year, reading, params)
 
 
 # --- intake -------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,9 +25,9 @@ from applications.models import Application, ApplicationMaterial, DepartmentRevi
 from applications.services import (
     ACCEPTABLE,
     TransitionError,
-    change_with_history,
-    insert_with_history,
+    insert_and_change_with_history,
     next_number,
+    next_number_reading,
 )
 from windows.models import Staff
 
@@ -59,9 +59,9 @@ def licence_issue(
 ) -> Licence | None:
     """The licence of a final approval (None for a refusal). Runs in the caller's transaction,
     which holds the review's lock; a review issues one licence (a unique column), and is final
-    once. `decision` and `application`: the caller's, else read. Four statements on PostgreSQL:
-    the term, the number, the licence with its history, the holder's earlier ones superseded
-    with theirs."""
+    once. `decision` and `application`: the caller's, else read. Two statements on PostgreSQL:
+    the number with the term and the row's key; the licence with its history and the holder's
+    earlier ones superseded with theirs."""
     if review.outcome != DepartmentReview.Outcome.GRANTED:
         return None
     if decision is None:
@@ -72,34 +72,56 @@ def licence_issue(
         )
     department = review.department
     today = timezone.localdate(now)
-    term = LicensedItem.objects.filter(item_id=review.item_id).first()
+    number, valid_years, key = _number_term_and_key(
+        f"licence:{department.code}", today.year, review.item_id
+    )
     licence = Licence(
-        number=(
-            f"{department.short_name}证字〔{today.year}〕第"
-            f"{next_number(f'licence:{department.code}', today.year)}号"
-        ),
+        pk=key,
+        number=f"{department.short_name}证字〔{today.year}〕第{number}号",
         holder_id=application.applicant_id,
         project_id=application.project_id,
         item_id=review.item_id,
         review=review,
         decision=decision,
         valid_from=today,
-        valid_until=_add_years(today, term.valid_years) - dt.timedelta(days=1) if term else None,
+        valid_until=(
+            _add_years(today, valid_years) - dt.timedelta(days=1)
+            if valid_years is not None
+            else None
+        ),
         issued_at=now,
     )
-    insert_with_history(licence, by, at=now)
     # The holder's earlier licences of the item that still stand: superseded by this one (on
-    # PostgreSQL one statement, their history rows with it: applications.services).
-    change_with_history(
+    # PostgreSQL in the licence's own statement, each with its history row: applications.services).
+    insert_and_change_with_history(
+        licence,
         Licence.objects.filter(
             holder_id=licence.holder_id, item_id=licence.item_id, status=Licence.Status.VALID
-        ).exclude(pk=licence.pk),
+        ),
         {"status": Licence.Status.SUPERSEDED, "superseded_by": licence},
         by,
         at=now,
         reason=licence.number,
     )
     return licence
+
+
+def _number_term_and_key(
+    series: str, year: int, item_id: int
+) -> tuple[int, int | None, int | None]:
+    """The licence's number, its item's term in years (None: no term) and, on PostgreSQL, the key
+    of its row to be, read in the number's statement."""
+    if connection.vendor != "postgresql":
+        term = LicensedItem.objects.filter(item_id=item_id).first()
+        return next_number(series, year), (term.valid_years if term else None), None
+    quote = connection.ops.quote_name
+    return next_number_reading(
+        series,
+        year,
+        f"(SELECT valid_years FROM {quote(LicensedItem._meta.db_table)} WHERE item_id = %s),"  # noqa: S608
+        " nextval(pg_get_serial_sequence(%s, 'id'))",
+        [item_id, Licence._meta.db_table],
+    )
 
 
 def licence_revoke(*, licence: Licence, by: Staff, reason: str, now: dt.datetime) -> Licence:

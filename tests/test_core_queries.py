@@ -29,12 +29,13 @@ pytestmark = pytest.mark.django_db
 # and writes the message. On PostgreSQL an update and its history rows are one statement (a
 # data-modifying CTE), and so is the count beside it.
 SENT: list[str] = []
-# A grant also issues its licence (licences/services.licence_issue): the item's licence term,
-# the licence's number, the licence with its history row, the holder's earlier licences of the
-# item superseded with theirs (one statement each on PostgreSQL; on SQLite the licence and its
-# history are two): LICENCE more (and the year's first licence number of a department makes its
-# series, three more).
-LICENCE = 4 if connection.vendor == "postgresql" else 5
+# A grant also issues its licence (licences/services.licence_issue): on PostgreSQL the
+# licence's number read with the item's licence term and the new row's key, then the licence
+# with its history row and the holder's earlier licences of the item superseded with theirs in
+# one statement; on SQLite the term, the number, the licence and its history, the superseded
+# ones: LICENCE more (and the year's first licence number of a department makes its series,
+# three more).
+LICENCE = 2 if connection.vendor == "postgresql" else 5
 if connection.vendor == "postgresql":
     MOST = {"decide": 4 + LICENCE, "return": 1, "receive": 2, "receive (last)": 4, "accept": 11}
 else:

@@ -475,5 +475,10 @@ def test_a_new_licence_of_the_item_supersedes_the_holders_older_one(accepted, pe
     assert first.status == "superseded" and first.superseded_by == second
     assert second.status == "valid" and second.number.endswith("第2号")
     assert first.history.latest().history_change_reason == second.number
+    assert first.history.latest().history_type == "~"
+    assert first.history.latest().status == "superseded"
+    (made,) = second.history.all()
+    assert made.history_type == "+" and made.number == second.number
+    assert made.history_user == people.bob
     # Only the newer one provides a material now.
     assert list(Licence.objects.valid_on(dt.date(2026, 10, 23))) == [second]

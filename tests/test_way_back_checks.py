@@ -195,3 +195,46 @@ def test_a_new_row_and_a_change_of_many_in_one_statement_write_what_simple_histo
         )
         == 0
     )
+
+
+def test_a_new_row_and_the_change_it_makes_in_one_statement(center, monkeypatch):
+    """`insert_and_change_with_history` (a licence and the earlier ones it supersedes): the new
+    row with its `+` history, the others changed with their `~` history, the new row never
+    among them; one statement on PostgreSQL once the key is taken."""
+    from django.test.utils import CaptureQueriesContext
+
+    from windows.models import Material
+
+    monkeypatch.setattr(services, "_ONE_STATEMENT_MODELS", {Material})
+    older = [Material.objects.create(name=f"旧材料{i}", description="旧") for i in range(2)]
+    new = Material(name="新材料", description="旧")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", ["windows_material"])
+            new.pk = cursor.fetchone()[0]
+    with CaptureQueriesContext(connection) as captured:
+        changed = services.insert_and_change_with_history(
+            new,
+            Material.objects.filter(description="旧"),
+            {"description": "换了"},
+            center.admin,
+            at=NOW,
+            reason="换新",
+        )
+    assert changed == 2
+    if connection.vendor == "postgresql":
+        assert len(captured) == 1
+    made = Material.objects.get(pk=new.pk)
+    assert made.description == "旧" and not new._state.adding
+    (history,) = made.history.all()
+    assert (history.history_type, history.history_change_reason) == ("+", "换新")
+    for material in older:
+        material.refresh_from_db()
+        assert material.description == "换了"
+        last = material.history.order_by("-history_id").first()
+        assert (last.history_type, last.description, last.history_change_reason) == (
+            "~",
+            "换了",
+            "换新",
+        )
+        assert last.history_user_id == center.admin.pk and last.history_date == NOW
