@@ -163,10 +163,8 @@ def change_with_history(
             _save(row, list(changes), by, reason, at)
             changed += 1
         return changed
-    update = rows.query.chain(UpdateQuery)
-    update.add_update_values(changes)
-    update_sql, update_params = update.get_compiler(rows.db).as_sql()
-    sql, params = _with_history(model, update_sql, list(update_params), by, reason[:100], at)
+    update_sql, update_params = _update_of(rows, changes)
+    sql, params = _with_history(model, update_sql, update_params, by, reason[:100], at)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0]
@@ -193,9 +191,7 @@ def insert_and_change_with_history(
     query = InsertQuery(model)
     query.insert_values(fields, [obj])
     ((insert_sql, insert_params),) = query.get_compiler(connection=connection).as_sql()
-    update = rows.query.chain(UpdateQuery)
-    update.add_update_values(changes)
-    update_sql, update_params = update.get_compiler(rows.db).as_sql()
+    update_sql, update_params = _update_of(rows, changes)
     head, tail = _history_statement(model)
     head_2, tail_2 = _history_statement(model, "_2")
     inserted = f"changed AS ({insert_sql} {head}{tail}"
@@ -212,6 +208,14 @@ def insert_and_change_with_history(
         changed = cursor.fetchone()[0]
     obj._state.adding, obj._state.db = False, connection.alias
     return changed
+
+
+def _update_of(rows: QuerySet, changes: dict[str, object]) -> tuple[str, list]:
+    """The UPDATE of `rows` making `changes`, as Django compiles it."""
+    update = rows.query.chain(UpdateQuery)
+    update.add_update_values(changes)
+    sql, params = update.get_compiler(rows.db).as_sql()
+    return sql, list(params)
 
 
 def _one_statement(model) -> bool:
@@ -337,10 +341,8 @@ def _change_one(
             setattr(row, name, value)
         _save(row, list(changes), by, reason, at)
         return True, (count.count() if count is not None else None)
-    update = rows.query.chain(UpdateQuery)
-    update.add_update_values(changes)
-    update_sql, update_params = update.get_compiler(rows.db).as_sql()
-    sql, params = _with_history(model, update_sql, list(update_params), by, reason[:100], at)
+    update_sql, update_params = _update_of(rows, changes)
+    sql, params = _with_history(model, update_sql, update_params, by, reason[:100], at)
     if count is not None:
         count_sql, count_params = count.values("pk").query.sql_with_params()
         sql += f", (SELECT count(*) FROM ({count_sql}) AS counted)"  # noqa: S608
