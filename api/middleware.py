@@ -1,6 +1,9 @@
 """Every call of the API recorded (`Call`): the client (when its token was valid), method,
 endpoint, status and duration; refused calls too. The schema and the documentation page hold
-no data and are not recorded."""
+no data and are not recorded.
+
+It stands before the project's NUL guard (approval_center.middleware.RejectNulMiddleware) so
+that the API answers a NUL in the address as it answers any bad query: JSON, 400, recorded."""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ import logging
 import time
 
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import Call
 
@@ -26,7 +30,10 @@ class CallRecordMiddleware:
         if not request.path.startswith(PREFIX):
             return self.get_response(request)
         started = time.perf_counter()
-        response = self.get_response(request)
+        if _has_nul(request):
+            response = JsonResponse({"detail": _("The address holds a NUL character.")}, status=400)
+        else:
+            response = self.get_response(request)
         match = request.resolver_match
         endpoint = match.view_name if match else ""
         if endpoint in NOT_RECORDED:
@@ -45,3 +52,10 @@ class CallRecordMiddleware:
         except DatabaseError:
             log.exception("API: the call could not be recorded")
         return response
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    return "\x00" in request.path or any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for key, values in request.GET.lists()
+    )

@@ -49,7 +49,7 @@ def _period_parameters(field: str) -> list[OpenApiParameter]:
 
 def _day(request: Request, name: str) -> dt.date | None:
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
     try:
         day = dt.date.fromisoformat(raw)
@@ -94,7 +94,7 @@ def _departments(request: Request) -> frozenset[int] | None:
     client: Client = request.auth
     own = client.department_ids
     code = request.query_params.get("department")
-    if code is None or code == "":
+    if code is None:
         return own or None
     department = Department.objects.filter(code=code[:30]).values_list("pk", flat=True).first()
     if department is None:
@@ -104,8 +104,24 @@ def _departments(request: Request) -> frozenset[int] | None:
     return frozenset({department})
 
 
+def _known_query(request: Request, names: frozenset[str]) -> None:
+    unknown = sorted(set(request.query_params) - names)
+    if unknown:
+        raise exceptions.ValidationError(
+            {unknown[0][:40]: _("Not a parameter of this address: see /api/v1/docs/.")}
+        )
+
+
+PERIOD = frozenset({"from", "to", "department", "cursor", "page_size"})
+
+
 class ListBase(generics.ListAPIView):
     scope: str
+    query_names = PERIOD
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)  # the token, the scope, the rate
+        _known_query(request, self.query_names)
 
     def get_serializer_context(self) -> dict:
         context = super().get_serializer_context()
@@ -146,6 +162,7 @@ def _of_departments(department_ids) -> Exists:
 )
 class ApplicationList(ListBase):
     scope = Scope.READ_APPLICATIONS
+    query_names = PERIOD | {"state", "receipt_number"}
     serializer_class = out.ApplicationOut
 
     def get_queryset(self) -> QuerySet[Application]:
@@ -156,12 +173,12 @@ class ApplicationList(ListBase):
         if departments:
             applications = applications.filter(_of_departments(departments))
         state = self.request.query_params.get("state")
-        if state:
+        if state is not None:
             if state not in Application.State.values:
                 raise exceptions.ValidationError({"state": _("Not a state of an application.")})
             applications = applications.filter(state=state)
         number = self.request.query_params.get("receipt_number")
-        if number:
+        if number is not None:
             applications = applications.filter(receipt_number=number[:12])
         last_decision = (
             DepartmentReview.objects.filter(application=OuterRef("pk"), decided_at__isnull=False)
@@ -246,6 +263,7 @@ class DecisionList(ListBase):
 )
 class LicenceList(ListBase):
     scope = Scope.READ_LICENCES
+    query_names = PERIOD | {"in_force"}
     serializer_class = out.LicenceOut
 
     def get_queryset(self) -> QuerySet[Licence]:
@@ -254,7 +272,7 @@ class LicenceList(ListBase):
         if departments:
             licences = licences.filter(item__department_id__in=departments)
         flag = self.request.query_params.get("in_force")
-        if flag not in (None, "", "true", "false"):
+        if flag not in (None, "true", "false"):
             raise exceptions.ValidationError({"in_force": _("true or false.")})
         if flag == "true":
             licences = licences.filter(in_force(timezone.localdate()))
@@ -263,6 +281,10 @@ class LicenceList(ListBase):
 
 class RatingCreate(APIView):
     scope = Scope.WRITE_RATINGS
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        _known_query(request, frozenset())
 
     @extend_schema(
         summary="Receive a rating from the provincial platform",
@@ -304,6 +326,10 @@ class RatingCreate(APIView):
 
 class RatingDetail(APIView):
     scope = Scope.WRITE_RATINGS
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        _known_query(request, frozenset())
 
     @extend_schema(
         summary="A rating received from the provincial platform",

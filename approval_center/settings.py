@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor
     "django.contrib.messages.middleware.MessageMiddleware",
+    "api.middleware.CallRecordMiddleware",  # every call of /api/v1/ recorded; NUL: JSON 400
     "approval_center.middleware.RejectNulMiddleware",  # a NUL in the address: 400
     "approval_center.middleware.NoStoreMiddleware",  # personal data: never cached
     "audit.sessions.IdleSessionMiddleware",
@@ -93,7 +94,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
-    "api.middleware.CallRecordMiddleware",  # every call of /api/v1/ recorded
 ]
 
 ROOT_URLCONF = "approval_center.urls"
