@@ -367,8 +367,10 @@ class Schema(SpectacularAPIView):
 
 class Docs(SpectacularSwaggerSplitView):
     """The browsable documentation (Swagger UI served from the project: drf-spectacular-sidecar,
-    no CDN); its script is a file of the same address, as the page's CSP asks."""
+    no CDN); its script is a file of the same address, as the page's CSP asks. The page around
+    it is ours (templates/api/docs.html): in the reader's language, no inline style."""
 
+    template_name = "api/docs.html"
     authentication_classes = []
     permission_classes = []
     throttle_classes = []
