@@ -1,6 +1,11 @@
 """The administrators' pages of the API (docs/access.md): the clients with the register form,
 a client's token shown once after registering or rotating, rotating and revoking, and the
-record of calls. The steps are api.clients' services."""
+record of calls. The steps are api.clients' services.
+
+The token is shown in the answer to the POST that made it (never stored: not in the session
+either, whose rows are in the database and its backups); the page is not cached (no-store). A
+reload asks the browser to send the POST again: registering again is refused (the name is
+taken), rotating again gives another token and refuses this one."""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,10 +31,6 @@ from windows.roles import Role
 from .clients import client_register, client_revoke, client_rotate
 from .forms import CallFilterForm, ClientForm
 from .models import Call, Client
-
-# The token waits in the session between the POST that made it and the one page that shows
-# it: a reload of that page does not show it again.
-TOKEN_SESSION_KEY = "api_client_token"  # noqa: S105 (a session key name)
 
 
 def _administrator(request: HttpRequest) -> None:
@@ -61,8 +63,9 @@ def _list_page(request: HttpRequest, form: ClientForm) -> HttpResponse:
 
 
 def _show_token(request: HttpRequest, client: Client, token: str) -> HttpResponse:
-    request.session[TOKEN_SESSION_KEY] = {"pk": client.pk, "token": token}
-    return redirect("api_clients:token", client.pk)
+    response = render(request, "api/token.html", {"client": client, "token": token})
+    add_never_cache_headers(response)
+    return response
 
 
 @login_required
@@ -89,19 +92,6 @@ def register(request: HttpRequest) -> HttpResponse:
         now=timezone.now(),
     )
     return _show_token(request, client, token)
-
-
-@login_required
-@require_GET
-def token(request: HttpRequest, pk: int) -> HttpResponse:
-    """The token of a client just registered or rotated, once."""
-    client = _get_client(request, pk)
-    held = request.session.get(TOKEN_SESSION_KEY) or {}
-    shown = None
-    if held.get("pk") == client.pk:
-        del request.session[TOKEN_SESSION_KEY]
-        shown = held["token"]
-    return render(request, "api/token.html", {"client": client, "token": shown})
 
 
 @login_required

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
 from django.urls import reverse
 
 from api.models import Call, Client
@@ -34,7 +36,6 @@ def test_registering_shows_the_token_once(client, center):
             "departments": [center.construction.pk],
             "rate_limit": 60,
         },
-        follow=True,
     )
     token = _token(response.content.decode())
     assert token and token.startswith("ac_")
@@ -42,11 +43,14 @@ def test_registering_shows_the_token_once(client, center):
     assert registered.scopes == ["read:applications", "write:ratings"]
     assert list(registered.departments.all()) == [center.construction]
     assert registered.created_by == center.admin
-    # Not again: a reload, the list.
-    again = client.get(reverse("api_clients:token", args=[registered.pk])).content.decode()
-    assert _token(again) is None and token not in again
+    assert "no-store" in response["Cache-Control"]
+    # Nowhere else: not the list, not the session (its rows are in the database), not a table.
     listing = client.get(CLIENTS).content.decode()
     assert token not in listing and registered.token_prefix in listing
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT session_data FROM django_session")
+        sessions = [SessionStore().decode(row[0]) for row in cursor.fetchall()]
+    assert sessions and token not in repr(sessions)
     assert caller(token).get("/api/v1/applications/").status_code == 200
 
 
@@ -70,7 +74,8 @@ def test_a_registration_without_a_scope_or_with_a_taken_name_is_refused(client, 
 def test_rotating_through_the_page_refuses_the_old_token(client, center):
     _admin(client, center)
     registered, old = make_client(center)
-    response = client.post(reverse("api_clients:rotate", args=[registered.pk]), follow=True)
+    response = client.post(reverse("api_clients:rotate", args=[registered.pk]))
+    assert response.status_code == 200
     new = _token(response.content.decode())
     assert new and new != old
     assert caller(old).get("/api/v1/applications/").status_code == 401
