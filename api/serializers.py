@@ -151,3 +151,110 @@ class ErrorOut(serializers.Serializer):
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()), required=False
     )
+
+
+# --- the rows of the lists, written out ----------------------------------------------------
+# The serializers above are the schema (drf-spectacular reads them) and the shape; the lists'
+# rows are built by these plain functions with the same output, at a fraction of DRF's cost per
+# field (a page of 100 applications: ~70 ms through the serializers, a few ms here). The
+# schemathesis test checks every answer against the schema, so the two cannot drift apart.
+
+
+def _moment(value, tz) -> str | None:
+    """As DRF's DateTimeField writes it: ISO 8601 in the current time zone (`tz`), UTC as Z."""
+    if value is None:
+        return None
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _day(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _applicant(applicant: Applicant) -> dict:
+    return _holder(applicant.kind, applicant.name, applicant.id_number)
+
+
+def _holder(kind: str, name: str, id_number: str) -> dict:
+    enterprise = kind == Applicant.Kind.ENTERPRISE
+    return {
+        "kind": kind,
+        "name": name if enterprise else masked_name(name),
+        "credit_code": id_number if enterprise else None,
+    }
+
+
+def _item(item) -> dict:
+    return {"code": item.code, "name": item.name, "department": item.department.code}
+
+
+def application_row(row: dict, items: list[tuple], context: dict) -> dict:
+    """An application from its values (views.APPLICATION_FIELDS) and its items as (code, name,
+    department id, department code), those of the client's departments only."""
+    tz = context["tz"]
+    seen = context.get("department_ids")
+    items = [item for item in items if not seen or item[2] in seen]
+    return {
+        "receipt_number": row["receipt_number"],
+        "state": row["state"],
+        "channel": row["channel"],
+        "applicant": _holder(
+            row["applicant__kind"], row["applicant__name"], row["applicant__id_number"]
+        ),
+        "items": [{"code": code, "name": name, "department": dep} for code, name, _, dep in items],
+        "departments": sorted({item[3] for item in items}),
+        "received_at": _moment(row["received_at"], tz),
+        "accepted_at": _moment(row["accepted_at"], tz),
+        "promised_date": _day(row["promised_date"]),
+        "due_date": _day(row["due_date"]),
+        "decided_at": _moment(row["decided_at"], tz),
+        "ready_at": _moment(row["ready_at"], tz),
+        "delivered_at": _moment(row["delivered_at"], tz),
+        "withdrawn_at": _moment(row["withdrawn_at"], tz),
+    }
+
+
+def review_row(review: DepartmentReview, context: dict) -> dict:
+    tz = context["tz"]
+    return {
+        "id": review.id,
+        "receipt_number": review.application.receipt_number,
+        "item": _item(review.item),
+        "window": review.window.number,
+        "state": review.state,
+        "started_on": _day(review.started_on),
+        "deadline": _day(review.deadline),
+        "statutory_deadline": _day(review.statutory_deadline),
+        "decided_at": _moment(review.decided_at, tz),
+        "outcome": review.outcome,
+        "decision_number": review.decision_number,
+    }
+
+
+def decision_row(document, context: dict) -> dict:
+    tz = context["tz"]
+    signer = document.review.signed_by
+    return {
+        "number": document.number,
+        "receipt_number": document.application.receipt_number,
+        "item": _item(document.review.item),
+        "outcome": "granted" if document.kind == "approval" else "refused",
+        "issued_at": _moment(document.issued_at, tz),
+        "signer": (signer.full_name or signer.username) if signer else None,
+    }
+
+
+def licence_row(licence: Licence, context: dict) -> dict:
+    tz = context["tz"]
+    return {
+        "number": licence.number,
+        "receipt_number": licence.review.application.receipt_number,
+        "holder": _applicant(licence.holder),
+        "item": _item(licence.item),
+        "valid_from": _day(licence.valid_from),
+        "valid_until": _day(licence.valid_until),
+        "status": licence.status_on(context["today"]),
+        "issued_at": _moment(licence.issued_at, tz),
+        "revoked_at": _moment(licence.revoked_at, tz),
+    }

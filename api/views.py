@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from applications.models import Application, DepartmentReview, Document
 from licences.models import Licence, in_force
-from windows.models import Department, Item
+from windows.models import Department
 
 from . import rest  # noqa: F401  (the token scheme of the schema)
 from . import serializers as out
@@ -123,10 +123,19 @@ class ListBase(generics.ListAPIView):
         super().initial(request, *args, **kwargs)  # the token, the scope, the rate
         _known_query(request, self.query_names)
 
+    def list(self, request, *args, **kwargs) -> Response:
+        """The page, its rows written by `rows` (serializers.py: the serializer's output)."""
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.rows(page, self.get_serializer_context()))
+
+    def rows(self, page: list, context: dict) -> list[dict]:
+        return [type(self).row(obj, context) for obj in page]
+
     def get_serializer_context(self) -> dict:
         context = super().get_serializer_context()
         context["department_ids"] = self.request.auth.department_ids if self.request.auth else None
         context["today"] = timezone.localdate()
+        context["tz"] = timezone.get_current_timezone()
         return context
 
 
@@ -145,6 +154,14 @@ def _of_departments(department_ids) -> Exists:
             application_id=OuterRef("pk"), item__department_id__in=department_ids
         )
     )
+
+
+# What a row of the applications reads (serializers.application_row).
+APPLICATION_FIELDS = (
+    *("receipt_number", "state", "channel", "received_at", "accepted_at", "promised_date"),
+    *("due_date", "ready_at", "delivered_at", "withdrawn_at"),
+    *("applicant__kind", "applicant__name", "applicant__id_number"),
+)
 
 
 @extend_schema(
@@ -185,15 +202,25 @@ class ApplicationList(ListBase):
             .order_by("-decided_at")
             .values("decided_at")[:1]
         )
-        return (
-            applications.select_related("applicant")
-            .prefetch_related(
-                Prefetch(
-                    "items", queryset=Item.objects.select_related("department").order_by("code")
-                )
-            )
-            .annotate(decided_at=Subquery(last_decision))
+        # Rows as dicts, not models: a page of 100 is then a few ms of Python (the cursor
+        # reads `id` from a dict as well).
+        return applications.annotate(decided_at=Subquery(last_decision)).values(
+            "id", *APPLICATION_FIELDS, "decided_at"
         )
+
+    def rows(self, page: list[dict], context: dict) -> list[dict]:
+        """The page's rows, with the items of all its applications read in one statement."""
+        items: dict[int, list[tuple]] = {row["id"]: [] for row in page}
+        through = Application.items.through.objects.filter(application_id__in=items)
+        for application_id, *item in through.order_by("item__code").values_list(
+            "application_id",
+            "item__code",
+            "item__name",
+            "item__department_id",
+            "item__department__code",
+        ):
+            items[application_id].append(item)
+        return [out.application_row(row, items[row["id"]], context) for row in page]
 
 
 @extend_schema(
@@ -208,6 +235,7 @@ class ApplicationList(ListBase):
 class ReviewList(ListBase):
     scope = Scope.READ_REVIEWS
     serializer_class = out.ReviewOut
+    row = out.review_row
 
     def get_queryset(self) -> QuerySet[DepartmentReview]:
         start, end = _period(self.request)
@@ -236,6 +264,7 @@ class ReviewList(ListBase):
 class DecisionList(ListBase):
     scope = Scope.READ_DECISIONS
     serializer_class = out.DecisionOut
+    row = out.decision_row
 
     def get_queryset(self) -> QuerySet[Document]:
         decisions = Document.objects.filter(
@@ -265,6 +294,7 @@ class LicenceList(ListBase):
     scope = Scope.READ_LICENCES
     query_names = PERIOD | {"in_force"}
     serializer_class = out.LicenceOut
+    row = out.licence_row
 
     def get_queryset(self) -> QuerySet[Licence]:
         licences = Licence.objects.filter(_moments(self.request, "issued_at"))

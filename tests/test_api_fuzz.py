@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -32,7 +34,14 @@ SETTINGS = settings(
 
 @pytest.fixture
 def schema(api_data):
-    return schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application())
+    # As Django's test client does: the WSGI handler's signals would close the test's
+    # connection (and its transaction) after each request.
+    hooks = (signals.request_started, signals.request_finished)
+    for signal in hooks:
+        signal.disconnect(close_old_connections)
+    yield schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application())
+    for signal in hooks:
+        signal.connect(close_old_connections)
 
 
 def test_every_operation_answers_within_its_schema(api_data, schema, capsys):

@@ -4,7 +4,6 @@ application, idempotent under the platform's id."""
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
 
 from applications.models import Rating, RatingToken
 
@@ -147,4 +146,3 @@ def test_the_same_id_twice_at_once_rates_once(
         thread.join()
     assert sorted(answers) == [201, 201]
     assert Rating.objects.count() == 1
-    transaction.get_connection()
