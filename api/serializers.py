@@ -172,10 +172,6 @@ def _day(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _applicant(applicant: Applicant) -> dict:
-    return _holder(applicant.kind, applicant.name, applicant.id_number)
-
-
 def _holder(kind: str, name: str, id_number: str) -> dict:
     enterprise = kind == Applicant.Kind.ENTERPRISE
     return {
@@ -185,8 +181,12 @@ def _holder(kind: str, name: str, id_number: str) -> dict:
     }
 
 
-def _item(item) -> dict:
-    return {"code": item.code, "name": item.name, "department": item.department.code}
+def _item(row: dict, prefix: str) -> dict:
+    return {
+        "code": row[f"{prefix}code"],
+        "name": row[f"{prefix}name"],
+        "department": row[f"{prefix}department__code"],
+    }
 
 
 def application_row(row: dict, items: list[tuple], context: dict) -> dict:
@@ -215,46 +215,69 @@ def application_row(row: dict, items: list[tuple], context: dict) -> dict:
     }
 
 
-def review_row(review: DepartmentReview, context: dict) -> dict:
+REVIEW_FIELDS = (
+    *("application__receipt_number", "item__code", "item__name", "item__department__code"),
+    *("window__number", "state", "started_on", "deadline", "statutory_deadline"),
+    *("decided_at", "outcome", "decision_number"),
+)
+
+
+def review_row(row: dict, context: dict) -> dict:
     tz = context["tz"]
     return {
-        "id": review.id,
-        "receipt_number": review.application.receipt_number,
-        "item": _item(review.item),
-        "window": review.window.number,
-        "state": review.state,
-        "started_on": _day(review.started_on),
-        "deadline": _day(review.deadline),
-        "statutory_deadline": _day(review.statutory_deadline),
-        "decided_at": _moment(review.decided_at, tz),
-        "outcome": review.outcome,
-        "decision_number": review.decision_number,
+        "id": row["id"],
+        "receipt_number": row["application__receipt_number"],
+        "item": _item(row, "item__"),
+        "window": row["window__number"],
+        "state": row["state"],
+        "started_on": _day(row["started_on"]),
+        "deadline": _day(row["deadline"]),
+        "statutory_deadline": _day(row["statutory_deadline"]),
+        "decided_at": _moment(row["decided_at"], tz),
+        "outcome": row["outcome"],
+        "decision_number": row["decision_number"],
     }
 
 
-def decision_row(document, context: dict) -> dict:
-    tz = context["tz"]
-    signer = document.review.signed_by
+DECISION_FIELDS = (
+    *("number", "kind", "issued_at", "application__receipt_number"),
+    *("review__item__code", "review__item__name", "review__item__department__code"),
+    *("review__signed_by__full_name", "review__signed_by__username"),
+)
+
+
+def decision_row(row: dict, context: dict) -> dict:
     return {
-        "number": document.number,
-        "receipt_number": document.application.receipt_number,
-        "item": _item(document.review.item),
-        "outcome": "granted" if document.kind == "approval" else "refused",
-        "issued_at": _moment(document.issued_at, tz),
-        "signer": (signer.full_name or signer.username) if signer else None,
+        "number": row["number"],
+        "receipt_number": row["application__receipt_number"],
+        "item": _item(row, "review__item__"),
+        "outcome": "granted" if row["kind"] == "approval" else "refused",
+        "issued_at": _moment(row["issued_at"], context["tz"]),
+        "signer": row["review__signed_by__full_name"] or row["review__signed_by__username"],
     }
 
 
-def licence_row(licence: Licence, context: dict) -> dict:
+LICENCE_FIELDS = (
+    *("number", "review__application__receipt_number", "holder__kind", "holder__name"),
+    *("holder__id_number", "item__code", "item__name", "item__department__code"),
+    *("valid_from", "valid_until", "status", "issued_at", "revoked_at"),
+)
+
+
+def licence_row(row: dict, context: dict) -> dict:
     tz = context["tz"]
+    # Expiry read from the day as the licence reads it (Licence.status_on: its one definition).
+    status = Licence(status=row["status"], valid_until=row["valid_until"]).status_on(
+        context["today"]
+    )
     return {
-        "number": licence.number,
-        "receipt_number": licence.review.application.receipt_number,
-        "holder": _applicant(licence.holder),
-        "item": _item(licence.item),
-        "valid_from": _day(licence.valid_from),
-        "valid_until": _day(licence.valid_until),
-        "status": licence.status_on(context["today"]),
-        "issued_at": _moment(licence.issued_at, tz),
-        "revoked_at": _moment(licence.revoked_at, tz),
+        "number": row["number"],
+        "receipt_number": row["review__application__receipt_number"],
+        "holder": _holder(row["holder__kind"], row["holder__name"], row["holder__id_number"]),
+        "item": _item(row, "item__"),
+        "valid_from": _day(row["valid_from"]),
+        "valid_until": _day(row["valid_until"]),
+        "status": status,
+        "issued_at": _moment(row["issued_at"], tz),
+        "revoked_at": _moment(row["revoked_at"], tz),
     }

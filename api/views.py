@@ -239,9 +239,7 @@ class ReviewList(ListBase):
 
     def get_queryset(self) -> QuerySet[DepartmentReview]:
         start, end = _period(self.request)
-        reviews = DepartmentReview.objects.select_related(
-            "application", "item__department", "window"
-        )
+        reviews = DepartmentReview.objects.all()
         if start:
             reviews = reviews.filter(started_on__gte=start)
         if end:
@@ -249,7 +247,7 @@ class ReviewList(ListBase):
         departments = _departments(self.request)
         if departments:
             reviews = reviews.filter(department_id__in=departments)
-        return reviews
+        return reviews.values("id", *out.REVIEW_FIELDS)
 
 
 @extend_schema(
@@ -273,9 +271,7 @@ class DecisionList(ListBase):
         departments = _departments(self.request)
         if departments:
             decisions = decisions.filter(review__department_id__in=departments)
-        return decisions.select_related(
-            "application", "review__item__department", "review__signed_by"
-        )
+        return decisions.values("id", *out.DECISION_FIELDS)
 
 
 @extend_schema(
@@ -306,7 +302,7 @@ class LicenceList(ListBase):
             raise exceptions.ValidationError({"in_force": _("true or false.")})
         if flag == "true":
             licences = licences.filter(in_force(timezone.localdate()))
-        return licences.select_related("holder", "item__department", "review__application")
+        return licences.values("id", *out.LICENCE_FIELDS)
 
 
 class RatingCreate(APIView):
