@@ -288,3 +288,22 @@ def _ratings_by(unit: str, start: dt.date, end: dt.date) -> dict[int, dict[str, 
         }
         for unit_id, found in levels.items()
     }
+
+
+def rating_submit_provincial(
+    *, application: Application, level: int, comment: str, now: dt.datetime
+) -> Rating:
+    """Record the rating the applicant gave on the provincial 好差评 system, received through
+    the integration API (api/ratings.py, which found `application` among those its client may
+    see). The same checks as the center's own channels (delivered, within the key's life, once);
+    consumes the application's rating key, if one was issued, so the link rates nothing after."""
+    level, comment = _checked(level, comment)
+    token = RatingToken.objects.filter(application=application).values_list("pk", flat=True)
+    return _rate(
+        application_id=application.pk,
+        token_pk=token.first(),
+        level=level,
+        comment=comment,
+        now=now,
+        channel="province",
+    )

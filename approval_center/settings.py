@@ -68,6 +68,10 @@ INSTALLED_APPS = [
     "portal",
     "licences",
     "conduct",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from the project: no CDN
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor
     "django.contrib.messages.middleware.MessageMiddleware",
+    "api.middleware.CallRecordMiddleware",  # every call of /api/v1/ recorded; NUL: JSON 400
     "approval_center.middleware.RejectNulMiddleware",  # a NUL in the address: 400
     "approval_center.middleware.NoStoreMiddleware",  # personal data: never cached
     "audit.sessions.IdleSessionMiddleware",
@@ -361,6 +366,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.forget_old_sign_ins",
         "schedule": crontab(hour=3, minute=40),
     },
+    # The record of the API's calls older than API_CALL_RETENTION_DAYS (api/tasks.py).
+    "api-prune-calls": {
+        "task": "api.tasks.prune_calls",
+        "schedule": crontab(hour=3, minute=50),
+    },
     # Online drafts neither submitted nor touched for PORTAL_DRAFT_KEEP_DAYS, with their files.
     "portal-forget-old-drafts": {
         "task": "portal.tasks.forget_old_drafts",
@@ -457,6 +467,43 @@ else:
 # proxies in front of the app append to X-Forwarded-For (0: use the connection's address).
 TRACK_RATE_LIMIT = envint("TRACK_RATE_LIMIT", "10")
 TRACK_RATE_WINDOW_SECONDS = envint("TRACK_RATE_WINDOW_SECONDS", "900")
+
+# The integration API (api/, docs/api.md). Each client's calls per minute are set when it is
+# registered (this is the form's default); the record of calls is kept this many days.
+API_DEFAULT_RATE_LIMIT = envint("API_DEFAULT_RATE_LIMIT", "120")
+API_CALL_RETENTION_DAYS = max(envint("API_CALL_RETENTION_DAYS", "180"), 1)
+REST_FRAMEWORK = {
+    # A token, and nothing else: a staff session does not open the API.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.auth.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.auth.ClientRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.rest.Cursor",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.rest.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Approval center integration API",
+    "DESCRIPTION": (
+        "The center's applications, reviews, decisions and licences for the provincial "
+        "government-service platform and other systems, and the ratings of the provincial "
+        "好差评 system. Send the client's token as `Authorization: Bearer <token>`. "
+        "See docs/api.md."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_links",
+    ],
+}
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
 
 # The hall (hall/): calls before a visitor may be marked a no-show; minutes after the end of a

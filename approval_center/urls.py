@@ -30,4 +30,6 @@ urlpatterns = [
     path("", include("licences.urls")),
     path("conduct/", include("conduct.urls")),
     path("complaint/", include("conduct.urls_public")),
+    path("api/v1/", include("api.urls")),
+    path("administration/api-clients/", include("api.urls_admin")),
 ]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import env
 
-SECTIONS = ("pages", "core", "accept", "wayback", "sweep", "hall", "filing")
+SECTIONS = ("pages", "core", "accept", "wayback", "sweep", "hall", "filing", "api")
 NEW_CARDS = 10_000
 
 
@@ -1250,7 +1250,47 @@ def measure_filing(runs: int) -> list[dict]:
     return rows
 
 
+def measure_api(runs: int) -> list[dict]:
+    """The integration API (docs/api.md) through its real views, with a client's token: the
+    token looked up, the scope and the rate counted (Redis), the page read, the call recorded.
+    The client is registered inside a transaction that is rolled back."""
+    from django.test import Client
+    from django.utils import timezone
+
+    from api.clients import client_register
+    from api.models import Scope
+    from windows.models import Staff
+
+    rows = []
+    with rolled_back():
+        by = Staff.objects.filter(is_superuser=True).order_by("pk").first()
+        _client, token = client_register(
+            name="bench platform",
+            scopes=Scope.values,
+            departments=[],
+            rate_limit=1_000_000,
+            by=by,
+            now=timezone.now(),
+        )
+        api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        first = api.get("/api/v1/applications/").json()
+        later = first["next"]  # the second page, by its cursor
+        for name, url, target in (
+            ("a page of 100 applications", "/api/v1/applications/", 50),
+            ("the next 100 applications (by cursor)", later, 50),
+            ("a page of 500 applications", "/api/v1/applications/?page_size=500", None),
+            ("a page of 100 reviews", "/api/v1/reviews/", 50),
+            ("a page of 100 decisions", "/api/v1/decisions/", 50),
+            ("a page of 100 licences", "/api/v1/licences/", 50),
+        ):
+            rows.append(page(api, url, runs, name=name, target=target))
+    for row in rows:
+        row["section"] = "api"
+    return rows
+
+
 MEASURES = {
+    "api": measure_api,
     "wayback": measure_way_back,
     "sweep": measure_sweep,
     "pages": measure_pages,

@@ -409,6 +409,18 @@ def render() -> str:
                 section_table(full, "filing"),
                 "",
             ]
+        if any(row["section"] == "api" for row in full["figures"]):
+            out += [
+                "## The integration API",
+                "",
+                "Pages of /api/v1/ through the real views with a client's token (the token "
+                "looked up by its SHA-256, the scope, the rate counted in Redis, the page read "
+                "by its cursor, the call recorded); the client registered in a transaction "
+                "that is rolled back (docs/api.md).",
+                "",
+                section_table(full, "api"),
+                "",
+            ]
     if load_result:
         out += [
             "## Load test",

@@ -598,5 +598,7 @@ def build_working_center() -> tuple[Center, dict]:
     return center, add_working_center(center, accepted, applicant, project)
 
 
-# The hall of the test center (hall/): fixtures kept in their own module.
+# The hall of the test center (hall/) and the integration API's data (api/): fixtures kept in
+# their own modules.
+from .api_fixtures import api_data  # noqa: E402, F401
 from .hall_fixtures import hall  # noqa: E402, F401
