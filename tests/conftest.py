@@ -430,6 +430,23 @@ def accept(draft, center):
     return services.application_accept(application=draft, by=center.dave, now=NOW)
 
 
+DEMO_MOMENT = aware(2026, 11, 26, 9)
+
+
+@pytest.fixture
+def seeded_demo(db, time_machine, request):
+    """The demo center as `seed_demo` leaves it, the clock stopped at 9:00 on 26 November 2026:
+    seeded once per run and copied into each test that asks (tests/demo_once.py). Returns what
+    the command printed."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from .demo_once import seeded_demo as seeded
+
+    time_machine.move_to(DEMO_MOMENT, tick=False)
+    yield seeded(request.config)
+    ContentType.objects.clear_cache()  # ids read from the copy, rolled back with the test
+
+
 @pytest.fixture
 def real_broker(settings):
     """Point Celery at a broker of the test's choosing, for real: not eager, no pooled
