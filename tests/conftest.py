@@ -548,7 +548,7 @@ def quick_flush_on_postgresql():
 def post_migrate_written_back():
     """After the first flush of a process, the rows post_migrate makes (content types,
     permissions, the roles' groups) are written back instead of made again (tests/post_migrate.py):
-    a second or more of each transactional test on SQLite."""
+    a second or more of each transactional test on SQLite, about one on PostgreSQL."""
     from django.core.management.commands import flush
 
     from .post_migrate import replay_post_migrate
