@@ -11,9 +11,9 @@ the files into its storage. A worker that needs it while another seeds waits for
 (a lock file) instead of seeding too.
 
 The key is what the seed depends on: the database's kind, the migrations (tests/migrated.py), the
-source of the project (not tests/), the password hasher, VAR_DIR (the signing key) and the
-moment the test stopped the clock at. DEMO_ONCE=0 seeds for real every time; without pytest's
-cache (-p no:cacheprovider) the copy is kept in the process only.
+project's packages, templates, translations and static files, the password hasher, VAR_DIR (the
+signing key) and the moment the test stopped the clock at. DEMO_ONCE=0 seeds for real every
+time; without pytest's cache (-p no:cacheprovider) the copy is kept in the process only.
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE_SKIPPED = {"tests", "benchmarks", "scripts", "docs", "var", "static", "node_modules"}
+# Besides the project's Python packages (tests/, benchmarks/ and scripts/ are not the seed's).
+SOURCE_FOLDERS = ("templates", "locale", "static")
+NOT_SOURCE = {"tests", "benchmarks", "scripts"}
 _kept: dict[str, dict] = {}  # this process's copy, by key
 
 
@@ -91,8 +93,12 @@ def _key() -> str:
 
 
 def _source_files():
-    for top in ROOT.iterdir():
-        if top.name.startswith(".") or top.name in SOURCE_SKIPPED or not top.is_dir():
+    """The project's packages, templates, translations and static files: not what runs write
+    (var/, screenshots, caches)."""
+    for top in sorted(ROOT.iterdir()):
+        if not top.is_dir() or top.name in NOT_SOURCE:
+            continue
+        if top.name not in SOURCE_FOLDERS and not (top / "__init__.py").exists():
             continue
         for path in top.rglob("*"):
             if path.is_file() and "__pycache__" not in path.parts:
