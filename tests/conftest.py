@@ -436,8 +436,9 @@ DEMO_MOMENT = aware(2026, 11, 26, 9)
 @pytest.fixture
 def seeded_demo(db, time_machine, request):
     """The demo center as `seed_demo` leaves it, the clock stopped at 9:00 on 26 November 2026:
-    seeded once per run and copied into each test that asks (tests/demo_once.py). Returns what
-    the command printed."""
+    seeded once per run and copied into each test that asks (tests/demo_once.py), in the test's
+    transaction (a transactional test seeds for real: the copy replaces every table's rows).
+    Returns what the command printed."""
     from django.contrib.contenttypes.models import ContentType
 
     from .demo_once import seeded_demo as seeded
