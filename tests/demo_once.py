@@ -53,7 +53,7 @@ def seeded_demo(config) -> str:
         _kept[key] = snapshot = _seed_and_keep()
         return snapshot["out"]
     folder = Path(cache.mkdir("demo-db"))
-    path = folder / f"demo-{key}.pickle"
+    path = folder / f"demo-{connection.vendor}-{key}.pickle"  # one kept per kind of database
     with _locked(folder / "demo.lock"):
         if path.exists():
             _kept[key] = snapshot = pickle.loads(path.read_bytes())  # noqa: S301 (our own file)
@@ -62,7 +62,7 @@ def seeded_demo(config) -> str:
         partial = path.with_suffix(f".{os.getpid()}.partial")
         partial.write_bytes(pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(partial, path)
-        for stale in folder.glob("demo-*.pickle"):
+        for stale in folder.glob(f"demo-{connection.vendor}-*.pickle"):
             if stale != path:
                 stale.unlink(missing_ok=True)
         return snapshot["out"]
