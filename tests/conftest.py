@@ -443,6 +443,24 @@ def accept(draft, center):
     return services.application_accept(application=draft, by=center.dave, now=NOW)
 
 
+DEMO_MOMENT = aware(2026, 11, 26, 9)
+
+
+@pytest.fixture
+def seeded_demo(db, time_machine, request):
+    """The demo center as `seed_demo` leaves it, the clock stopped at 9:00 on 26 November 2026:
+    seeded once per run and copied into each test that asks (tests/demo_once.py), in the test's
+    transaction (a transactional test seeds for real: the copy replaces every table's rows).
+    Returns what the command printed."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from .demo_once import seeded_demo as seeded
+
+    time_machine.move_to(DEMO_MOMENT, tick=False)
+    yield seeded(request.config)
+    ContentType.objects.clear_cache()  # ids read from the copy, rolled back with the test
+
+
 @pytest.fixture
 def real_broker(settings):
     """Point Celery at a broker of the test's choosing, for real: not eager, no pooled
@@ -544,7 +562,7 @@ def quick_flush_on_postgresql():
 def post_migrate_written_back():
     """After the first flush of a process, the rows post_migrate makes (content types,
     permissions, the roles' groups) are written back instead of made again (tests/post_migrate.py):
-    a second or more of each transactional test on SQLite."""
+    a second or more of each transactional test on SQLite, about one on PostgreSQL."""
     from django.core.management.commands import flush
 
     from .post_migrate import replay_post_migrate

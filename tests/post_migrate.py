@@ -12,9 +12,10 @@ same primary keys), then sends post_migrate to every other receiver (the caches 
 the calendar read again, the append-only triggers): only the three receivers whose rows were
 written back are left out, and they would find nothing to do.
 
-Only on SQLite, where the flush empties every table. On PostgreSQL the flush of conftest.py
-(quick_flush_on_postgresql) empties only the tables a test wrote, post_migrate finds its rows
-there and writes nothing, so it is sent as it is. POST_MIGRATE_REPLAY=0 sends it for real.
+On SQLite and on PostgreSQL: the quick flush of conftest.py (quick_flush_on_postgresql) empties
+every table that holds a row, those of post_migrate included, so it too found them empty and made
+them again (30 empty transactional tests: 45 s to 15 s of wall clock at load 6, 9.2 to 5.1 CPU
+seconds of the test process, besides the server's). POST_MIGRATE_REPLAY=0 sends it for real.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def replay_post_migrate(real):
     def emit(verbosity, interactive, db, **kwargs):
         if (
             db != DEFAULT_DB_ALIAS
-            or connections[db].vendor != "sqlite"
+            or connections[db].vendor not in ("sqlite", "postgresql")
             or os.environ.get("POST_MIGRATE_REPLAY") == "0"
         ):
             return real(verbosity, interactive, db, **kwargs)

@@ -129,9 +129,7 @@ def app(postgres, tmp_path):
         "LOG_LEVEL": "WARNING",
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run(  # noqa: S603
-        [*manage, "migrate", "--noinput"], env=env, check=True, capture_output=True, timeout=300
-    )
+    migrate(postgres, env, tmp_path)
     subprocess.run(  # noqa: S603
         [*manage, "shell", "-c", CREATE_CLERK],
         env=env,
@@ -158,6 +156,26 @@ def app(postgres, tmp_path):
     server.terminate()
     server.wait(timeout=30)
     log.close()
+
+
+def migrate(postgres: Postgres, env: dict, tmp_path: Path) -> None:
+    """The throwaway database migrated: restored from a dump of the migrated copy the test run
+    keeps (tests/migrated.py) when there is one, as `migrate` would leave it; else migrated
+    (minutes of building the historical models on a busy machine)."""
+    from .migrated import migrated_dump
+
+    dump = tmp_path / "migrated.dump"
+    if migrated_dump(dump, bin_dir=postgres.bin):
+        subprocess.run(  # noqa: S603
+            [str(postgres.bin / "pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
+             "-d", postgres.url, str(dump)],
+            check=True, capture_output=True, timeout=300,
+        )  # fmt: skip
+        return
+    subprocess.run(  # noqa: S603
+        [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput"],
+        env=env, check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
 
 
 class Browser:

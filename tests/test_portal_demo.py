@@ -13,15 +13,10 @@ from django.urls import reverse
 from applications.models import Application
 from portal.demo import DEMO_MOBILE
 
-from .conftest import aware
-
 
 @pytest.fixture
-def demo(db, time_machine, capsys, settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    time_machine.move_to(aware(2026, 11, 26, 9), tick=False)
-    call_command("seed_demo")
-    return capsys.readouterr().out
+def demo(seeded_demo):
+    return seeded_demo  # seeded once per run (tests/demo_once.py)
 
 
 def test_the_demo_mobile_signs_in_and_sees_applications(demo, settings, caplog):

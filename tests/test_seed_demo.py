@@ -20,10 +20,8 @@ from .conftest import aware
 
 
 @pytest.fixture
-def demo(db, time_machine, capsys):
-    time_machine.move_to(aware(2026, 11, 26, 9), tick=False)
-    call_command("seed_demo")
-    return capsys.readouterr().out
+def demo(seeded_demo):
+    return seeded_demo  # seeded once per run (tests/demo_once.py)
 
 
 def counts() -> dict[str, int]:
