@@ -26,6 +26,12 @@ that has it and joins the lists. The hooks in use:
   decision's transaction (licences/ issues the licence of an approval);
 - `checklist_lines_added(application, material_ids, by, now)`: checklist lines were added, in
   the change's transaction (licences/ fills those a valid licence provides).
+- `case_event(application_id, kind, at, review_id, details)`: an event of a case, in the
+  step's transaction: `kind` one of received (created at the counter or submitted online),
+  accepted, notice (the one-time notice), stopped, extended (an extension approved; a joint one
+  has no review), returned, delivered, rated; `details` a dict of what only the step knows (no
+  personal data). "decided" comes through `decision_final`. outbox/ writes it for the
+  provincial platform in one statement (docs/outbox.md).
 """
 
 from __future__ import annotations

@@ -30,4 +30,5 @@ urlpatterns = [
     path("", include("licences.urls")),
     path("conduct/", include("conduct.urls")),
     path("complaint/", include("conduct.urls_public")),
+    path("outbox/", include("outbox.urls")),
 ]
