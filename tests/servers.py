@@ -72,7 +72,9 @@ class PlatformStub:
     """A stand-in for the provincial platform on 127.0.0.1:port, in a thread: it checks each
     push's signature as the platform would (outbox/signing.py), keeps the events in the order
     they came, and counts the deliveries of each idempotency key. `fail(n, status)` answers the
-    next n pushes with that status (0: hangs past the pusher's timeout instead)."""
+    next n pushes with that status; `script(...)` the next pushes one by one, where 0 hangs
+    without storing (no answer in the pusher's time) and -1 stores the event, then hangs (the
+    answer lost: the pusher sends it again). `delay` slows every answer."""
 
     def __init__(self, secret: str) -> None:
         import threading
@@ -84,6 +86,8 @@ class PlatformStub:
         self.refused = 0  # bad signatures
         self.failures: list[int] = []
         self.hang_seconds = 0.0
+        self.delay = 0.0
+        self.requests = 0
         self.lock = threading.Lock()
         stub = self
 
@@ -109,9 +113,12 @@ class PlatformStub:
         self.server.shutdown()
         self.server.server_close()
 
-    def fail(self, times: int, status: int = 500, hang_seconds: float = 0.0) -> None:
+    def fail(self, times: int, status: int = 500) -> None:
+        self.script(*[status] * times)
+
+    def script(self, *statuses: int, hang_seconds: float = 0.0) -> None:
         with self.lock:
-            self.failures = [status] * times
+            self.failures = list(statuses)
             self.hang_seconds = hang_seconds
 
     def _handle(self, request) -> None:
@@ -121,12 +128,14 @@ class PlatformStub:
 
         body = request.rfile.read(int(request.headers.get("Content-Length", 0)))
         with self.lock:
+            self.requests += 1
             status = self.failures.pop(0) if self.failures else None
             hang = self.hang_seconds
+        time.sleep(self.delay)
         if status == 0:  # no answer in time
             time.sleep(hang)
             status = 503
-        if status is None:
+        if status is None or status == -1:
             ok = signing.verify(
                 self.secret,
                 request.headers.get(signing.TIMESTAMP_HEADER, ""),
@@ -144,7 +153,9 @@ class PlatformStub:
                     self.deliveries[key] = self.deliveries.get(key, 0) + 1
                     if self.deliveries[key] == 1:
                         self.events.append(json.loads(body))
-                    status = 200
+            if ok and status == -1:  # stored; the answer never reaches the pusher
+                time.sleep(hang)
+            status = 200 if ok else 403
         try:
             request.send_response(status)
             request.send_header("Content-Length", "0")
