@@ -29,7 +29,8 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import signing
@@ -125,9 +126,18 @@ def push_one(application_id: int, *, now: dt.datetime | None = None) -> bool | N
     if not configured():
         return False
     with transaction.atomic():
+        # Its sequence read along: the application's events pushed before it, plus one.
+        pushed = (
+            OutboxEvent.objects.filter(application_id=application_id, pushed_at__isnull=False)
+            .order_by()
+            .values("application_id")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
         event = (
             OutboxEvent.objects.select_for_update(skip_locked=True)
             .filter(pk=Subquery(_oldest_unpushed(application_id)), pushed_at__isnull=True)
+            .annotate(sequence=Coalesce(Subquery(pushed), 0) + 1)
             .first()
         )
         if event is None:
@@ -136,17 +146,11 @@ def push_one(application_id: int, *, now: dt.datetime | None = None) -> bool | N
         now = now or timezone.now()
         if event.next_attempt_at is not None and event.next_attempt_at > now:
             return False
-        sequence = (
-            OutboxEvent.objects.filter(
-                application_id=application_id, pushed_at__isnull=False
-            ).count()
-            + 1
-        )
         try:
             send(
                 settings.OUTBOX_PLATFORM_URL,
                 str(event.key),
-                body_of(event, sequence),
+                body_of(event, event.sequence),
                 secret=settings.OUTBOX_SHARED_SECRET,
                 timeout=settings.OUTBOX_TIMEOUT_SECONDS,
             )
