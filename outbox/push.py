@@ -28,7 +28,7 @@ import urllib.request
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -122,50 +122,73 @@ def _oldest_unpushed(application_id: int):
 
 def push_one(application_id: int, *, now: dt.datetime | None = None) -> bool | None:
     """Push the oldest unpushed event of the application. True: pushed; False: it failed (or
-    waits for its back-off, or another worker holds it); None: nothing left to push."""
+    waits for its back-off, or another worker holds it); None: nothing left to push.
+
+    On PostgreSQL the event's row stays locked from the choice to the mark. SQLite has one
+    writer for the whole database: a transaction held across the POST would hold up every
+    other write, the embedded demo's own receiver's included. There the event is claimed
+    instead (its next attempt moved past the push's timeout, in a short transaction), sent,
+    then marked; a worker lost mid-push leaves a claim that runs out, and the event is sent
+    again with its key."""
     if not configured():
         return False
+    now = now or timezone.now()
     with transaction.atomic():
-        # Its sequence read along: the application's events pushed before it, plus one.
-        pushed = (
-            OutboxEvent.objects.filter(application_id=application_id, pushed_at__isnull=False)
-            .order_by()
-            .values("application_id")
-            .annotate(n=Count("id"))
-            .values("n")
-        )
-        event = (
-            OutboxEvent.objects.select_for_update(skip_locked=True)
-            .filter(pk=Subquery(_oldest_unpushed(application_id)), pushed_at__isnull=True)
-            .annotate(sequence=Coalesce(Subquery(pushed), 0) + 1)
-            .first()
-        )
+        event = _oldest(application_id, lock=connection.vendor == "postgresql")
         if event is None:
             pending = OutboxEvent.objects.unpushed().filter(application_id=application_id)
             return False if pending.exists() else None
-        now = now or timezone.now()
         if event.next_attempt_at is not None and event.next_attempt_at > now:
             return False
-        try:
-            send(
-                settings.OUTBOX_PLATFORM_URL,
-                str(event.key),
-                body_of(event, event.sequence),
-                secret=settings.OUTBOX_SHARED_SECRET,
-                timeout=settings.OUTBOX_TIMEOUT_SECONDS,
-            )
-        except PushFailed as error:
-            attempts = event.attempts + 1
-            OutboxEvent.objects.filter(pk=event.pk).update(
-                attempts=F("attempts") + 1,
-                last_error=str(error)[:300],
-                next_attempt_at=timezone.now() + backoff(attempts),
-            )
-            log.warning("outbox event %s not pushed (attempt %s): %s", event.pk, attempts, error)
-            return False
-        OutboxEvent.objects.filter(pk=event.pk).update(
-            pushed_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+        if connection.vendor == "postgresql":
+            return _send_and_mark(event)
+        claim = timezone.now() + dt.timedelta(seconds=settings.OUTBOX_TIMEOUT_SECONDS + 60)
+        OutboxEvent.objects.filter(pk=event.pk).update(next_attempt_at=claim)
+    return _send_and_mark(event)
+
+
+def _oldest(application_id: int, *, lock: bool) -> OutboxEvent | None:
+    """The application's oldest unpushed event, with its sequence read along (the events
+    pushed before it, plus one); locked, skipping it if another worker holds it, if `lock`."""
+    pushed = (
+        OutboxEvent.objects.filter(application_id=application_id, pushed_at__isnull=False)
+        .order_by()
+        .values("application_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    events = OutboxEvent.objects.all()
+    if lock:
+        events = events.select_for_update(skip_locked=True)
+    return (
+        events.filter(pk=Subquery(_oldest_unpushed(application_id)), pushed_at__isnull=True)
+        .annotate(sequence=Coalesce(Subquery(pushed), 0) + 1)
+        .first()
+    )
+
+
+def _send_and_mark(event: OutboxEvent) -> bool:
+    """POST the event; mark it pushed on a 2xx, else record the error and the back-off."""
+    try:
+        send(
+            settings.OUTBOX_PLATFORM_URL,
+            str(event.key),
+            body_of(event, event.sequence),
+            secret=settings.OUTBOX_SHARED_SECRET,
+            timeout=settings.OUTBOX_TIMEOUT_SECONDS,
         )
+    except PushFailed as error:
+        attempts = event.attempts + 1
+        OutboxEvent.objects.filter(pk=event.pk).update(
+            attempts=F("attempts") + 1,
+            last_error=str(error)[:300],
+            next_attempt_at=timezone.now() + backoff(attempts),
+        )
+        log.warning("outbox event %s not pushed (attempt %s): %s", event.pk, attempts, error)
+        return False
+    OutboxEvent.objects.filter(pk=event.pk).update(
+        pushed_at=timezone.now(), attempts=F("attempts") + 1, last_error="", next_attempt_at=None
+    )
     return True
 
 
