@@ -332,3 +332,13 @@ def test_the_receivers_page_lists_what_came(client, center, settings, event_body
     client.force_login(center.admin)
     page = client.get(reverse("outbox:received")).content.decode()
     assert key in page
+
+
+def test_a_joint_extension_is_an_event_of_the_application(center, accepted):
+    extension = services.joint_extension_request(
+        application=accepted, by=center.dave, now=NOW, days=5, reason="协调"
+    )
+    services.extension_approve(extension=extension, by=center.gwen, now=NOW)
+    event = OutboxEvent.objects.get(application=accepted, kind="extended")
+    assert event.payload["joint"] is True and event.payload["days"] == 5
+    assert event.payload["review"] is None
