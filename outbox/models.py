@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from applications.models import Application
@@ -42,15 +43,15 @@ class OutboxEvent(models.Model):
     with its history row (who asked, when)."""
 
     class Kind(models.TextChoices):
-        RECEIVED = "received", _("received")
-        ACCEPTED = "accepted", _("accepted")
-        NOTICE = "notice", _("one-time notice")
-        STOPPED = "stopped", _("stopped")
-        EXTENDED = "extended", _("extended")
-        DECIDED = "decided", _("decided")
-        RETURNED = "returned", _("returned")
-        DELIVERED = "delivered", _("delivered")
-        RATED = "rated", _("rated")
+        RECEIVED = "received", pgettext_lazy("case event", "received")
+        ACCEPTED = "accepted", pgettext_lazy("case event", "accepted")
+        NOTICE = "notice", pgettext_lazy("case event", "one-time notice")
+        STOPPED = "stopped", pgettext_lazy("case event", "stopped")
+        EXTENDED = "extended", pgettext_lazy("case event", "extended")
+        DECIDED = "decided", pgettext_lazy("case event", "decided")
+        RETURNED = "returned", pgettext_lazy("case event", "returned")
+        DELIVERED = "delivered", pgettext_lazy("case event", "delivered")
+        RATED = "rated", pgettext_lazy("case event", "rated")
 
     class State(models.TextChoices):
         PENDING = "pending", _("waiting to be pushed")
