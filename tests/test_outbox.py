@@ -342,3 +342,22 @@ def test_a_joint_extension_is_an_event_of_the_application(center, accepted):
     event = OutboxEvent.objects.get(application=accepted, kind="extended")
     assert event.payload["joint"] is True and event.payload["days"] == 5
     assert event.payload["review"] is None
+
+
+def test_production_refuses_a_platform_address_without_its_secret(tmp_path):
+    from .test_production import manage
+
+    url = "https://platform.example.gov.cn/events"
+    refused = manage(tmp_path, "check", OUTBOX_PLATFORM_URL=url)
+    assert refused.returncode != 0 and "OUTBOX_SHARED_SECRET" in refused.stderr
+    assert (
+        manage(tmp_path, "check", OUTBOX_PLATFORM_URL=url, OUTBOX_SHARED_SECRET="s").returncode == 0
+    )
+    # In production the test receiver is off (404) unless asked for.
+    off = manage(
+        tmp_path,
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.OUTBOX_RECEIVER_ENABLED)",
+    )
+    assert off.stdout.strip().splitlines()[-1] == "False"
