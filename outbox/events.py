@@ -20,6 +20,7 @@ from django.db import connection
 from applications.models import Application, DepartmentReview
 from windows.models import Department, Item
 
+from . import push
 from .models import OutboxEvent
 
 # The platform's names for the fields pushed (docs/outbox.md), and the column of each.
@@ -58,8 +59,6 @@ def record(
     sql, params = _insert(application_id, kind, at, review_id, details or {})
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-    from . import push  # push imports this module's caller's models only
-
     push.queue_after_commit(application_id)
 
 

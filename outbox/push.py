@@ -5,7 +5,8 @@
    twice, or the sweep and the task after the commit, do not wait for each other and never
    both send), nothing of that application is pushed now.
 2. It POSTs the event with its idempotency key, a timestamp and the HMAC signature
-   (`signing`), holding the row's lock, within `OUTBOX_TIMEOUT_SECONDS`.
+   (`signing`), holding the row's lock (SQLite: a claim, `push_one` says why), within
+   `OUTBOX_TIMEOUT_SECONDS`.
 3. A 2xx answer marks it pushed in the same transaction, and the next event of the application
    is taken. Anything else records the error and the next attempt after an exponential
    back-off, capped at `OUTBOX_BACKOFF_MAX_SECONDS`; after `OUTBOX_MAX_ATTEMPTS` the event is
@@ -33,6 +34,8 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from applications.notifications import writing_demo_past
+
 from . import signing
 from .models import OutboxEvent
 
@@ -53,7 +56,7 @@ def queue_after_commit(application_id: int) -> None:
 
 def queue(application_id: int) -> None:
     """Queue the push of an application's events; the broker down, the sweep does it later."""
-    if not configured() or _writing_demo_past():
+    if not configured() or writing_demo_past():
         return
     from .tasks import push_application_task
 
@@ -61,12 +64,6 @@ def queue(application_id: int) -> None:
         push_application_task.delay(application_id)
     except Exception:
         log.exception("could not queue the outbox push of application %s", application_id)
-
-
-def _writing_demo_past() -> bool:
-    from applications.notifications import writing_demo_past
-
-    return writing_demo_past()
 
 
 def body_of(event: OutboxEvent, sequence: int) -> bytes:
