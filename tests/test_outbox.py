@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from applications import ratings, services
+from applications.models import Application
 from outbox import push, signing
 from outbox.models import OutboxEvent, ReceivedEvent
 
@@ -136,8 +137,22 @@ def test_a_step_rolled_back_writes_no_event(center, accepted):
     assert OutboxEvent.objects.count() == before
 
 
-def test_an_application_created_online_is_received(center, draft):
-    assert kinds(draft) == ["received"]
+def test_an_application_filed_online_is_received_as_one_at_the_counter(
+    center, calendar, materials, applicant, project
+):
+    online = services.application_create(
+        applicant=applicant,
+        project=project,
+        items=[center.permit],
+        by=None,
+        now=NOW,
+        channel=Application.Channel.ONLINE,
+        reason="申请人 138****0000",
+    )
+    assert kinds(online) == ["received"]
+    event = OutboxEvent.objects.get(application=online)
+    assert event.payload["channel"] == "online" and event.payload["state"] == "draft"
+    assert [i["code"] for i in event.payload["items"]] == [center.permit.code]
 
 
 # --- pushing ---------------------------------------------------------------------------------
