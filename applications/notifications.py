@@ -349,8 +349,13 @@ def demo_past():
     Notification.objects.filter(sent_at__isnull=True).update(sent_at=F("created_at"))
 
 
+def writing_demo_past() -> bool:
+    """Whether the demo is writing its past (`demo_past`): what it writes is not queued."""
+    return getattr(_past, "on", False)
+
+
 def _queue_all(pks: list[int]) -> None:
-    if getattr(_past, "on", False):
+    if writing_demo_past():
         return
     for pk in pks:
         _queue(pk)

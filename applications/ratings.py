@@ -41,7 +41,7 @@ from windows.roles import Role
 from windows.workdays import WorkCalendar
 
 from .models import Application, DepartmentReview, FollowUp, Rating, RatingToken
-from .services import TransitionError, _save
+from .services import TransitionError, _save, case_event
 
 # A poor rating must be followed up within this many working days of the rating.
 FOLLOWUP_WORKING_DAYS = 15
@@ -213,6 +213,7 @@ def _rate(
                 )
                 followup._history_date = now
                 followup.save()
+            case_event(application.pk, "rated", now, details={"level": level, "channel": channel})
     except IntegrityError as error:  # rated by another request between the check and the insert
         raise TransitionError(_("This application has already been rated. Thank you.")) from error
     return rating

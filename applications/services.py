@@ -421,6 +421,7 @@ def application_create(
         application.save()
         application.items.set(items)
         _sync_checklist(application, by=by, at=now)
+        case_event(application.pk, "received", now)
     return application
 
 
@@ -707,6 +708,7 @@ def _accept(application: Application, *, by: Staff, now: dt.datetime) -> Applica
         at=now,
         together=application.commitment_slip,
     )
+    case_event(application.pk, "accepted", now)
     return application
 
 
@@ -913,6 +915,12 @@ def application_notify_missing(
             now=now,
             text=text,
         )
+        case_event(
+            application.pk,
+            "notice",
+            now,
+            details={"notice": notice.number, "missing": len(missing)},
+        )
         if application.channel == Application.Channel.ONLINE:
             # Filed online, the applicant is not at the counter to take it: they are told, and
             # see every line to correct on their side (/my/), where they answer with files.
@@ -1051,6 +1059,7 @@ def application_deliver(*, application: Application, by: Staff, now: dt.datetime
         notifications.applicant_event(
             application, notifications.Event.DELIVERED, at=now, rate_url=rating_link(key)
         )
+        case_event(application.pk, "delivered", now)
     return application
 
 
@@ -1489,6 +1498,18 @@ def review_stop(
             clock_event=event,
             at=now,
         )
+        case_event(
+            application.pk,
+            "stopped",
+            now,
+            review=review,
+            details={
+                "cause": cause,
+                "days": days_needed,
+                "until": review.stop_due.isoformat(),
+                "notice": document.number,
+            },
+        )
     return document
 
 
@@ -1787,6 +1808,13 @@ def extension_approve(*, extension: ExtensionRequest, by: Staff, now: dt.datetim
             clock_event=event,
             extension=extension,
             at=now,
+        )
+        case_event(
+            application.pk,
+            "extended",
+            now,
+            review=review,
+            details={"days": extension.days, "joint": review is None, "notice": document.number},
         )
     return document
 
@@ -2109,12 +2137,12 @@ def review_return(
     )
     with transaction.atomic():
         changed, _count = _change_one(decided, changes, by, at=now)
-        if changed:
-            return
-        review = _lock_review(review, DepartmentReview.State.DECIDED, related=(), among=among)
-        for name, value in changes.items():  # decided after all (changed since): as usual
-            setattr(review, name, value)
-        _save(review, list(changes), by, at=now)
+        if not changed:
+            review = _lock_review(review, DepartmentReview.State.DECIDED, related=(), among=among)
+            for name, value in changes.items():  # decided after all (changed since): as usual
+                setattr(review, name, value)
+            _save(review, list(changes), by, at=now)
+        case_event(review.application_id, "returned", now, review=review)
 
 
 def review_receive(
@@ -2170,6 +2198,22 @@ def review_receive(
             _save(application, ["state", "ready_at", "handover_due"], by, at=now)
             notifications.applicant_event(application, notifications.Event.READY, at=now)
     return application
+
+
+def case_event(
+    application_id: int,
+    kind: str,
+    at: dt.datetime,
+    *,
+    review: DepartmentReview | None = None,
+    details: dict | None = None,
+) -> None:
+    """An event of the case for the apps that report it (`hooks.case_event`; outbox/ writes it
+    for the provincial platform), in the step's transaction. The final decision is reported
+    through `decision_final`."""
+    hooks.collect(
+        "case_event", application_id, kind, at, review.pk if review else None, details or {}
+    )
 
 
 def _issue(

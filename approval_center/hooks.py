@@ -30,7 +30,13 @@ that has it and joins the lists. The hooks in use:
   verification it carries (a dict with `url`, `code`, `page`: licences/verification.py), one
   contribution at most;
 - `document_signed(pdf, reason, location)`: the printed PDF signed (licences/signing.py), one
-  contribution at most; without one the PDF is issued as rendered.
+  contribution at most; without one the PDF is issued as rendered;
+- `case_event(application_id, kind, at, review_id, details)`: an event of a case, in the
+  step's transaction: `kind` one of received (created at the counter or submitted online),
+  accepted, notice (the one-time notice), stopped, extended (an extension approved; a joint one
+  has no review), returned, delivered, rated; `details` a dict of what only the step knows (no
+  personal data). "decided" comes through `decision_final`. outbox/ writes it for the
+  provincial platform in one statement (docs/outbox.md).
 """
 
 from __future__ import annotations

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files served from the project: no CDN
     "api",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -310,6 +311,34 @@ BACKUP_MAX_AGE_HOURS = max(envint("BACKUP_MAX_AGE_HOURS", "26"), 1)
 BACKUP_HOUR = envint("BACKUP_HOUR", "2")
 BACKUP_MINUTE = envint("BACKUP_MINUTE", "15")
 BACKUP_DATABASE_URL = os.getenv("BACKUP_DATABASE_URL", "")
+# Reporting every case event to the provincial platform (办件数据汇聚, outbox/, docs/outbox.md):
+# its address (none: events wait, never dropped; development sends them to the local test
+# receiver), the shared secret of the HMAC signature (required in production when the address is
+# set), the time one push may take, the back-off after a failure (doubling from
+# OUTBOX_BACKOFF_SECONDS up to OUTBOX_BACKOFF_MAX_SECONDS), the attempts after which an event
+# shows as failed (still retried at the cap), how often beat sweeps and how many applications a
+# sweep queues.
+# The local test receiver (/outbox/receiver/): on in development and the demo, off in production
+# unless asked for; the age of a timestamp it accepts.
+OUTBOX_RECEIVER_ENABLED = envbool("OUTBOX_RECEIVER_ENABLED", "false" if IS_PRODUCTION else "true")
+OUTBOX_RECEIVER_WINDOW_SECONDS = envint("OUTBOX_RECEIVER_WINDOW_SECONDS", "300")
+OUTBOX_PLATFORM_URL = os.getenv(
+    "OUTBOX_PLATFORM_URL",
+    ""
+    if IS_PRODUCTION
+    else os.getenv("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/") + "/outbox/receiver/",
+)
+OUTBOX_SHARED_SECRET = os.getenv("OUTBOX_SHARED_SECRET", "")
+if not OUTBOX_SHARED_SECRET:
+    if IS_PRODUCTION and OUTBOX_PLATFORM_URL:
+        raise RuntimeError("OUTBOX_SHARED_SECRET must be set when OUTBOX_PLATFORM_URL is set")
+    OUTBOX_SHARED_SECRET = "development-only-outbox-secret"  # noqa: S105
+OUTBOX_TIMEOUT_SECONDS = envint("OUTBOX_TIMEOUT_SECONDS", "10")
+OUTBOX_BACKOFF_SECONDS = max(envint("OUTBOX_BACKOFF_SECONDS", "30"), 1)
+OUTBOX_BACKOFF_MAX_SECONDS = max(envint("OUTBOX_BACKOFF_MAX_SECONDS", "3600"), 1)
+OUTBOX_MAX_ATTEMPTS = max(envint("OUTBOX_MAX_ATTEMPTS", "10"), 1)
+OUTBOX_SWEEP_SECONDS = envint("OUTBOX_SWEEP_SECONDS", "60")
+OUTBOX_SWEEP_BATCH = envint("OUTBOX_SWEEP_BATCH", "200")
 CELERY_BEAT_SCHEDULE = {
     # Proof of life for /healthz: beat sent it and a worker ran it. A heartbeat nobody ran
     # within its period is dropped, not replayed.
@@ -370,6 +399,12 @@ CELERY_BEAT_SCHEDULE = {
     "api-prune-calls": {
         "task": "api.tasks.prune_calls",
         "schedule": crontab(hour=3, minute=50),
+    },
+    # Case events for the provincial platform not pushed yet (outbox/push.py): those the task
+    # after the commit could not push (broker down, worker lost) and retries due after back-off.
+    "outbox-sweep": {
+        "task": "outbox.tasks.sweep_outbox",
+        "schedule": OUTBOX_SWEEP_SECONDS,
     },
     # Online drafts neither submitted nor touched for PORTAL_DRAFT_KEEP_DAYS, with their files.
     "portal-forget-old-drafts": {

@@ -32,4 +32,5 @@ urlpatterns = [
     path("complaint/", include("conduct.urls_public")),
     path("api/v1/", include("api.urls")),
     path("administration/api-clients/", include("api.urls_admin")),
+    path("outbox/", include("outbox.urls")),
 ]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import env
 
-SECTIONS = ("pages", "core", "accept", "wayback", "sweep", "hall", "filing", "api")
+SECTIONS = ("pages", "core", "accept", "wayback", "sweep", "hall", "filing", "api", "outbox")
 NEW_CARDS = 10_000
 
 
@@ -1289,8 +1289,143 @@ def measure_api(runs: int) -> list[dict]:
     return rows
 
 
+# --- the outbox (outbox/, docs/outbox.md) ---------------------------------------------------
+
+OUTBOX_APPLICATIONS = 100
+OUTBOX_EVENTS_EACH = 10
+
+
+@contextmanager
+def _receiver(db: str):
+    """The local test receiver as production would serve it: gunicorn (two sync workers) on a
+    spare port of 127.0.0.1, on the benchmark's database; yields its address."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = env.server_environment(db) | {
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "OUTBOX_RECEIVER_ENABLED": "true",
+    }
+    process = subprocess.Popen(
+        [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "approval_center.wsgi"],
+        cwd=env.ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        import urllib.error
+        import urllib.request
+
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # both workers booted and answering
+            try:
+                for _ in range(4):
+                    try:
+                        urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30)
+                    except urllib.error.HTTPError:  # 503: answering (beat does not run here)
+                        pass
+                break
+            except OSError:
+                time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}/outbox/receiver/"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def measure_outbox(runs: int) -> list[dict]:
+    """What the outbox costs a step (its one INSERT, which reads the case it reports), and how
+    many events one worker pushes per second to the local test receiver over HTTP on
+    localhost: 100 applications with 10 events each, pushed in order per application, each
+    POST signed, its answer awaited and the event marked pushed. The events are written inside
+    a transaction that is rolled back; the receiver (another process) keeps what it got, which
+    is deleted afterwards."""
+    from django.conf import settings
+    from django.db import connection
+    from django.utils import timezone
+
+    from applications.models import Application
+    from outbox import events, push
+    from outbox.models import OutboxEvent, ReceivedEvent
+
+    now = timezone.now()
+    applications = list(
+        Application.objects.filter(state="in_review")
+        .order_by("id")
+        .values_list("id", flat=True)[:OUTBOX_APPLICATIONS]
+    )
+    rows = []
+    one = applications[0]
+    samples, _ = repeat(
+        lambda _: events.record(application_id=one, kind="accepted", at=now),
+        runs=runs * 10,
+        rollback=True,
+    )
+    with rolled_back():
+        queries = _queries(lambda: events.record(application_id=one, kind="accepted", at=now))
+    rows.append(figure("write one event (the step's one more statement)", samples, queries=queries))
+    total = len(applications) * OUTBOX_EVENTS_EACH
+    rates, pushed_keys = [], []
+    with _receiver(connection.settings_dict["NAME"]) as url:
+        settings.OUTBOX_PLATFORM_URL = url
+        for _run in range(max(3, runs // 5)):
+            with rolled_back():
+                OutboxEvent.objects.filter(application_id__in=applications).update(
+                    pushed_at=now
+                )  # what was there before: not this run's
+                for application_id in applications:
+                    for _ in range(OUTBOX_EVENTS_EACH):
+                        events.record(application_id=application_id, kind="accepted", at=now)
+                t0 = time.perf_counter()
+                sent = sum(push.push_application(a) for a in applications)
+                elapsed = time.perf_counter() - t0
+                assert sent == total, (sent, total)
+                pushed_keys += [
+                    str(k)
+                    for k in OutboxEvent.objects.filter(
+                        application_id__in=applications, created_at=now, pushed_at__gt=now
+                    ).values_list("key", flat=True)
+                ]
+                rates.append(elapsed * 1000 / total)
+        # The receiver's part alone: a signed POST of a new event, answered.
+        import uuid
+
+        def post(_):
+            key = str(uuid.uuid4())
+            body = json.dumps({"id": key, "kind": "accepted", "sequence": 1}).encode()
+            push.send(url, key, body, secret=settings.OUTBOX_SHARED_SECRET, timeout=30)
+            pushed_keys.append(key)
+
+        posts, _ = repeat(post, runs=runs * 10)
+        settings.OUTBOX_PLATFORM_URL = ""
+    received = ReceivedEvent.objects.filter(key__in=pushed_keys)
+    stored = received.count()
+    received.delete()
+    per_event = statistics.median(rates)
+    rows.append(
+        figure(
+            f"push one event to the receiver ({total} events, one worker)",
+            rates,
+            events_per_second=round(1000 / per_event),
+            stored_by_receiver=stored,
+        )
+    )
+    rows.append(figure("  of which the receiver: one signed POST answered", posts))
+    for row in rows:
+        row["section"] = "outbox"
+    return rows
+
+
 MEASURES = {
     "api": measure_api,
+    "outbox": measure_outbox,
     "wayback": measure_way_back,
     "sweep": measure_sweep,
     "pages": measure_pages,
@@ -1331,7 +1466,8 @@ def main(argv: list[str] | None = None) -> None:
             print(
                 f"  {row['name']:<62} median {row['median_ms']:9.2f} ms"
                 f"  p95 {row['p95_ms']:9.2f} ms"
-                + (f"  {row['queries']} queries" if "queries" in row else ""),
+                + (f"  {row['queries']} queries" if "queries" in row else "")
+                + (f"  {row['events_per_second']} events/s" if "events_per_second" in row else ""),
                 flush=True,
             )
         result["figures"].extend(rows)

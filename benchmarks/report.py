@@ -222,6 +222,21 @@ def section_table(full: dict, section: str) -> str:
     return table(["operation", "median ms", "p95 ms", "target (p95)", "met"], rows)
 
 
+def outbox_table(full: dict) -> str:
+    rows = [
+        [
+            row["name"],
+            ms(row["median_ms"]),
+            ms(row["p95_ms"]),
+            str(row.get("queries", "")),
+            str(row.get("events_per_second", "")),
+        ]
+        for row in full["figures"]
+        if row["section"] == "outbox"
+    ]
+    return table(["operation", "median ms", "p95 ms", "statements", "events/s"], rows)
+
+
 def way_back_table(full: dict) -> str:
     rows = []
     for row in full["figures"]:
@@ -419,6 +434,18 @@ def render() -> str:
                 "that is rolled back (docs/api.md).",
                 "",
                 section_table(full, "api"),
+                "",
+            ]
+        if any(row["section"] == "outbox" for row in full["figures"]):
+            out += [
+                "## Reporting to the provincial platform (the outbox)",
+                "",
+                "What a step pays for its event (one INSERT that reads the case it reports), and "
+                "one worker pushing 100 applications of 10 events each, in order per "
+                "application, to the local test receiver served by gunicorn on localhost: each "
+                "POST signed, its answer awaited, the event marked pushed (docs/outbox.md).",
+                "",
+                outbox_table(full),
                 "",
             ]
     if load_result:

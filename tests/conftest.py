@@ -133,6 +133,13 @@ def eager_celery():
 
 
 @pytest.fixture(autouse=True)
+def no_platform(settings):
+    # Case events wait in the outbox (outbox/): development's default address is the demo's
+    # receiver on port 8000, which a test must not reach. Tests of the push set their own.
+    settings.OUTBOX_PLATFORM_URL = ""
+
+
+@pytest.fixture(autouse=True)
 def own_cache(settings):
     # Each test has a cache of its own (a key prefix of its own): on the PostgreSQL pass the cache
     # is the shared Redis, and what one test kept (a rate limit, the dashboard's past days) must

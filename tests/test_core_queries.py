@@ -36,10 +36,16 @@ SENT: list[str] = []
 # ones: LICENCE more (and the year's first licence number of a department makes its series,
 # three more).
 LICENCE = 2 if connection.vendor == "postgresql" else 5
+# A decision, a return and an acceptance are events of the case for the provincial platform:
+# each writes its outbox row (outbox/events.py), one INSERT that reads what it reports: OUTBOX
+# more. (Receiving a review back is no event of its own; the last one's READY is not either.)
+OUTBOX = 1
 if connection.vendor == "postgresql":
     MOST = {"decide": 4 + LICENCE, "return": 1, "receive": 2, "receive (last)": 4, "accept": 11}
 else:
     MOST = {"decide": 6 + LICENCE, "return": 3, "receive": 5, "receive (last)": 10, "accept": 15}
+for _step in ("decide", "return", "accept"):
+    MOST[_step] += OUTBOX
 
 
 def _statements(client, path: str, data=None) -> int:
