@@ -69,13 +69,11 @@ def exact_application(user: Staff, q: str) -> Application | None:
     return found[0] if len(found) == 1 else None
 
 
-def matching_q(user: Staff, q: str) -> Q:
-    """What the query names among applications: the applicant's name, ID or credit code and
-    mobile, the project's name and code, a receipt, document or decision number. Matches
-    nothing when the query is too short."""
+def applications_matching(user: Staff, q: str) -> QuerySet[Application]:
+    """The applications the person may see that the query names, newest first."""
     q = normalize(q)
     if len(q) < MIN_LENGTH:
-        return Q(pk__in=[])
+        return Application.objects.none()
     match = (
         Q(applicant__name__icontains=q)
         | Q(project__name__icontains=q)
@@ -85,16 +83,9 @@ def matching_q(user: Staff, q: str) -> Q:
     )
     if q.isdigit():
         match |= Q(receipt_number__startswith=q) | Q(applicant__mobile__startswith=q)
-    return match
-
-
-def applications_matching(user: Staff, q: str) -> QuerySet[Application]:
-    """The applications the person may see that the query names, newest first."""
-    if len(normalize(q)) < MIN_LENGTH:
-        return Application.objects.none()
     return (
         access.applications_for(user)
-        .filter(matching_q(user, q))
+        .filter(match)
         .select_related("applicant", "project")
         .order_by("-received_at", "-id")
     )

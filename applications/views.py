@@ -209,7 +209,12 @@ def online_queue(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:100].strip()
     waiting = Application.objects.to_pre_review()
     if q:
-        waiting = waiting.filter(finder.matching_q(request.user, q))
+        # Not accepted yet, they have no receipt or document number: the applicant and the
+        # project are what a clerk asks by, as on the desk's search (applications/search.py).
+        waiting = waiting.filter(
+            Q(applicant__in=finder.applicants_matching(q).order_by().values("pk"))
+            | Q(project__in=finder.projects_matching(q).order_by().values("pk"))
+        )
     # A page's ids first, off the partial index alone (an OFFSET of thousands then costs a
     # scan of index entries, not of joined rows), then those rows with their applicants.
     pages = Paginator(
