@@ -196,6 +196,12 @@ def get_review_to_sign(user: Staff, pk: int) -> DepartmentReview:
     return review
 
 
+def keeps_intake_desk(user: Staff) -> bool:
+    """The intake desk and its online pre-review queue: the comprehensive window's clerks, and
+    center managers, who look at them."""
+    return user.has_role(Role.INTAKE_CLERK, Role.CENTER_MANAGER)
+
+
 def may_print_slip(user: Staff) -> bool:
     """The commitment slip carries the access code: only the comprehensive window prints it."""
     return user.has_role(Role.INTAKE_CLERK)

@@ -158,6 +158,22 @@ def warning_reach(today: dt.date, calendar: WorkCalendar, margin: int | None = N
     return calendar.add_working_days(today, margin).end
 
 
+def notice_countdown(applications: Iterable, today: dt.date, calendar: WorkCalendar) -> None:
+    """Art. 32's window for the one-time notice (5 working days from the submission, ending on
+    `notice_due`) as every list and page shows it, set on each application:
+    `notice_days_left`, the working days left with today counted (0 once it passed), and
+    `notice_soon`, due within the warning margin (`warning_reach`, yellow)."""
+    reach = warning_reach(today, calendar)
+    for application in applications:
+        due = application.notice_due
+        application.notice_days_left = (
+            calendar.count_working_days(today - dt.timedelta(days=1), due).working_days
+            if due >= today
+            else 0
+        )
+        application.notice_soon = today <= due <= reach
+
+
 def light(
     *,
     state: str,

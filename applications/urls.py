@@ -5,6 +5,7 @@ from . import public_views, views
 app_name = "applications"
 urlpatterns = [
     path("intake/", views.intake, name="intake"),
+    path("intake/online/", views.online_queue, name="online_queue"),
     path("search/", views.search, name="search"),
     path("intake/applicants/new/", views.applicant_new, name="applicant_new"),
     path("intake/applicants/<int:pk>/", views.applicant_detail, name="applicant"),

@@ -73,6 +73,11 @@ audit_log = logging.getLogger("audit.documents")
 QUEUE_PAGE_SIZE = 50
 # Rows in each list of the intake desk (drafts, documents back, ready, ...).
 INTAKE_LIST_SIZE = 25
+# The most pressing applications filed online shown on the desk; the rest on their own page,
+# a page at a time, the most pressing Art. 32 date first (`application_online_idx` holds it).
+INTAKE_ONLINE_SIZE = 5
+ONLINE_PAGE_SIZE = 50
+ONLINE_ORDER = ("notice_due", "submitted_at", "id")
 # Extension requests listed for an approver at once, oldest first.
 EXTENSIONS_PAGE_SIZE = 100
 
@@ -116,20 +121,14 @@ def run_service(
 @login_required
 def intake(request: HttpRequest) -> HttpResponse:
     """The clerk's desk: find or register the applicant; what is waiting at the window."""
-    if not request.user.has_role(Role.INTAKE_CLERK, Role.CENTER_MANAGER):
+    if not access.keeps_intake_desk(request.user):
         raise PermissionDenied
     today = timezone.localdate()
     base = Application.objects.select_related("applicant", "project")
-    drafts = base.filter(
-        state__in=[Application.State.DRAFT, Application.State.AWAITING_MATERIALS]
-    ).order_by("notice_due")
-    # Filed online and waiting for pre-review (docs/filing.md): the Art. 32 window counts down
-    # from the submission; supplements sent in answer to a notice come back here.
-    online = (
-        base.filter(state=Application.State.DRAFT, channel=Application.Channel.ONLINE)
-        .prefetch_related("items")
-        .order_by("notice_due", "submitted_at")
-    )
+    # Filed online and waiting for pre-review (docs/filing.md) have a page of their own
+    # (`online_queue`); the desk shows how many and the few most pressing.
+    online = base.to_pre_review().order_by(*ONLINE_ORDER)
+    drafts = base.waiting_at_the_counter().order_by("notice_due", "id")
     # Documents back from the windows, the newest first, a page at a time: none is ever out
     # of reach, and those past their time to be received are counted apart.
     back = DepartmentReview.objects.filter(state=DepartmentReview.State.RETURNED)
@@ -159,7 +158,6 @@ def intake(request: HttpRequest) -> HttpResponse:
         .order_by("promised_by")
     )
     lists = {
-        "online": online,
         "drafts": drafts,
         "ready": ready,
         "accepted_today": accepted_today,
@@ -169,16 +167,8 @@ def intake(request: HttpRequest) -> HttpResponse:
     # center holds thousands of results waiting for pickup, and the desk must still answer
     # at once (the clerk finds any one of them by searching for the applicant).
     shown = {name: list(rows[:INTAKE_LIST_SIZE]) for name, rows in lists.items()}
-    calendar = WorkCalendar.load()
-    for application in shown["online"]:
-        # Working days left for the one-time notice, today counted (0: it lapsed).
-        application.notice_days_left = (
-            calendar.count_working_days(
-                today - dt.timedelta(days=1), application.notice_due
-            ).working_days
-            if application.notice_due >= today
-            else 0
-        )
+    shown["online"] = _online_rows(list(online[:INTAKE_ONLINE_SIZE]), today)
+    lists["online"] = online
     return render(
         request,
         "applications/intake.html",
@@ -188,6 +178,61 @@ def intake(request: HttpRequest) -> HttpResponse:
             | {"returned": returned_counts["total"], "returned_late": returned_counts["late"]},
             "returned": returned,
             "list_size": INTAKE_LIST_SIZE,
+            "today": today,
+        },
+    )
+
+
+def _online_rows(rows: list[Application], today: dt.date) -> list[Application]:
+    """What a row of the online queue shows beside the application: the Art. 32 countdown
+    and the names of its items (in one statement for all the rows)."""
+    clock.notice_countdown(rows, today, WorkCalendar.load())
+    names: dict[int, list[str]] = {}
+    links = Application.items.through.objects.filter(application_id__in=[a.pk for a in rows])
+    for application_id, name in links.order_by("application_id", "item__code").values_list(
+        "application_id", "item__name"
+    ):
+        names.setdefault(application_id, []).append(name)
+    for application in rows:
+        application.item_names = names.get(application.pk, [])
+    return rows
+
+
+@login_required
+def online_queue(request: HttpRequest) -> HttpResponse:
+    """The online pre-review queue (docs/filing.md): every application filed online waiting
+    for the comprehensive window, the most pressing Art. 32 date first, a page at a time;
+    searched by applicant (name, ID or credit code, mobile) or project."""
+    if not access.keeps_intake_desk(request.user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    q = request.GET.get("q", "")[:100].strip()
+    waiting = Application.objects.to_pre_review()
+    if q:
+        # Not accepted yet, they have no receipt or document number: the applicant and the
+        # project are what a clerk asks by, as on the desk's search (applications/search.py).
+        waiting = waiting.filter(
+            Q(applicant__in=finder.applicants_matching(q).order_by().values("pk"))
+            | Q(project__in=finder.projects_matching(q).order_by().values("pk"))
+        )
+    # A page's ids first, off the partial index alone (an OFFSET of thousands then costs a
+    # scan of index entries, not of joined rows), then those rows with their applicants.
+    pages = Paginator(
+        waiting.order_by(*ONLINE_ORDER).values_list("pk", flat=True), ONLINE_PAGE_SIZE
+    )
+    page = pages.get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    found = Application.objects.select_related("applicant", "project").in_bulk(ids)
+    rows = _online_rows([found[pk] for pk in ids if pk in found], today)
+    return render(
+        request,
+        "applications/online_queue.html",
+        {
+            "page": page,
+            "rows": rows,
+            "q": q,
+            "short": bool(q) and len(finder.normalize(q)) < finder.MIN_LENGTH,
+            "query": urlencode({"q": q}) if q else "",
             "today": today,
         },
     )
@@ -470,7 +515,7 @@ def _application_page(
             .first(),
             "items": items,
             "notice_lapsed": application.notice_lapsed(today),
-            "notice_soon": today <= application.notice_due <= clock.warning_reach(today, calendar),
+            "notice_soon": _notice_soon(application, today, calendar),
             **_joint_context(request, application, today),
             "today": today,
             "promise_text": services.promise_explained(application, calendar)
@@ -485,6 +530,11 @@ def _application_page(
             **_prerequisites_context(request, application, items),
         },
     )
+
+
+def _notice_soon(application: Application, today: dt.date, calendar: WorkCalendar) -> bool:
+    clock.notice_countdown([application], today, calendar)
+    return application.notice_soon
 
 
 def _prerequisites_context(request: HttpRequest, application: Application, items) -> dict:

@@ -418,8 +418,9 @@ def render() -> str:
                 "An applicant submits a draft of 10 materials of 2 MB each through the submit "
                 "page (the view, the counter's `application_create` and a scan per file: each "
                 "read, checked and stored again), the virus scan off; the clerk's intake desk "
-                "with its online list at 10,000 applications filed online waiting for "
-                "pre-review. Made in a transaction that is rolled back (docs/filing.md).",
+                "with its online summary and the online pre-review queue (its first and last "
+                "page, a search) at 10,000 applications filed online waiting for pre-review. "
+                "Made in a transaction that is rolled back (docs/filing.md).",
                 "",
                 section_table(full, "filing"),
                 "",

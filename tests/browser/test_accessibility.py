@@ -63,6 +63,7 @@ def deep_pages(role, data, center):
             f"/intake/applicants/{a.applicant_id}/",
             f"/intake/applicants/{a.applicant_id}/apply/",
             "/intake/applicants/new/",
+            "/intake/online/",
             f"/search/?q={a.receipt_number}",
             "/supervision/notices/",
         ],

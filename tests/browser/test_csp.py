@@ -30,6 +30,7 @@ def test_no_page_breaks_the_policy(page, live_server, center, accepted, shot):
     visits = {
         "dave": [
             "/intake/",
+            "/intake/online/",
             f"/applications/{accepted.pk}/",
             f"/applications/{accepted.pk}/timeline/",
             f"/intake/applicants/{accepted.applicant_id}/apply/",
