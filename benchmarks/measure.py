@@ -1507,7 +1507,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"  {row['name']:<62} median {row['median_ms']:9.2f} ms"
                 f"  p95 {row['p95_ms']:9.2f} ms"
                 + (f"  {row['queries']} queries" if "queries" in row else "")
-                + (f"  {row['events_per_second']} events/s" if "events_per_second" in row else ""),
+                + (f"  {row['events_per_second']} events/s" if "events_per_second" in row else "")
                 + (f"  {row['cpu_ms']} ms CPU" if "cpu_ms" in row else ""),
                 flush=True,
             )
