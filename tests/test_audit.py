@@ -16,6 +16,7 @@ from applications.models import (
     DepartmentReview,
     Document,
     PrerequisiteOverride,
+    Rating,
     RatingToken,
 )
 from audit.append_only import TRIGGER, audited_tables
@@ -278,6 +279,15 @@ def test_the_trail_opens_for_every_model_with_history(client, samples, center): 
     from outbox.models import OutboxEvent
 
     push.retry_now(OutboxEvent.objects.order_by("pk").first(), by=center.admin, now=NOW)
+    # A rating received from the provincial platform under its own id (api/ratings.py).
+    from api.models import ProvincialRating
+
+    ProvincialRating.objects.create(
+        platform_id="HCP-2026-0001",
+        rating=Rating.objects.order_by("pk").first(),
+        client=samples["api_client"],
+        received_at=NOW,
+    )
     touched = {}
     for label, model in history_models().items():
         obj = model.instance_type._default_manager.order_by("pk").first()
