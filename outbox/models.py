@@ -123,3 +123,9 @@ class ReceivedEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key}"
+
+    @property
+    def kind_label(self) -> str:
+        """The event's name as the outbox names it (the receiver keeps what came, as sent)."""
+        kinds = OutboxEvent.Kind
+        return kinds(self.kind).label if self.kind in kinds.values else self.kind

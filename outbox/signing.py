@@ -28,6 +28,10 @@ def verify(
 ) -> bool:
     """Whether `signature` is the secret's over `timestamp` and `body`, and the timestamp is
     within `window` seconds of `now`."""
-    if not secret or not timestamp.isdigit() or abs(now - int(timestamp)) > window:
+    # Unix seconds in ASCII digits only ("²" is a digit to str.isdigit, and int() refuses it).
+    if not secret or not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
         return False
-    return hmac.compare_digest(sign(secret, int(timestamp), body), signature)
+    if abs(now - int(timestamp)) > window:
+        return False
+    expected = sign(secret, int(timestamp), body).encode()
+    return hmac.compare_digest(expected, signature.encode("utf-8", errors="replace"))

@@ -12,6 +12,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from applications import ratings, services
 from applications.models import Application
@@ -287,6 +288,25 @@ def test_the_receiver_refuses_a_bad_signature_an_old_timestamp_and_a_wrong_key(
     assert signed_post(client, b"not json", key).status_code == 400
     unsigned = client.post(reverse("outbox:receiver"), body, content_type="application/json")
     assert unsigned.status_code == 403
+    # Forged headers are refused, not a server error: a digit that is not ASCII, a number too
+    # long for int(), a signature that is not ASCII.
+    now = str(int(time.time()))
+    for timestamp, signature in (
+        ("²", signing.sign(SECRET, 2, body)),
+        ("9" * 5000, signing.PREFIX + "0" * 64),
+        (now, signing.PREFIX + "é" * 64),
+    ):
+        forged = client.post(
+            reverse("outbox:receiver"),
+            body,
+            content_type="application/json",
+            headers={
+                signing.KEY_HEADER: key,
+                signing.TIMESTAMP_HEADER: timestamp,
+                signing.SIGNATURE_HEADER: signature,
+            },
+        )
+        assert forged.status_code == 403, timestamp[:10]
     assert not ReceivedEvent.objects.exists()
 
 
@@ -347,6 +367,15 @@ def test_the_receivers_page_lists_what_came(client, center, settings, event_body
     client.force_login(center.admin)
     page = client.get(reverse("outbox:received")).content.decode()
     assert key in page
+    row = ReceivedEvent.objects.get()
+    with translation.override("zh-hans"):
+        label = str(row.kind_label)
+    assert label != row.kind and label in page  # the event named, in the reader's language
+    # It lists receipt numbers: administrators only.
+    client.force_login(center.dave)
+    assert client.get(reverse("outbox:received")).status_code == 403
+    client.logout()
+    assert client.get(reverse("outbox:received")).status_code == 302
 
 
 def test_a_joint_extension_is_an_event_of_the_application(center, accepted):
