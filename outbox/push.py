@@ -140,7 +140,12 @@ def push_one(application_id: int, *, now: dt.datetime | None = None) -> bool | N
         if connection.vendor == "postgresql":
             return _send_and_mark(event)
         claim = timezone.now() + dt.timedelta(seconds=settings.OUTBOX_TIMEOUT_SECONDS + 60)
-        OutboxEvent.objects.filter(pk=event.pk).update(next_attempt_at=claim)
+        # Claimed only as it was read: a worker that read it too finds it claimed, and skips.
+        claimed = OutboxEvent.objects.filter(
+            pk=event.pk, pushed_at__isnull=True, next_attempt_at=event.next_attempt_at
+        ).update(next_attempt_at=claim)
+        if not claimed:
+            return False
     return _send_and_mark(event)
 
 

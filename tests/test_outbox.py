@@ -405,3 +405,18 @@ def test_production_refuses_a_platform_address_without_its_secret(tmp_path):
         "from django.conf import settings; print(settings.OUTBOX_RECEIVER_ENABLED)",
     )
     assert off.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_an_event_another_worker_claimed_is_not_sent_again(stub, accepted, monkeypatch):
+    """SQLite: the event is claimed, not locked, across the POST. A worker that read it before
+    another's claim finds it claimed and sends nothing (PostgreSQL locks the row instead:
+    tests/test_outbox_concurrency.py)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL locks the row; its race is in test_outbox_concurrency")
+    read_before = push._oldest(accepted.pk, lock=False)
+    OutboxEvent.objects.filter(pk=read_before.pk).update(next_attempt_at=NOW)  # another's claim
+    monkeypatch.setattr(push, "_oldest", lambda *args, **kwargs: read_before)
+    assert push.push_one(accepted.pk) is False
+    assert stub.requests == 0
