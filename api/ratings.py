@@ -33,10 +33,12 @@ class RatingRefused(Exception):
         self.status = status
 
 
-def _received(platform_id: str) -> ProvincialRating | None:
+def _received(platform_id: str, applications: QuerySet[Application]) -> ProvincialRating | None:
+    """The rating received under this id, if its application is one the client may read: a
+    client limited to some departments learns nothing of another department's ratings."""
     return (
         ProvincialRating.objects.select_related("rating__application")
-        .filter(platform_id=platform_id)
+        .filter(platform_id=platform_id, rating__application__in=applications)
         .first()
     )
 
@@ -58,7 +60,7 @@ def provincial_rating_receive(
     now: dt.datetime,
 ) -> tuple[ProvincialRating, bool]:
     """The recorded rating and whether it is new (False: this id was received before)."""
-    found = _received(platform_id)
+    found = _received(platform_id, applications)
     if found is not None:
         return _same(found, receipt_number), False
     application = applications.filter(receipt_number=receipt_number).first()
@@ -75,7 +77,7 @@ def provincial_rating_receive(
             received._history_date = now
             received.save()
     except (TransitionError, IntegrityError) as error:
-        found = _received(platform_id)  # the same id, received in the meantime
+        found = _received(platform_id, applications)  # the same id, received in the meantime
         if found is not None:
             return _same(found, receipt_number), False
         message = str(error) if isinstance(error, TransitionError) else ""

@@ -84,14 +84,22 @@ def test_an_unknown_receipt_number_or_one_outside_the_departments_is_404(api_dat
     _, token = make_client(center, scopes=["write:ratings"])
     assert _rate(caller(token), rating_id="P-1", receipt_number="nope", level=3).status_code == 404
     api_data.delivered.items.remove(center.planning_item)
+    number = api_data.delivered.receipt_number
+    # Received first from a client that reads every department, with a comment.
+    first = _rate(caller(token), rating_id="P-1", receipt_number=number, level=2, comment="秘密")
+    assert first.status_code == 201
     _, planning = make_client(
         center, scopes=["write:ratings"], departments=[center.planning], name="发改"
     )
-    answer = _rate(
-        caller(planning), rating_id="P-1", receipt_number=api_data.delivered.receipt_number, level=3
-    )
-    assert answer.status_code == 404
-    assert caller(planning).get(f"{RATINGS}P-1/").status_code == 404
+    # A client limited to another department learns nothing of it: not by reading it, not by
+    # sending the same id again (which would answer with what was recorded), not by its 409.
+    for answer in (
+        _rate(caller(planning), rating_id="P-1", receipt_number=number, level=3),
+        _rate(caller(planning), rating_id="P-1", receipt_number="nope", level=3),
+        caller(planning).get(f"{RATINGS}P-1/"),
+    ):
+        assert answer.status_code == 404
+        assert "秘密" not in answer.content.decode()
 
 
 def test_a_rating_through_the_api_is_not_a_second_rating_after_the_link(api_data):
