@@ -34,12 +34,20 @@ class Cursor(CursorPagination):
     max_page_size = MAX_PAGE_SIZE
 
     def decode_cursor(self, request):
+        refused = exceptions.ValidationError(
+            {"cursor": _("This cursor is not one the API gave: start again without it.")}
+        )
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except exceptions.NotFound as error:
-            raise exceptions.ValidationError(
-                {"cursor": _("This cursor is not one the API gave: start again without it.")}
-            ) from error
+            raise refused from error
+        # Well-formed base64 of a position that is no id ("p=abc"): refused the same way.
+        if cursor is not None and cursor.position is not None:
+            try:
+                int(cursor.position)
+            except (TypeError, ValueError) as error:
+                raise refused from error
+        return cursor
 
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)

@@ -277,6 +277,9 @@ def test_the_number_of_queries_does_not_grow_with_the_page(api_data):
     ("query", "field"),
     [
         ({"cursor": "not-a-cursor"}, "cursor"),
+        # Well-formed cursors of positions that are no id (base64 of "p=abc", "r=1&p=x").
+        ({"cursor": "cD1hYmM="}, "cursor"),
+        ({"cursor": "cj0xJnA9eA=="}, "cursor"),
         ({"from": "2026-13-01"}, "from"),
         ({"to": "yesterday"}, "to"),
         ({"from": "2026-10-02", "to": "2026-10-01"}, "to"),
