@@ -197,11 +197,14 @@ class ApplicationList(ListBase):
         number = self.request.query_params.get("receipt_number")
         if number is not None:
             applications = applications.filter(receipt_number=number[:12])
-        last_decision = (
-            DepartmentReview.objects.filter(application=OuterRef("pk"), decided_at__isnull=False)
-            .order_by("-decided_at")
-            .values("decided_at")[:1]
+        # The last decision of the client's departments (of all, if it reads every one), as
+        # its items are: another department's moments are not its to read.
+        decisions = DepartmentReview.objects.filter(
+            application=OuterRef("pk"), decided_at__isnull=False
         )
+        if self.request.auth.department_ids:
+            decisions = decisions.filter(department_id__in=self.request.auth.department_ids)
+        last_decision = decisions.order_by("-decided_at").values("decided_at")[:1]
         # Rows as dicts, not models: a page of 100 is then a few ms of Python (the cursor
         # reads `id` from a dict as well).
         return applications.annotate(decided_at=Subquery(last_decision)).values(

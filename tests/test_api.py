@@ -86,6 +86,15 @@ def test_a_department_client_sees_only_its_department(api_data):
     applications = api.get(APPLICATIONS).json()["results"]
     assert {tuple(row["departments"]) for row in applications} == {("jsj",)}
     assert all(item["department"] == "jsj" for row in applications for item in row["items"])
+    # The moment of a decision is its department's own: another department's later decision
+    # of the same application does not show.
+    delivered = api_data.delivered
+    own = delivered.reviews.get(department=center.construction).decided_at
+    delivered.reviews.exclude(department=center.construction).update(
+        decided_at=own + dt.timedelta(days=3)
+    )
+    (row,) = api.get(APPLICATIONS, {"receipt_number": delivered.receipt_number}).json()["results"]
+    assert row["decided_at"] == timezone.localtime(own).isoformat()
     # Asking for another department is refused, not answered with its records.
     assert api.get(APPLICATIONS, {"department": "fgj"}).status_code == 403
     assert api.get(APPLICATIONS, {"department": "jsj"}).status_code == 200
