@@ -27,9 +27,6 @@ log = logging.getLogger(__name__)
 
 RATE_WINDOW_SECONDS = 60
 
-PAGE_SIZE = 100
-MAX_PAGE_SIZE = 500
-
 
 class TokenAuthentication(BaseAuthentication):
     keyword = "Bearer"

@@ -15,6 +15,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from approval_center.middleware import has_nul
+
 from .models import Call
 
 log = logging.getLogger(__name__)
@@ -30,7 +32,7 @@ class CallRecordMiddleware:
         if not request.path.startswith(PREFIX):
             return self.get_response(request)
         started = time.perf_counter()
-        if _has_nul(request):
+        if has_nul(request):
             response = JsonResponse({"detail": _("The address holds a NUL character.")}, status=400)
         else:
             response = self.get_response(request)
@@ -52,10 +54,3 @@ class CallRecordMiddleware:
         except DatabaseError:
             log.exception("API: the call could not be recorded")
         return response
-
-
-def _has_nul(request: HttpRequest) -> bool:
-    return "\x00" in request.path or any(
-        "\x00" in key or any("\x00" in value for value in values)
-        for key, values in request.GET.lists()
-    )

@@ -19,12 +19,17 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "\x00" in request.path or any(
-            "\x00" in key or any("\x00" in value for value in values)
-            for key, values in request.GET.lists()
-        ):
+        if has_nul(request):
             return render(request, "400.html", status=400)
         return self.get_response(request)
+
+
+def has_nul(request: HttpRequest) -> bool:
+    """A NUL character in the path, a query parameter's name or one of its values."""
+    return "\x00" in request.path or any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for key, values in request.GET.lists()
+    )
 
 
 class NoStoreMiddleware:
