@@ -123,6 +123,15 @@ def rating_submit_signed_in(
     """Record the rating of an applicant signed in on their own side (portal/): the caller
     found `application` among the person's own (portal/access.py). Consumes the application's
     rating key, if one was issued, with the rating."""
+    return _rate_found(application, level, comment, now, channel="portal")
+
+
+def _rate_found(
+    application: Application, level: int, comment: str, now: dt.datetime, *, channel: str
+) -> Rating:
+    """A rating through a channel that found the application itself (the applicant's own side,
+    the provincial platform): the application's rating key, if one was issued, is used up with
+    it, so the link of the DELIVERED message rates nothing after."""
     level, comment = _checked(level, comment)
     token = RatingToken.objects.filter(application=application).values_list("pk", flat=True)
     return _rate(
@@ -131,7 +140,7 @@ def rating_submit_signed_in(
         level=level,
         comment=comment,
         now=now,
-        channel="portal",
+        channel=channel,
     )
 
 
@@ -298,13 +307,4 @@ def rating_submit_provincial(
     the integration API (api/ratings.py, which found `application` among those its client may
     see). The same checks as the center's own channels (delivered, within the key's life, once);
     consumes the application's rating key, if one was issued, so the link rates nothing after."""
-    level, comment = _checked(level, comment)
-    token = RatingToken.objects.filter(application=application).values_list("pk", flat=True)
-    return _rate(
-        application_id=application.pk,
-        token_pk=token.first(),
-        level=level,
-        comment=comment,
-        now=now,
-        channel="province",
-    )
+    return _rate_found(application, level, comment, now, channel="province")
