@@ -37,6 +37,8 @@ class Cursor(CursorPagination):
         refused = exceptions.ValidationError(
             {"cursor": _("This cursor is not one the API gave: start again without it.")}
         )
+        if request.query_params.get(self.cursor_query_param) == "":
+            raise refused  # an empty cursor, as any empty parameter: DRF would read page one
         try:
             cursor = super().decode_cursor(request)
         except exceptions.NotFound as error:

@@ -286,6 +286,7 @@ def test_the_number_of_queries_does_not_grow_with_the_page(api_data):
     ("query", "field"),
     [
         ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"cursor": ""}, "cursor"),
         # Well-formed cursors of positions that are no id (base64 of "p=abc", "r=1&p=x").
         ({"cursor": "cD1hYmM="}, "cursor"),
         ({"cursor": "cj0xJnA9eA=="}, "cursor"),
