@@ -15,10 +15,11 @@ from django.utils import timezone
 from api.clients import client_revoke, client_rotate
 from api.models import Call, Client
 from api.tasks import calls_prune
+from applications import services
 from applications.models import Application
 
 from .api_fixtures import caller, make_client
-from .conftest import accept, add_draft
+from .conftest import NOW, accept, add_draft
 
 APPLICATIONS = "/api/v1/applications/"
 
@@ -88,12 +89,23 @@ def test_a_department_client_sees_only_its_department(api_data):
     assert all(item["department"] == "jsj" for row in applications for item in row["items"])
     # The moment of a decision is its department's own: another department's later decision
     # of the same application does not show.
-    delivered = api_data.delivered
-    own = delivered.reviews.get(department=center.construction).decided_at
-    delivered.reviews.exclude(department=center.construction).update(
-        decided_at=own + dt.timedelta(days=3)
+    in_review = api_data.in_review
+    own = NOW + dt.timedelta(days=1)
+    services.review_decide(
+        review=in_review.reviews.get(item=center.permit),
+        by=center.bob,
+        now=own,
+        outcome="granted",
+        reasons="",
     )
-    (row,) = api.get(APPLICATIONS, {"receipt_number": delivered.receipt_number}).json()["results"]
+    services.review_decide(
+        review=in_review.reviews.get(item=center.planning_item),
+        by=center.carol,
+        now=own + dt.timedelta(days=3),
+        outcome="granted",
+        reasons="",
+    )
+    (row,) = api.get(APPLICATIONS, {"receipt_number": in_review.receipt_number}).json()["results"]
     assert row["decided_at"] == timezone.localtime(own).isoformat()
     # Asking for another department is refused, not answered with its records.
     assert api.get(APPLICATIONS, {"department": "fgj"}).status_code == 403
