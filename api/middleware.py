@@ -2,6 +2,12 @@
 endpoint, status and duration; refused calls too. The schema and the documentation page hold
 no data and are not recorded.
 
+Calls without a valid token are counted per address (`API_ANONYMOUS_RATE_LIMIT` a minute, in
+the cache like the clients' own limits): past it, the address gets 429 with Retry-After and its
+calls are neither run nor recorded until the minute ends, so a flood of wrong tokens neither
+fills the record nor guesses on; a call with a valid token from that address is still served
+(its token is looked up only then). When the cache does not answer, calls are allowed.
+
 It stands before the project's NUL guard (approval_center.middleware.RejectNulMiddleware) so
 that the API answers a NUL in the address as it answers any bad query: JSON, 400, recorded."""
 
@@ -10,18 +16,24 @@ from __future__ import annotations
 import logging
 import time
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authentication import get_authorization_header
 
+from applications.track import address_bucket, client_address, fixed_window, window_hit
 from approval_center.middleware import has_nul
 
+from .clients import client_for_token
 from .models import Call
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1/"
 NOT_RECORDED = ("api:schema", "api:docs")
+ANONYMOUS_WINDOW_SECONDS = 60
 
 
 class CallRecordMiddleware:
@@ -32,6 +44,24 @@ class CallRecordMiddleware:
         if not request.path.startswith(PREFIX):
             return self.get_response(request)
         started = time.perf_counter()
+        window = fixed_window(
+            "api-anonymous",
+            address_bucket(client_address(request)),
+            ANONYMOUS_WINDOW_SECONDS,
+        )
+        if _over_anonymous_limit(window) and not _valid_token(request):
+            response = JsonResponse(
+                {
+                    "detail": _(
+                        "Too many calls without a valid token from this address: try again in "
+                        "%(seconds)s seconds."
+                    )
+                    % {"seconds": window.retry_after}
+                },
+                status=429,
+            )
+            response["Retry-After"] = str(window.retry_after)
+            return response
         if has_nul(request):
             response = JsonResponse({"detail": _("The address holds a NUL character.")}, status=400)
         else:
@@ -41,6 +71,8 @@ class CallRecordMiddleware:
         if endpoint in NOT_RECORDED:
             return response
         client = getattr(request, "api_client", None)
+        if client is None:
+            _count_anonymous(window, request)
         try:
             Call.objects.create(
                 client=client,
@@ -54,3 +86,35 @@ class CallRecordMiddleware:
         except DatabaseError:
             log.exception("API: the call could not be recorded")
         return response
+
+
+def _over_anonymous_limit(window) -> bool:
+    try:
+        return (cache.get(window.key) or 0) >= settings.API_ANONYMOUS_RATE_LIMIT
+    except Exception:
+        log.exception("API: the rate-limit cache is not answering; call allowed")
+        return False
+
+
+def _count_anonymous(window, request: HttpRequest) -> None:
+    try:
+        count = window_hit(window)
+    except Exception:
+        log.exception("API: the rate-limit cache is not answering; call not counted")
+        return
+    if count == settings.API_ANONYMOUS_RATE_LIMIT:
+        log.warning(
+            "API: %s calls without a valid token from %s within a minute; refused until it ends",
+            count,
+            address_bucket(client_address(request)),
+        )
+
+
+def _valid_token(request: HttpRequest) -> bool:
+    header = get_authorization_header(request).split()
+    if len(header) != 2 or header[0].lower() != b"bearer":
+        return False
+    try:
+        return client_for_token(header[1].decode()) is not None
+    except UnicodeError:
+        return False

@@ -507,6 +507,9 @@ TRACK_RATE_WINDOW_SECONDS = envint("TRACK_RATE_WINDOW_SECONDS", "900")
 # registered (this is the form's default); the record of calls is kept this many days.
 API_DEFAULT_RATE_LIMIT = envint("API_DEFAULT_RATE_LIMIT", "120")
 API_CALL_RETENTION_DAYS = max(envint("API_CALL_RETENTION_DAYS", "180"), 1)
+# Calls without a valid token (none, unknown, revoked) per minute from one address (its /64 for
+# IPv6); past it, 429 and no record of the call, until the minute ends (api/middleware.py).
+API_ANONYMOUS_RATE_LIMIT = envint("API_ANONYMOUS_RATE_LIMIT", "30")
 REST_FRAMEWORK = {
     # A token, and nothing else: a staff session does not open the API.
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.TokenAuthentication"],

@@ -188,6 +188,41 @@ def test_past_the_rate_limit_429_with_retry_after(api_data):
     assert caller(other).get(APPLICATIONS).status_code == 200
 
 
+def test_a_flood_of_wrong_tokens_is_refused_per_address_and_not_recorded(api_data, settings):
+    settings.API_ANONYMOUS_RATE_LIMIT = 3
+    client, token = make_client(api_data.center)
+    flood = caller("ac_wrong")  # from 127.0.0.1
+    assert [flood.get(APPLICATIONS).status_code for _ in range(3)] == [401, 401, 401]
+    Browser().get(APPLICATIONS)  # no token at all: the same count
+    refused = flood.get(APPLICATIONS)
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert refused["Retry-After"] in refused.json()["detail"]  # in the reader's language
+    # Only the calls before the limit were run and recorded.
+    assert Call.objects.filter(client=None).count() == 3
+    # A valid token from the same address is still served, and recorded.
+    assert caller(token).get(APPLICATIONS).status_code == 200
+    assert Call.objects.filter(client=client).count() == 1
+    # Another address has its own count.
+    elsewhere = Browser(HTTP_AUTHORIZATION="Bearer ac_wrong", REMOTE_ADDR="203.0.113.9")
+    assert elsewhere.get(APPLICATIONS).status_code == 401
+
+
+def test_without_the_cache_wrong_tokens_still_get_their_401(api_data, settings, monkeypatch):
+    from types import SimpleNamespace
+
+    from api import middleware
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    settings.API_ANONYMOUS_RATE_LIMIT = 1
+    monkeypatch.setattr(middleware, "cache", SimpleNamespace(get=down))
+    monkeypatch.setattr(middleware, "window_hit", down)
+    flood = caller("ac_wrong")
+    assert [flood.get(APPLICATIONS).status_code for _ in range(3)] == [401, 401, 401]
+
+
 def test_every_call_is_recorded_refused_ones_too(api_data):
     client, token = make_client(api_data.center, scopes=["read:applications"])
     caller(token).get(APPLICATIONS)
