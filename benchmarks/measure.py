@@ -881,6 +881,77 @@ def measure_way_back(runs: int) -> list[dict]:
     return rows
 
 
+def measure_way_back_split(runs: int) -> list[dict]:
+    """The way back split by step (decide, return, receive: five of each), wall and CPU of this
+    process, as the center runs it, without the licences (issue 16), and without the outbox's
+    events as well (issue 17): what each record costs. The three are run in turn, case by case,
+    so that the machine's drift falls on each alike. Not in `make bench`'s sections
+    (`--sections split`); benchmarks/notes.md, "The sixth round"."""
+    from django.apps import apps
+
+    intake = Intake()
+    views = Views(intake)
+    licences, outbox = apps.get_app_config("licences"), apps.get_app_config("outbox")
+    variants = [
+        ("as the center runs it", []),
+        ("without the licences", [(licences, "decision_final")]),
+        (
+            "without the licences and the events",
+            [(licences, "decision_final"), (outbox, "decision_final"), (outbox, "case_event")],
+        ),
+    ]
+    names = ("decide", "return", "receive")
+    wall = {label: {name: [] for name in (*names, "all")} for label, _ in variants}
+    cpu = {label: {name: [] for name in (*names, "all")} for label, _ in variants}
+    queries: dict[str, dict[str, int]] = {}
+
+    @contextmanager
+    def hooks_off(off):
+        for config, hook in off:  # an instance attribute over the method, removed after
+            setattr(config, hook, lambda *args: [])
+        try:
+            yield
+        finally:
+            for config, hook in off:
+                delattr(config, hook)
+
+    for i in range(runs + 2):
+        for label, off in variants:
+            with hooks_off(off), rolled_back():
+                steps = views.way_back(intake.accepted())
+                total_wall = total_cpu = 0.0
+                for name in names:
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    for step in steps[name]:
+                        views.run(step)
+                    w, c = time.perf_counter() - t0, time.process_time() - c0
+                    total_wall, total_cpu = total_wall + w, total_cpu + c
+                    if i >= 2:  # two warm-ups
+                        wall[label][name].append(w * 1000)
+                        cpu[label][name].append(c * 1000)
+                if i >= 2:
+                    wall[label]["all"].append(total_wall * 1000)
+                    cpu[label]["all"].append(total_cpu * 1000)
+    for label, off in variants:
+        with hooks_off(off), rolled_back():
+            steps = views.way_back(intake.accepted())
+            counted = {n: sum(_queries(lambda s=s: views.run(s)) for s in steps[n]) for n in names}
+        queries[label] = {**counted, "all": sum(counted.values())}
+    rows = []
+    for label, _off in variants:
+        for name in ("all", *names):
+            rows.append(
+                figure(
+                    f"way back, {label}: {'the whole' if name == 'all' else name}",
+                    wall[label][name],
+                    queries=queries[label][name],
+                    cpu_ms=round(statistics.median(cpu[label][name]), 1),
+                    section="split",
+                )
+            )
+    return rows
+
+
 # --- the hall -------------------------------------------------------------------------------
 
 HALL_WAITING = 2_000
@@ -1464,6 +1535,7 @@ MEASURES = {
     "api": measure_api,
     "outbox": measure_outbox,
     "wayback": measure_way_back,
+    "split": measure_way_back_split,  # by hand only: not in SECTIONS
     "sweep": measure_sweep,
     "pages": measure_pages,
     "accept": measure_accept,
