@@ -28,26 +28,39 @@ log = logging.getLogger(__name__)
 RATE_WINDOW_SECONDS = 60
 
 
+KEYWORD = "Bearer"
+
+
+def bearer_client(request) -> Client | None:
+    """The client whose token the request sends (`Authorization: Bearer <token>`); None when it
+    sends none. AuthenticationFailed for a malformed header or a token not valid. Read by the
+    authentication and by the record of calls' limit on calls without one (api/middleware.py)."""
+    header = get_authorization_header(request).split()
+    if not header or header[0].lower() != KEYWORD.lower().encode():
+        return None
+    if len(header) != 2:
+        raise exceptions.AuthenticationFailed(
+            _("Send the token as “Authorization: Bearer <token>”.")
+        )
+    try:
+        token = header[1].decode()
+    except UnicodeError:
+        token = ""
+    client = client_for_token(token)
+    if client is None:
+        raise exceptions.AuthenticationFailed(
+            _("This token is not valid: it is unknown, was replaced or was revoked.")
+        )
+    return client
+
+
 class TokenAuthentication(BaseAuthentication):
-    keyword = "Bearer"
+    keyword = KEYWORD
 
     def authenticate(self, request):
-        header = get_authorization_header(request).split()
-        if not header or header[0].lower() != self.keyword.lower().encode():
-            return None
-        if len(header) != 2:
-            raise exceptions.AuthenticationFailed(
-                _("Send the token as “Authorization: Bearer <token>”.")
-            )
-        try:
-            token = header[1].decode()
-        except UnicodeError:
-            token = ""
-        client = client_for_token(token)
+        client = bearer_client(request)
         if client is None:
-            raise exceptions.AuthenticationFailed(
-                _("This token is not valid: it is unknown, was replaced or was revoked.")
-            )
+            return None
         request._request.api_client = client  # for the record of the call (api/middleware.py)
         return (None, client)
 

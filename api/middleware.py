@@ -22,12 +22,12 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authentication import get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
 
 from applications.track import address_bucket, client_address, fixed_window, window_hit
 from approval_center.middleware import has_nul
 
-from .clients import client_for_token
+from .auth import bearer_client
 from .models import Call
 
 log = logging.getLogger(__name__)
@@ -44,11 +44,8 @@ class CallRecordMiddleware:
         if not request.path.startswith(PREFIX):
             return self.get_response(request)
         started = time.perf_counter()
-        window = fixed_window(
-            "api-anonymous",
-            address_bucket(client_address(request)),
-            ANONYMOUS_WINDOW_SECONDS,
-        )
+        address = address_bucket(client_address(request))
+        window = fixed_window("api-anonymous", address, ANONYMOUS_WINDOW_SECONDS)
         if _over_anonymous_limit(window) and not _valid_token(request):
             response = JsonResponse(
                 {
@@ -72,7 +69,7 @@ class CallRecordMiddleware:
             return response
         client = getattr(request, "api_client", None)
         if client is None:
-            _count_anonymous(window, request)
+            _count_anonymous(window, address)
         try:
             Call.objects.create(
                 client=client,
@@ -96,7 +93,7 @@ def _over_anonymous_limit(window) -> bool:
         return False
 
 
-def _count_anonymous(window, request: HttpRequest) -> None:
+def _count_anonymous(window, address: str) -> None:
     try:
         count = window_hit(window)
     except Exception:
@@ -106,15 +103,12 @@ def _count_anonymous(window, request: HttpRequest) -> None:
         log.warning(
             "API: %s calls without a valid token from %s within a minute; refused until it ends",
             count,
-            address_bucket(client_address(request)),
+            address,
         )
 
 
 def _valid_token(request: HttpRequest) -> bool:
-    header = get_authorization_header(request).split()
-    if len(header) != 2 or header[0].lower() != b"bearer":
-        return False
     try:
-        return client_for_token(header[1].decode()) is not None
-    except UnicodeError:
+        return bearer_client(request) is not None
+    except AuthenticationFailed:
         return False
