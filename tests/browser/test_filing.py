@@ -91,7 +91,6 @@ def test_an_applicant_files_online_and_the_window_pre_reviews(
     line = clerk.locator("tr[data-line]").first
     line.locator("input[value=missing]").check()
     line.locator("input[name$='-note']").fill("营业执照副本不清晰，请重新扫描")
-    clerk.once("dialog", lambda dialog: dialog.accept())
     clerk.locator("button[formaction$='/notify/']").click()
     expect(clerk.get_by_role("main")).to_contain_text("One-time notice")
     application.refresh_from_db()

@@ -114,7 +114,6 @@ def test_a_company_files_three_items_online_to_the_decision_and_a_rating(
     clerk.get_by_role("button", name="全部已收", exact=True).click()  # the other two conform
     line.locator("input[value=missing]").check()
     line.locator("input[name$='-note']").fill(NOTE)
-    clerk.once("dialog", lambda dialog: dialog.accept())
     clerk.locator("button[formaction$='/notify/']").click()
     expect(clerk.get_by_role("main")).to_contain_text("一次性告知")
     application.refresh_from_db()
