@@ -14,7 +14,6 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
@@ -26,20 +25,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from applications.services import TransitionError
-from windows.roles import Role
+from windows.roles import Role, require_role
 
 from .clients import client_register, client_revoke, client_rotate
 from .forms import CallFilterForm, ClientForm
 from .models import Call, Client
 
 
-def _administrator(request: HttpRequest) -> None:
-    if not request.user.has_role(Role.ADMINISTRATOR):
-        raise PermissionDenied
-
-
 def _get_client(request: HttpRequest, pk: int) -> Client:
-    _administrator(request)
+    require_role(request.user, Role.ADMINISTRATOR)
     return get_object_or_404(Client, pk=pk)
 
 
@@ -71,14 +65,14 @@ def _show_token(request: HttpRequest, client: Client, token: str) -> HttpRespons
 @login_required
 @require_GET
 def clients(request: HttpRequest) -> HttpResponse:
-    _administrator(request)
+    require_role(request.user, Role.ADMINISTRATOR)
     return _list_page(request, ClientForm())
 
 
 @login_required
 @require_POST
 def register(request: HttpRequest) -> HttpResponse:
-    _administrator(request)
+    require_role(request.user, Role.ADMINISTRATOR)
     form = ClientForm(request.POST)
     if not form.is_valid():
         return _list_page(request, form)
@@ -126,7 +120,7 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def calls(request: HttpRequest) -> HttpResponse:
     """The record of calls, newest first, by client, answer and day."""
-    _administrator(request)
+    require_role(request.user, Role.ADMINISTRATOR)
     form = CallFilterForm(request.GET or None)
     found = Call.objects.select_related("client")
     if form.is_valid():

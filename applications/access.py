@@ -33,7 +33,7 @@ from django.shortcuts import get_object_or_404
 
 from approval_center.prepared import Prepared, unconditioned
 from windows.models import Staff
-from windows.roles import SIGNING_ROLES, WINDOW_ROLES, Role
+from windows.roles import SIGNING_ROLES, WINDOW_ROLES, Role, require_role
 
 from .models import (
     Application,
@@ -191,8 +191,7 @@ def get_review_to_sign(user: Staff, pk: int) -> DepartmentReview:
     """A review a signer acts on (sign, send back): people in no signing role get a 403; the
     service checks the authority itself, for the item, at that moment."""
     review = get_review_to_act(user, pk)
-    if not user.has_role(*SIGNING_ROLES):
-        raise PermissionDenied
+    require_role(user, *SIGNING_ROLES)
     return review
 
 

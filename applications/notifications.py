@@ -38,6 +38,7 @@ from django.utils import timezone, translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
 
+from approval_center.celery import delay_or_log
 from approval_center.together import bulk_create_together
 
 from . import access
@@ -326,10 +327,8 @@ def _send_email(message: Message, reference: str) -> None:
 def _queue(pk: int) -> None:
     from .tasks import deliver_notification
 
-    try:
-        deliver_notification.delay(pk)
-    except Exception:  # the broker is down: the row stays pending for queue_pending
-        log.exception("could not queue notification %s", pk)
+    # The broker down: the row stays pending for queue_pending.
+    delay_or_log(deliver_notification, pk, what=f"notification {pk}")
 
 
 # Set while the demo writes its past (`demo_past`): its messages are not queued.

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from approval_center import hooks
 from windows import authority
 from windows.models import ItemMaterial, Package, Post
-from windows.roles import SIGNING_ROLES, WINDOW_ROLES, Role
+from windows.roles import SIGNING_ROLES, WINDOW_ROLES, Role, require_role
 from windows.workdays import WorkCalendar
 
 from . import access, clock, projects, ratings, services, timeline
@@ -83,8 +83,7 @@ EXTENSIONS_PAGE_SIZE = 100
 
 
 def _clerk(request: HttpRequest) -> None:
-    if not request.user.has_role(Role.INTAKE_CLERK):
-        raise PermissionDenied
+    require_role(request.user, Role.INTAKE_CLERK)
 
 
 def run_service(
@@ -555,8 +554,7 @@ def _prerequisites_context(request: HttpRequest, application: Application, items
 def prerequisite_override(request: HttpRequest, pk: int) -> HttpResponse:
     """A center manager records an override of a missing prerequisite (services)."""
     application = access.get_application(request.user, pk)
-    if not request.user.has_role(Role.CENTER_MANAGER):
-        raise PermissionDenied
+    require_role(request.user, Role.CENTER_MANAGER)
     form = PrerequisiteOverrideForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
@@ -1307,8 +1305,7 @@ def signature_queue(request: HttpRequest) -> HttpResponse:
     """Reviews awaiting signature on items the user may sign right now, earliest deadline
     first, with the queue's lights and the draft's proposal. A fixed number of queries."""
     user = request.user
-    if not user.has_role(*SIGNING_ROLES):
-        raise PermissionDenied
+    require_role(user, *SIGNING_ROLES)
     now = timezone.now()
     today = timezone.localdate(now)
     calendar = WorkCalendar.load()
@@ -1529,8 +1526,7 @@ def pending_countersigns(department, user) -> list[dict]:
 
 
 def _manager(request: HttpRequest) -> None:
-    if not request.user.has_role(Role.CENTER_MANAGER):
-        raise PermissionDenied
+    require_role(request.user, Role.CENTER_MANAGER)
 
 
 @login_required

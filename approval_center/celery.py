@@ -62,6 +62,17 @@ class Task(BaseTask):
         return result
 
 
+def delay_or_log(task: BaseTask, *args, what: str) -> bool:
+    """Send a task, or log (naming `what`) that the broker refused it: whether it went. Callers
+    send after the commit; what did not go is left for the next periodic run."""
+    try:
+        task.delay(*args)
+    except Exception:
+        log.exception("could not queue %s", what)
+        return False
+    return True
+
+
 app = Celery("approval_center", task_cls=Task)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -2,14 +2,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from approval_center import fields
-from windows.roles import Role
+from windows.roles import Role, require_role
 
 from . import history
 
@@ -43,8 +42,7 @@ class AuditSearchForm(forms.Form):
 @login_required
 def audit_trail(request: HttpRequest) -> HttpResponse:
     """Administrators search the history of every record: who changed what, and when."""
-    if not request.user.has_role(Role.ADMINISTRATOR):
-        raise PermissionDenied
+    require_role(request.user, Role.ADMINISTRATOR)
     form = AuditSearchForm(request.GET or None)
     query = history.Search()
     if form.is_valid():

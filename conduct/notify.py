@@ -6,7 +6,6 @@ configured sender (`NOTIFICATION_SENDER`, `SMS_GATEWAY`), retried by beat like t
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from functools import partial
 
 from django.conf import settings
@@ -17,10 +16,10 @@ from django.utils.translation import gettext as _
 
 from applications.models import Notification
 from applications.notifications import send_once
+from approval_center.celery import delay_or_log
 
 from .models import Complaint, ComplaintMessage
 
-log = logging.getLogger(__name__)
 RECEIVED = ComplaintMessage.Kind.RECEIVED
 ANSWERED = ComplaintMessage.Kind.ANSWERED
 
@@ -86,10 +85,8 @@ def write(complaint: Complaint, kind: str, *, now: dt.datetime) -> list[Complain
 def _queue(pk: int) -> None:
     from .tasks import deliver_complaint_message
 
-    try:
-        deliver_complaint_message.delay(pk)
-    except Exception:  # the broker is down: queue_pending sends it later
-        log.exception("could not queue complaint message %s", pk)
+    # The broker down: queue_pending sends it later.
+    delay_or_log(deliver_complaint_message, pk, what=f"complaint message {pk}")
 
 
 def deliver(pk: int, *, now: dt.datetime | None = None) -> bool:

@@ -15,7 +15,6 @@ a reminder the day before.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from functools import partial
 
 from django.conf import settings
@@ -26,10 +25,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from applications.notifications import send_once
+from approval_center.celery import delay_or_log
 
 from .models import Appointment, AppointmentMessage
 
-log = logging.getLogger(__name__)
 Status = Appointment.Status
 
 
@@ -100,10 +99,8 @@ def message_write(
 def _queue(pk: int) -> None:
     from .tasks import deliver_appointment_message
 
-    try:
-        deliver_appointment_message.delay(pk)
-    except Exception:  # the broker is down: messages_queue_pending sends it later
-        log.exception("could not queue appointment message %s", pk)
+    # The broker down: messages_queue_pending sends it later.
+    delay_or_log(deliver_appointment_message, pk, what=f"appointment message {pk}")
 
 
 def message_deliver(pk: int, *, now: dt.datetime | None = None) -> bool:

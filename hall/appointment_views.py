@@ -11,7 +11,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from applications.services import ACCESS_CODE_ALPHABET, TransitionError
 from applications.track import client_address
 from applications.validators import validate_mobile
-from windows.roles import WINDOW_ROLES, Role
+from windows.roles import WINDOW_ROLES, Role, require_role
 
 from . import appointment_sms, appointments
 from .devices import device_required
@@ -272,8 +271,7 @@ def kiosk_check_in(request: HttpRequest) -> HttpResponse:
 def today(request: HttpRequest) -> HttpResponse:
     """The day's appointments by business and slot, with their states and the no-shows."""
     user = request.user
-    if not user.has_role(Role.ADMINISTRATOR, Role.CENTER_MANAGER, Role.INTAKE_CLERK, *WINDOW_ROLES):
-        raise PermissionDenied
+    require_role(user, Role.ADMINISTRATOR, Role.CENTER_MANAGER, Role.INTAKE_CLERK, *WINDOW_ROLES)
     now = timezone.now()
     today_ = timezone.localdate(now)
     day = _day(request.GET.get("day")) or today_

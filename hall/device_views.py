@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from windows.roles import Role
+from windows.roles import Role, require_role
 
 from .devices import ENROL_HOURS, device_reenrol, device_register, device_set_active
 from .kiosk_forms import DeviceForm
@@ -26,13 +25,8 @@ from .models import Device
 LINK_SESSION_KEY = "hall_device_link"
 
 
-def _administrator(request: HttpRequest) -> None:
-    if not request.user.has_role(Role.ADMINISTRATOR):
-        raise PermissionDenied
-
-
 def _get_device(request: HttpRequest, pk: int) -> Device:
-    _administrator(request)
+    require_role(request.user, Role.ADMINISTRATOR)
     return get_object_or_404(Device, pk=pk)
 
 
@@ -53,14 +47,14 @@ def _show_link(request: HttpRequest, device: Device, key: str) -> HttpResponse:
 @login_required
 @require_GET
 def devices(request: HttpRequest) -> HttpResponse:
-    _administrator(request)
+    require_role(request.user, Role.ADMINISTRATOR)
     return _list_page(request, DeviceForm())
 
 
 @login_required
 @require_POST
 def register(request: HttpRequest) -> HttpResponse:
-    _administrator(request)
+    require_role(request.user, Role.ADMINISTRATOR)
     form = DeviceForm(request.POST)
     if not form.is_valid():
         return _list_page(request, form)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,7 +13,7 @@ from django.utils.dateparse import parse_date, parse_time
 from django.utils.translation import gettext as _
 
 from supervision.assessment import Period, recent_periods
-from windows.roles import Role
+from windows.roles import Role, require_role
 
 from . import figures as f
 
@@ -32,8 +31,7 @@ def _parsed(parse, text: str):
 
 
 def _manager(request: HttpRequest) -> None:
-    if not request.user.has_role(Role.CENTER_MANAGER, Role.ADMINISTRATOR):
-        raise PermissionDenied
+    require_role(request.user, Role.CENTER_MANAGER, Role.ADMINISTRATOR)
 
 
 @login_required

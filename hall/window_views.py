@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from applications.views import run_service
 from windows.models import Window
-from windows.roles import Role
+from windows.roles import Role, require_role
 
 from . import counter_link, services
 from .models import Business, Ticket
@@ -202,8 +202,7 @@ def start_intake(request: HttpRequest, pk: int) -> HttpResponse:
     """Carry the ticket being served into the intake pages (the session remembers it), so the
     application created or handed over there is linked to it."""
     _caller(request)
-    if not request.user.has_role(Role.INTAKE_CLERK):
-        raise PermissionDenied
+    require_role(request.user, Role.INTAKE_CLERK)
     ticket = services.current_ticket(request.user)
     if ticket is None or ticket.pk != pk or ticket.status != Ticket.Status.SERVING:
         messages.error(request, _("Start serving the ticket before its intake."))

@@ -9,7 +9,6 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -18,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from windows.roles import Role
+from windows.roles import Role, require_role
 
 from . import services
 from .files import UnreadableFile
@@ -31,13 +30,8 @@ log = logging.getLogger(__name__)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _administrator(request: HttpRequest) -> None:
-    if not request.user.has_role(Role.ADMINISTRATOR):
-        raise PermissionDenied
-
-
 def _get_record(request: HttpRequest, pk: int) -> ImportRecord:
-    _administrator(request)
+    require_role(request.user, Role.ADMINISTRATOR)
     return get_object_or_404(
         ImportRecord.objects.select_related("uploaded_by", "committed_by"), pk=pk
     )
@@ -61,7 +55,7 @@ def _list_page(request: HttpRequest, form: UploadForm) -> HttpResponse:
 
 @login_required
 def imports(request: HttpRequest) -> HttpResponse:
-    _administrator(request)
+    require_role(request.user, Role.ADMINISTRATOR)
     return _list_page(request, UploadForm(initial={"kind": request.GET.get("kind", "")}))
 
 
@@ -69,7 +63,7 @@ def imports(request: HttpRequest) -> HttpResponse:
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
     """The dry run: check the file, keep it, and show the result; nothing else is written."""
-    _administrator(request)
+    require_role(request.user, Role.ADMINISTRATOR)
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -195,7 +189,7 @@ def _kind(name: str):
 
 @login_required
 def template(request: HttpRequest, kind: str) -> HttpResponse:
-    _administrator(request)
+    require_role(request.user, Role.ADMINISTRATOR)
     found = _kind(kind)
     response = HttpResponse(services.template_xlsx(found), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="template-{found.name}.xlsx"'
@@ -204,7 +198,7 @@ def template(request: HttpRequest, kind: str) -> HttpResponse:
 
 @login_required
 def export(request: HttpRequest, kind: str) -> HttpResponse:
-    _administrator(request)
+    require_role(request.user, Role.ADMINISTRATOR)
     found = _kind(kind)
     form = ExportForm(request.GET)
     file_format = (form.cleaned_data["format"] if form.is_valid() else "") or "xlsx"

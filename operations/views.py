@@ -1,13 +1,12 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from windows.roles import Role
+from windows.roles import Role, require_role
 
 from . import backups, health
 from .models import Backup
@@ -24,8 +23,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @login_required
 def backups_page(request: HttpRequest) -> HttpResponse:
     """Administrators see the last backups: when, how big, the SHA-256 of each part, failures."""
-    if not request.user.has_role(Role.ADMINISTRATOR):
-        raise PermissionDenied
+    require_role(request.user, Role.ADMINISTRATOR)
     now = timezone.now()
     return render(
         request,

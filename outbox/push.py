@@ -35,6 +35,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from applications.notifications import writing_demo_past
+from approval_center.celery import delay_or_log
 
 from . import signing
 from .models import OutboxEvent
@@ -60,10 +61,8 @@ def queue(application_id: int) -> None:
         return
     from .tasks import push_application_task
 
-    try:
-        push_application_task.delay(application_id)
-    except Exception:
-        log.exception("could not queue the outbox push of application %s", application_id)
+    what = f"the outbox push of application {application_id}"
+    delay_or_log(push_application_task, application_id, what=what)  # else the sweep
 
 
 def body_of(event: OutboxEvent, sequence: int) -> bytes:

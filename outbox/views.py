@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,21 +12,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from windows.roles import Role
+from windows.roles import Role, require_role
 
 from . import push
 from .models import OutboxEvent, ReceivedEvent
 
 
-def _administrator(request: HttpRequest) -> None:
-    if not request.user.has_role(Role.ADMINISTRATOR):
-        raise PermissionDenied
-
-
 @login_required
 @require_safe
 def events(request: HttpRequest) -> HttpResponse:
-    _administrator(request)
+    require_role(request.user, Role.ADMINISTRATOR)
     state = request.GET.get("state", "")
     if state not in OutboxEvent.State.values:
         state = ""
@@ -56,7 +50,7 @@ def events(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def retry(request: HttpRequest, pk: int) -> HttpResponse:
-    _administrator(request)
+    require_role(request.user, Role.ADMINISTRATOR)
     event = get_object_or_404(OutboxEvent, pk=pk)
     if event.pushed_at is not None:
         messages.info(request, _("This event was pushed already."))
@@ -74,7 +68,7 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_safe
 def received(request: HttpRequest) -> HttpResponse:
-    _administrator(request)
+    require_role(request.user, Role.ADMINISTRATOR)
     page = Paginator(ReceivedEvent.objects.all(), 50).get_page(request.GET.get("page"))
     return render(
         request,

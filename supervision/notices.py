@@ -4,7 +4,6 @@ in the app and through the pluggable sender, once each."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from django.conf import settings
 from django.db import transaction
@@ -13,12 +12,11 @@ from django.utils.formats import date_format
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from approval_center.celery import delay_or_log
 from windows.models import Staff
 from windows.roles import Role
 
 from .models import Card, StaffNotice
-
-log = logging.getLogger(__name__)
 
 
 def queue_red_cards(card_ids: list[int]) -> None:
@@ -29,11 +27,10 @@ def queue_red_cards(card_ids: list[int]) -> None:
     def send() -> None:
         from .tasks import notify_red_cards
 
-        try:
-            notify_red_cards.delay(card_ids)
-        except Exception:  # the broker is down: tell them now rather than never
-            log.exception("could not queue red-card notices; notifying in process")
-            notify_red_cards(card_ids)
+        if not delay_or_log(
+            notify_red_cards, card_ids, what="red-card notices; notifying in process"
+        ):
+            notify_red_cards(card_ids)  # the broker down: tell them now rather than never
 
     transaction.on_commit(send)
 

@@ -14,7 +14,7 @@ from applications.models import ExtensionRequest
 from approval_center import fields, hooks
 from hall import figures as hall_figures
 from windows.models import Absence, Department, Item, Post, Staff, StationedDeputy, Window
-from windows.roles import WINDOW_ROLES, Role
+from windows.roles import WINDOW_ROLES, Role, require_role
 from windows.workdays import WorkCalendar
 
 from . import charts, live
@@ -119,8 +119,7 @@ def _charts(
 
 
 def _manager(request: HttpRequest) -> None:
-    if not request.user.has_role(Role.CENTER_MANAGER):
-        raise PermissionDenied
+    require_role(request.user, Role.CENTER_MANAGER)
 
 
 def _may_see(user, scope: live.Scope) -> bool:

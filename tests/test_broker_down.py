@@ -73,7 +73,7 @@ def test_with_redis_down_the_page_answers_fast_and_commits(
         conn.default_channel.client.ping()
     redis_server.stop() if outage == "stopped" else redis_server.pause()
 
-    with caplog.at_level(logging.WARNING, logger="applications.notifications"):
+    with caplog.at_level(logging.WARNING, logger="approval_center.celery"):
         seconds, response = accept(client, center, ready_draft)
 
     assert seconds < 2

@@ -100,7 +100,7 @@ def test_with_the_broker_down_at_commit_the_sweep_pushes_later(
     permit = accepted.reviews.get(item=center.permit)
     from applications import services
 
-    with caplog.at_level(logging.ERROR, logger="outbox.push"):
+    with caplog.at_level(logging.ERROR, logger="approval_center.celery"):
         services.review_decide(review=permit, by=center.bob, now=timezone.now(), outcome="granted")
     assert "could not queue the outbox push" in caplog.text
     assert stub.requests == 0

@@ -25,7 +25,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from audit.logins import address
 from windows.models import Staff
-from windows.roles import Role
+from windows.roles import Role, require_role
 
 from . import services
 from .forms import CodeForm, ResetForm
@@ -200,15 +200,10 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     return _device_page(request, form)
 
 
-def _administrator(request: HttpRequest) -> None:
-    if not request.user.has_role(Role.ADMINISTRATOR):
-        raise PermissionDenied
-
-
 @login_required
 def staff_list(request: HttpRequest) -> HttpResponse:
     """Administrators: every person asked for a second factor, its state, and the reset."""
-    _administrator(request)
+    require_role(request.user, Role.ADMINISTRATOR)
     return render(
         request,
         "twofactor/staff.html",
@@ -220,7 +215,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def reset(request: HttpRequest, pk: int) -> HttpResponse:
     """Administrators take away another person's authenticator and recovery codes."""
-    _administrator(request)
+    require_role(request.user, Role.ADMINISTRATOR)
     person = get_object_or_404(Staff, pk=pk)
     form = ResetForm(request.POST)
     if not form.is_valid():

@@ -6,6 +6,7 @@ apps built on it.
 """
 
 from django.apps import apps
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,12 @@ WINDOW_ROLES = (Role.WINDOW_OFFICER, Role.WINDOW_HEAD, Role.STATIONED_DEPUTY)
 # Roles that may hold signing authority (a deputy's posting, a window head's letter); whether
 # they hold it for an item at a moment is windows.authority's answer.
 SIGNING_ROLES = (Role.STATIONED_DEPUTY, Role.WINDOW_HEAD)
+
+
+def require_role(user, *roles: Role) -> None:
+    """Refuse (403) someone who holds none of `roles`: the check of every page kept to roles."""
+    if not user.has_role(*roles):
+        raise PermissionDenied
 
 
 def ensure_role_groups() -> None:

@@ -5,7 +5,6 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -32,7 +31,7 @@ from .models import (
     StationedDeputy,
     Window,
 )
-from .roles import Role
+from .roles import Role, require_role
 from .workdays import WorkCalendar
 
 
@@ -283,8 +282,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def admin_home(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_role(Role.ADMINISTRATOR):
-        raise PermissionDenied
+    require_role(request.user, Role.ADMINISTRATOR)
     now = timezone.now()
     today = timezone.localdate(now)
     drift = authority.authority_drift(now)
