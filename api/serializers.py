@@ -2,8 +2,9 @@
 
 Personal data: an enterprise applicant is given with its name and unified social credit code
 (the provincial platform's 办件数据 name the applicant); a person only with the name masked
-after its first character, never the ID number, mobile, e-mail or address. No officer is named;
-a decision names its signer, as the printed decision does.
+as on the public check of a document (`applications.access.masked_name`: 张*三), never the ID
+number, mobile, e-mail or address. No officer is named; a decision names its signer, as the
+printed decision does.
 """
 
 from __future__ import annotations
@@ -11,12 +12,9 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from applications.access import masked_name
 from applications.models import Applicant, Application, DepartmentReview
 from licences.models import Licence
-
-
-def masked_name(name: str) -> str:
-    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
 
 
 class ApplicantOut(serializers.Serializer):

@@ -223,6 +223,21 @@ def masked(text: str, code: str) -> str:
     return re.sub(pattern, CODE_MASK, text, flags=re.IGNORECASE)
 
 
+def masked_name(name: str) -> str:
+    """A name shown to those who may not see it whole (the public check of a document, the
+    platform's API): a person's given name but its last character hidden (张*三, 李*), an
+    organization's middle (临安**有限公司 keeps the first two and last four)."""
+    name = name.strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    if len(name) <= 4:
+        return name[0] + "*" * (len(name) - 2) + name[-1]
+    keep_end = 4 if len(name) > 8 else 2
+    return name[:2] + "*" * (len(name) - 2 - keep_end) + name[-keep_end:]
+
+
 def get_document(user: Staff, pk: int) -> Document:
     """A document, to those who see what it is about; the commitment slip (it carries the
     access code) to the comprehensive window only: others who see the application get a 403."""

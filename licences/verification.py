@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from applications import track
+from applications import access, track
 from applications.models import Document, PrintedDocument
 from applications.services import ACCESS_CODE_ALPHABET
 
@@ -114,20 +114,6 @@ def log_attempt(address: str, number: str, result: str) -> None:
     log.info("verify lookup from %s for number %r: %s", address, number[:40], result)
 
 
-def masked_name(name: str) -> str:
-    """A holder's name partly hidden: a person's given name but its last character (张*三,
-    李*), an organization's middle (临安**有限公司 keeps the first two and last four)."""
-    name = name.strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    if len(name) <= 4:
-        return name[0] + "*" * (len(name) - 2) + name[-1]
-    keep_end = 4 if len(name) > 8 else 2
-    return name[:2] + "*" * (len(name) - 2 - keep_end) + name[-keep_end:]
-
-
 @dataclass
 class Found:
     document: Document
@@ -156,7 +142,7 @@ def describe(document: Document, today: dt.date) -> Found:
     return Found(
         document=document,
         issuer=issuer,
-        holder=masked_name(holder),
+        holder=access.masked_name(holder),
         issued_on=timezone.localdate(document.issued_at),
         sha256=printed.first(),
         licence=licence,

@@ -59,7 +59,7 @@ def test_a_persons_name_is_masked_and_no_id_number_is_given(api_data):
     applicant.save()
     _, token = make_client(api_data.center)
     body = caller(token).get(APPLICATIONS).content.decode()
-    assert "张**" in body
+    assert "张*伟" in body
     assert "110101199003071234" not in body and "张小伟" not in body
     assert "13800000000" not in body
 

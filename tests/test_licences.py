@@ -24,7 +24,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from applications import documents, services
+from applications import access, documents, services
 from applications.models import ApplicationMaterial, Document
 from applications.services import TransitionError
 from licences import signing, verification
@@ -150,7 +150,7 @@ def test_the_qr_opens_the_decision_with_its_licence_and_sha256(accepted, people,
     assert licence.number in page and 'data-status="valid"' in page
     # The holder's name partly hidden, nothing else of theirs.
     holder = accepted.applicant.name
-    assert holder not in page and verification.masked_name(holder) in page
+    assert holder not in page and access.masked_name(holder) in page
     assert accepted.applicant.id_number not in page and accepted.access_code not in page
 
     # The issued file: identical and validly signed.
@@ -228,9 +228,9 @@ def test_lookups_are_limited_per_address(accepted, people, client, settings):
 
 
 def test_masked_names():
-    assert verification.masked_name("张三") == "张*"
-    assert verification.masked_name("欧阳小明") == "欧**明"
-    assert verification.masked_name("临安市绿源新材料科技有限公司") == "临安********有限公司"
+    assert access.masked_name("张三") == "张*"
+    assert access.masked_name("欧阳小明") == "欧**明"
+    assert access.masked_name("临安市绿源新材料科技有限公司") == "临安********有限公司"
 
 
 # --- licences -----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import segno
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from applications import documents, services
+from applications import access, documents, services
 from applications.models import Document
 from licences import verification
 from licences.models import Licence
@@ -95,9 +95,7 @@ def test_a_decisions_qr_code_on_a_phone(live_server, accepted, center, browser, 
     expect(main).to_contain_text("临安市建设局")
     expect(page.get_by_test_id("sha256")).to_have_text(record.sha256)
     expect(page.get_by_test_id("licence-status")).to_have_attribute("data-status", "valid")
-    expect(page.get_by_test_id("holder")).to_have_text(
-        verification.masked_name(accepted.applicant.name)
-    )
+    expect(page.get_by_test_id("holder")).to_have_text(access.masked_name(accepted.applicant.name))
     assert accepted.applicant.name not in page.content()
     assert fits_the_screen(page)
     shot(page, "verify-1-phone-decision-zh")
