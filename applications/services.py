@@ -24,7 +24,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from approval_center import clamd, hooks
+from approval_center import clamd, hooks, prepared
 from approval_center.prepared import Prepared, unconditioned
 from windows import authority
 from windows.models import (
@@ -137,7 +137,7 @@ def insert_with_history(obj, by: Staff | None, reason: str = "", at: dt.datetime
     sql, params = _with_history(model, insert_sql, list(insert_params), by, reason[:100], at, "+")
     sql += f", (SELECT {connection.ops.quote_name(meta.pk.column)} FROM changed)"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        prepared.execute(cursor, sql, params)
         _count, obj.pk = cursor.fetchone()
     obj._state.adding, obj._state.db = False, connection.alias
 
@@ -166,7 +166,7 @@ def change_with_history(
     update_sql, update_params = _update_of(rows, changes)
     sql, params = _with_history(model, update_sql, update_params, by, reason[:100], at)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        prepared.execute(cursor, sql, params)
         return cursor.fetchone()[0]
 
 
@@ -204,7 +204,7 @@ def insert_and_change_with_history(
         *_history_who(by, reason[:100], at, "~"),
     ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        prepared.execute(cursor, sql, params)
         changed = cursor.fetchone()[0]
     obj._state.adding, obj._state.db = False, connection.alias
     return changed
@@ -307,7 +307,7 @@ def _save_in_one_statement(obj, fields, by, reason, at) -> bool:
         at,
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        prepared.execute(cursor, sql, params)
         if cursor.fetchone()[0] != 1:
             raise DatabaseError("Save with update_fields did not affect any rows.")
     return True
@@ -348,7 +348,7 @@ def _change_one(
         sql += f", (SELECT count(*) FROM ({count_sql}) AS counted)"  # noqa: S608
         params += count_params
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        prepared.execute(cursor, sql, params)
         changed, *counted = cursor.fetchone()
     if changed > 1:  # `rows` names one row by its key: not expected
         raise DatabaseError("A change meant for one row changed several.")
@@ -368,7 +368,8 @@ def next_number_reading(series: str, year: int, reading: str = "", params=()) ->
     """`next_number`, and the values of `reading` (SQL expressions after RETURNING's, with
     `params`: scalar subqueries, a sequence's next value) read in its statement."""
     with connection.cursor() as cursor:
-        cursor.execute(
+        prepared.execute(
+            cursor,
             f"UPDATE {Counter._meta.db_table} SET last = last + 1"  # noqa: S608
             f" WHERE series = %s AND year = %s RETURNING last{', ' + reading if reading else ''}",
             [series, year, *params],

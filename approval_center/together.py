@@ -13,6 +13,8 @@ from django.db import connections
 from django.db.models import AutoField, Model
 from django.db.models.sql import InsertQuery
 
+from . import prepared
+
 Group = tuple[list[Model], dict]
 
 
@@ -32,7 +34,8 @@ def bulk_create_together(*groups: Group, using: str = "default") -> None:
         params.extend(sql_params)
         reads.append(f"SELECT {i}, {connection.ops.quote_name(key.column)} FROM i{i}")  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(parts)} {' UNION ALL '.join(reads)}", params)
+        sql = f"WITH {', '.join(parts)} {' UNION ALL '.join(reads)}"
+        prepared.execute(cursor, sql, params)
         returned = cursor.fetchall()
     for i, (rows, _options) in enumerate(groups):
         keys = [key for group, key in returned if group == i]

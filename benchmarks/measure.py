@@ -883,17 +883,22 @@ def measure_way_back(runs: int) -> list[dict]:
 
 def measure_way_back_split(runs: int) -> list[dict]:
     """The way back split by step (decide, return, receive: five of each), wall and CPU of this
-    process, as the center runs it, without the licences (issue 16), and without the outbox's
-    events as well (issue 17): what each record costs. The three are run in turn, case by case,
+    process, as the center runs it, with its writes run as given instead of kept on the server
+    (`prepared.execute`), without the licences (issue 16), and without the outbox's events as
+    well (issue 17): what each record costs. The four are run in turn, case by case,
     so that the machine's drift falls on each alike. Not in `make bench`'s sections
-    (`--sections split`); benchmarks/notes.md, "The sixth round"."""
+    (`--sections split`); benchmarks/notes.md, "The sixth round" and "The seventh"."""
     from django.apps import apps
+
+    from approval_center import prepared
 
     intake = Intake()
     views = Views(intake)
     licences, outbox = apps.get_app_config("licences"), apps.get_app_config("outbox")
     variants = [
         ("as the center runs it", []),
+        # The writes run as given, each planned at every call (before the seventh round).
+        ("writes not kept", [(prepared, "execute")]),
         ("without the licences", [(licences, "decision_final")]),
         (
             "without the licences and the events",
@@ -905,15 +910,24 @@ def measure_way_back_split(runs: int) -> list[dict]:
     cpu = {label: {name: [] for name in (*names, "all")} for label, _ in variants}
     queries: dict[str, dict[str, int]] = {}
 
+    def as_given(cursor, sql, params) -> None:
+        cursor.execute(sql, params)
+
     @contextmanager
     def hooks_off(off):
+        kept = prepared.execute
         for config, hook in off:  # an instance attribute over the method, removed after
-            setattr(config, hook, lambda *args: [])
+            if config is prepared:
+                prepared.execute = as_given
+            else:
+                setattr(config, hook, lambda *args: [])
         try:
             yield
         finally:
+            prepared.execute = kept
             for config, hook in off:
-                delattr(config, hook)
+                if config is not prepared:
+                    delattr(config, hook)
 
     for i in range(runs + 2):
         for label, off in variants:

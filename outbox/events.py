@@ -18,6 +18,7 @@ import uuid
 from django.db import connection
 
 from applications.models import Application, DepartmentReview
+from approval_center import prepared
 from windows.models import Department, Item
 
 from . import push
@@ -58,7 +59,7 @@ def record(
         raise ValueError(f"Not a case event: {kind}")
     sql, params = _insert(application_id, kind, at, review_id, details or {})
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        prepared.execute(cursor, sql, params)
     push.queue_after_commit(application_id)
 
 

@@ -46,6 +46,14 @@ def seen(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
+def sent(captured) -> list[str]:
+    """The statements a `CaptureQueriesContext` saw, less a statement's one-time preparation on
+    the server (approval_center/prepared.py: in a savepoint, once per database session); a kept
+    statement is then run as `EXECUTE`."""
+    preparation = ("SAVEPOINT", "RELEASE SAVEPOINT", "PREPARE")
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(preparation)]
+
+
 def aware(year: int, month: int, day: int, hour: int = 12) -> dt.datetime:
     return timezone.make_aware(dt.datetime(year, month, day, hour))
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.utils import timezone
 
+from approval_center import prepared
 from approval_center.prepared import Prepared
 from windows import authority
 from windows.models import AuthorizationLetter, Item
@@ -116,3 +117,76 @@ def test_a_number_no_column_can_hold_matches_nothing_as_in_the_orm(center):
     for department_id in (2**63, -(2**63) - 1, 10**20):
         values = {"department_id": department_id, "on": NOW.date(), "at": NOW}
         assert prepared.rows(**values) == [] == list(letters(**values))
+
+
+# --- writes whose text recurs: `prepared.execute` ------------------------------------------
+
+RENAME = 'UPDATE "windows_item" SET "name" = %s WHERE "id" = %s RETURNING "name"'
+
+
+def on_server(sql: str) -> int:
+    """How many statements of this session are `sql` kept under its name."""
+    name = prepared._kept_texts.get(sql)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name = %s", [name])
+        return cursor.fetchone()[0]
+
+
+def test_a_kept_write_writes_what_its_statement_writes(center):
+    for name in ("第一次", "第二次", "第三次"):
+        with connection.cursor() as cursor:
+            prepared.execute(cursor, RENAME, [name, center.permit.pk])
+            assert cursor.fetchall() == [(name,)]
+        assert Item.objects.get(pk=center.permit.pk).name == name
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared on PostgreSQL only")
+@pytest.mark.django_db(transaction=True)  # the session is closed in the middle
+def test_a_kept_write_is_prepared_once_per_session(center):
+    for name in ("甲", "乙"):
+        with connection.cursor() as cursor:
+            prepared.execute(cursor, RENAME, [name, center.permit.pk])
+        assert on_server(RENAME) == 1
+    connection.close()  # a new session prepares it again
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, RENAME, ["丙", center.permit.pk])
+    assert on_server(RENAME) == 1 and Item.objects.get(pk=center.permit.pk).name == "丙"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared on PostgreSQL only")
+def test_a_number_its_parameter_cannot_hold_runs_the_statement_as_given(center):
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, RENAME, ["甲", center.permit.pk])  # kept: "id" an integer
+        for pk in (2**31, 2**63 - 1, 10**20):  # the plain statement matches nothing, as before
+            prepared.execute(cursor, RENAME, ["乙", pk])
+            assert cursor.fetchall() == []
+    assert Item.objects.get(pk=center.permit.pk).name == "甲"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared on PostgreSQL only")
+def test_a_write_the_server_cannot_prepare_runs_as_given(center):
+    from django.db import transaction
+
+    sql = 'UPDATE "windows_item" SET "name" = "name" || \'!\' WHERE %s IS NULL AND "id" = %s'
+    with transaction.atomic():  # the failed PREPARE leaves the transaction usable
+        with connection.cursor() as cursor:
+            prepared.execute(cursor, sql, [None, center.permit.pk])
+            assert cursor.rowcount == 1
+        assert on_server(sql) == 0
+        assert Item.objects.get(pk=center.permit.pk).name.endswith("!")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared on PostgreSQL only")
+def test_bulk_writes_and_texts_past_the_bound_are_not_kept(center, monkeypatch):
+    many = prepared.KEPT_PARAMETERS + 1
+    bulk = f'UPDATE "windows_item" SET "name" = %s WHERE "id" IN ({", ".join(["%s"] * many)})'  # noqa: S608
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, bulk, ["甲", center.permit.pk, *range(-many + 1, 0)])
+        assert cursor.rowcount == 1
+    assert bulk not in prepared._kept_texts
+    monkeypatch.setattr(prepared, "KEPT_TEXTS", len(prepared._kept_texts))
+    other = RENAME.replace('"name" = %s', "\"name\" = %s || ''")
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, other, ["乙", center.permit.pk])
+    assert other not in prepared._kept_texts
+    assert Item.objects.get(pk=center.permit.pk).name == "乙"

@@ -13,7 +13,7 @@ from applications.models import Application, DepartmentReview
 from windows import authority
 from windows.roles import Role
 
-from .conftest import NOW, make_staff
+from .conftest import NOW, make_staff, sent
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +166,7 @@ def test_a_new_row_and_a_change_of_many_in_one_statement_write_what_simple_histo
     fast = Material(name="一句写入的材料", description="说明")
     with CaptureQueriesContext(connection) as captured:
         services.insert_with_history(fast, center.admin, "理由", at=NOW)
-    assert len(captured) == (1 if connection.vendor == "postgresql" else 2)
+    assert len(sent(captured)) == (1 if connection.vendor == "postgresql" else 2)
     assert fast.pk and not fast._state.adding
     assert Material.objects.get(pk=fast.pk).description == "说明"
     made = fast.history.get()
@@ -183,7 +183,7 @@ def test_a_new_row_and_a_change_of_many_in_one_statement_write_what_simple_histo
         )
     assert changed == 2
     if connection.vendor == "postgresql":
-        assert len(captured) == 1
+        assert len(sent(captured)) == 1
     for material in (plain, fast):
         last = material.history.order_by("-history_id").first()
         assert (last.history_type, last.description) == ("~", "改了")
@@ -223,7 +223,7 @@ def test_a_new_row_and_the_change_it_makes_in_one_statement(center, monkeypatch)
         )
     assert changed == 2
     if connection.vendor == "postgresql":
-        assert len(captured) == 1
+        assert len(sent(captured)) == 1
     made = Material.objects.get(pk=new.pk)
     assert made.description == "旧" and not new._state.adding
     (history,) = made.history.all()
