@@ -7,12 +7,26 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, CharField, Count, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from applications.models import Application
+
+
+def state_conditions() -> dict[str, Q]:
+    """The one definition of an event's state (`OutboxEvent.State`): pushed; else waiting until
+    a push fails; failing, retried with back-off; failed once `OUTBOX_MAX_ATTEMPTS` attempts
+    failed (still tried at the longest back-off)."""
+    unpushed, erred = Q(pushed_at__isnull=True), ~Q(last_error="")
+    failed = Q(attempts__gte=settings.OUTBOX_MAX_ATTEMPTS)
+    return {
+        OutboxEvent.State.PENDING: unpushed & Q(last_error=""),
+        OutboxEvent.State.FAILING: unpushed & erred & ~failed,
+        OutboxEvent.State.FAILED: unpushed & erred & failed,
+        OutboxEvent.State.PUSHED: Q(pushed_at__isnull=False),
+    }
 
 
 class OutboxEventQuerySet(models.QuerySet):
@@ -21,17 +35,18 @@ class OutboxEventQuerySet(models.QuerySet):
 
     def in_state(self, state: str) -> OutboxEventQuerySet:
         """The events of one of `OutboxEvent.State`, as the administrators' page filters them."""
-        failed = Q(attempts__gte=settings.OUTBOX_MAX_ATTEMPTS)
-        if state == OutboxEvent.State.PUSHED:
-            return self.filter(pushed_at__isnull=False)
-        unpushed = self.unpushed()
-        if state == OutboxEvent.State.PENDING:
-            return unpushed.filter(last_error="")
-        if state == OutboxEvent.State.FAILING:
-            return unpushed.exclude(last_error="").exclude(failed)
-        if state == OutboxEvent.State.FAILED:
-            return unpushed.exclude(last_error="").filter(failed)
-        return self
+        return self.filter(state_conditions()[state])
+
+    def with_state(self) -> OutboxEventQuerySet:
+        """Each event with its `state` (a value of `OutboxEvent.State`) and `state_label`."""
+        cases = state_conditions().items()
+        return self.annotate(
+            state=Case(*(When(c, then=Value(s)) for s, c in cases), output_field=CharField())
+        )
+
+    def state_counts(self) -> dict[str, int]:
+        """How many events are in each state, in one statement."""
+        return self.aggregate(**{s: Count("pk", filter=c) for s, c in state_conditions().items()})
 
 
 class OutboxEvent(models.Model):
@@ -96,14 +111,9 @@ class OutboxEvent(models.Model):
         return f"{self.get_kind_display()} #{self.pk}"
 
     @property
-    def state(self) -> str:
-        if self.pushed_at is not None:
-            return self.State.PUSHED
-        if not self.last_error:
-            return self.State.PENDING
-        if self.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-            return self.State.FAILED
-        return self.State.FAILING
+    def state_label(self) -> str:
+        """The label of the `state` that `OutboxEventQuerySet.with_state` read along."""
+        return self.State(self.state).label
 
 
 class ReceivedEvent(models.Model):

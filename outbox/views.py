@@ -25,13 +25,11 @@ def events(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state not in OutboxEvent.State.values:
         state = ""
-    listed = OutboxEvent.objects.select_related("application").order_by("-id")
+    listed = OutboxEvent.objects.with_state().select_related("application").order_by("-id")
     if state:
         listed = listed.in_state(state)
     page = Paginator(listed, 50).get_page(request.GET.get("page"))
-    counts = {
-        value: OutboxEvent.objects.in_state(value).count() for value in OutboxEvent.State.values
-    }
+    counts = OutboxEvent.objects.state_counts()
     return render(
         request,
         "outbox/events.html",

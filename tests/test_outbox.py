@@ -178,7 +178,7 @@ def test_a_later_event_waits_while_the_first_fails(stub, center, accepted, setti
     settings.OUTBOX_BACKOFF_SECONDS = 30
     stub.fail(1, 500)
     assert push.push_application(accepted.pk) == 0
-    first, second = OutboxEvent.objects.filter(application=accepted).order_by("id")
+    first, second = OutboxEvent.objects.with_state().filter(application=accepted).order_by("id")
     assert first.attempts == 1 and first.last_error == "HTTP 500" and first.pushed_at is None
     assert first.state == "failing"
     assert first.next_attempt_at > NOW  # back-off
@@ -341,7 +341,7 @@ def test_retry_now_is_kept_with_who_asked(stub, client, center, accepted, settin
     event.next_attempt_at = NOW - dt.timedelta(days=1)
     event.save(update_fields=["next_attempt_at"])
     push.push_application(accepted.pk)
-    event.refresh_from_db()
+    event = OutboxEvent.objects.with_state().get(pk=event.pk)
     assert event.state == "failed" and event.attempts == 2
     client.force_login(center.admin)
     failed = client.get(reverse("outbox:events"), {"state": "failed"}).content.decode()
