@@ -301,6 +301,9 @@ class Application(models.Model):
         ordering = ["-received_at"]
         indexes = [
             models.Index(fields=["state", "-received_at"], name="application_state_idx"),
+            # The staff search lists the newest first and stops at a page or at its limit
+            # (applications/search.py): walked in this order, a broad query ends early.
+            models.Index(fields=["-received_at", "-id"], name="application_received_idx"),
             # The deadline sweep (supervision/sweep.py) reads applications under review by the
             # date they are due.
             models.Index(

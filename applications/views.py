@@ -265,11 +265,21 @@ def search(request: HttpRequest) -> HttpResponse:
     if live:
         context["applications"] = found[:SEARCH_LIVE_SIZE]
         return render(request, "applications/_search_results.html", context)
-    page = Paginator(found, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    # The keys first, newest first up to the search's limit; then the page's rows.
+    keys, more = finder.listed(found)
+    page = Paginator(keys, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = Application.objects.select_related("applicant", "project").in_bulk(page.object_list)
+    page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
     return render(
         request,
         "applications/search.html",
-        {**context, "page": page, "query": urlencode({"q": q.strip()})},
+        {
+            **context,
+            "page": page,
+            "more": more,
+            "listed": finder.LISTED,
+            "query": urlencode({"q": q.strip()}),
+        },
     )
 
 

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications import search, services
-from applications.models import Applicant, Document
+from applications.models import Applicant, Application, Document
 
 from .conftest import NOW, receive_all
 
@@ -171,6 +171,41 @@ def test_the_search_costs_the_same_queries_however_many_it_finds(client, center,
         response = find(client, "青山")
     assert response.context["page"].paginator.count == 61
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_past_the_limit_the_newest_are_listed_and_the_page_asks_for_more_words(
+    client, center, accepted, monkeypatch
+):
+    from .conftest import bulk_open_reviews
+
+    bulk_open_reviews(accepted, center, 30)
+    monkeypatch.setattr(search, "LISTED", 20)
+    client.force_login(center.alice)
+    response = find(client, "青山")
+    page = response.context["page"]
+    assert page.paginator.count == 20 and response.context["more"]
+    listed = [a.pk for a in page]
+    newest = Application.objects.order_by("-received_at", "-id").values_list("pk", flat=True)
+    assert listed == list(newest[: len(listed)])
+    text = response.content.decode()
+    assert "20+" in text and "最新的 20 件" in text
+    response = find(client, "青山建设")  # all 31 match: the limit again, the first page the same
+    assert [a.pk for a in response.context["page"]] == listed
+    monkeypatch.setattr(search, "LISTED", 40)
+    response = find(client, "青山")
+    assert response.context["page"].paginator.count == 31 and not response.context["more"]
+    assert "最新的" not in response.content.decode()
+
+
+def test_latin_letters_are_matched_in_either_case_chinese_as_typed(client, center, accepted):
+    applicant = accepted.applicant
+    applicant.name, applicant.id_number = "Lin'an Green Stone 建材 Co.", "33018519900101123X"
+    applicant.save()
+    client.force_login(center.erin)
+    for q in ("green stone", "GREEN", "建材", "33018519900101123x", "330185199001"):
+        assert [a.pk for a in find(client, q).context["page"]] == [accepted.pk], q
+    for q in ("绿水", "Greens"):
+        assert [a.pk for a in find(client, q).context["page"]] == [], q
 
 
 def test_number_forms():
