@@ -304,6 +304,13 @@ class Application(models.Model):
             # The staff search lists the newest first and stops at a page or at its limit
             # (applications/search.py): walked in this order, a broad query ends early.
             models.Index(fields=["-received_at", "-id"], name="application_received_idx"),
+            # The few withdrawn: whether a late review's application was withdrawn before it
+            # was late (supervision.assessment.overdue_undecided).
+            models.Index(
+                fields=["withdrawn_at"],
+                condition=Q(withdrawn_at__isnull=False),
+                name="application_withdrawn_idx",
+            ),
             # The deadline sweep (supervision/sweep.py) reads applications under review by the
             # date they are due.
             models.Index(

@@ -46,7 +46,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from applications import ratings
-from applications.models import ClockEvent, DepartmentReview, Rating
+from applications.models import Application, ClockEvent, DepartmentReview, Rating
 from approval_center import hooks
 from windows.models import Absence, Department, Post, Staff, Window
 from windows.roles import Role
@@ -568,16 +568,15 @@ def overdue_undecided(
     stopped_after_deadline = ClockEvent.objects.filter(
         review=OuterRef("pk"), kind=ClockEvent.Kind.STOP, on__gt=OuterRef(limit)
     )
+    # Withdrawn before it was late (or before the period): asked of the few withdrawn
+    # applications (an index of them alone) rather than joining every application.
+    withdrawn_before = Application.objects.filter(
+        pk=OuterRef("application_id"), withdrawn_at__isnull=False
+    ).exclude(withdrawn_at__gte=start, withdrawn_at__date__gt=OuterRef(limit))
     return (
         Review.objects.filter(scope.reviews(), **{f"{limit}__lt": cut})
         .filter(Q(decided_at__isnull=True) | Q(decided_at__gte=end))
-        .filter(
-            Q(application__withdrawn_at__isnull=True)
-            | Q(
-                application__withdrawn_at__gte=start,
-                **{"application__withdrawn_at__date__gt": F(limit)},
-            )
-        )
+        .exclude(Exists(withdrawn_before))
         .exclude(Q(state=Review.State.SUSPENDED) & ~Exists(stopped_after_deadline))
     )
 
