@@ -372,7 +372,10 @@ def test_it_refuses_a_target_that_is_not_empty_unless_forced(issued, store, tmp_
 @pytest.mark.django_db(transaction=True)
 def test_retention_keeps_the_newest_set_of_each_of_the_last_days(accepted, store, settings):
     settings.BACKUP_KEEP_DAILY = 2
-    start = timezone.now() - dt.timedelta(days=3)
+    # At noon, center time: the sets an hour apart fall on one day whenever the test runs (from
+    # now, they fell on two days between 23:00 and midnight, and the test failed).
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    start = noon - dt.timedelta(days=3)
     made = [
         backups.backup_create(trigger="schedule", now=start + dt.timedelta(days=d, hours=h))
         for d, h in ((0, 0), (1, 0), (2, 0), (2, 1))
