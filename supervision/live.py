@@ -111,9 +111,12 @@ def _listed(
     reviews: QuerySet[Review], limit: int, order: tuple[str, ...] = ("deadline", "id")
 ) -> QuerySet[Review]:
     # Item, window and department (small tables) come in queries of their own: joining all
-    # six tables cost PostgreSQL more to plan (about 5 ms) than the list costs to read.
+    # six tables cost PostgreSQL more to plan (about 5 ms) than the list costs to read. The
+    # applicant's name is read along, not the application and applicant as objects (two of
+    # them a row, built for one name: a third of the dashboard's Python).
     return (
-        reviews.select_related("application__applicant", "officer")
+        reviews.select_related("officer")
+        .annotate(applicant_name=F("application__applicant__name"))
         .prefetch_related("item", "window", "department")
         .order_by(*order)[:limit]
     )

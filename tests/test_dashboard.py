@@ -91,6 +91,8 @@ def test_the_live_part_refreshes_alone_and_filters_by_window(
     response = client.get(reverse("supervision:live"), {"window": "A05"})
     assert "<html" not in response.content.decode()
     assert [r.item for r in response.context["late"]] == [center.permit]
+    timeline = reverse("applications:timeline", args=[accepted.pk])
+    assert f'<a href="{timeline}">{accepted.applicant.name}</a>' in response.content.decode()
     client.force_login(center.dave)
     assert client.get(reverse("supervision:live")).status_code == 403
 
