@@ -123,11 +123,8 @@ class Prepared:
         types = _on_server(connection, self.name, sql)
         # A whole number the column cannot hold matches nothing: the ORM answers so (an empty
         # result) where the database would refuse the statement.
-        for param, kind in zip(params, types or ["bigint"] * len(params), strict=True):
-            if isinstance(param, int) and not isinstance(param, bool):
-                low, high = _RANGES.get(kind, _RANGES["bigint"])
-                if not low <= param <= high:
-                    raise _Empty
+        if not _fits(params, types or ["bigint"] * len(params)):
+            raise _Empty
         if types is not None:
             sql = _execute_text(self.name, len(params))
         return sql, params, compiler, converters

@@ -895,14 +895,25 @@ def measure_way_back_split(runs: int) -> list[dict]:
     intake = Intake()
     views = Views(intake)
     licences, outbox = apps.get_app_config("licences"), apps.get_app_config("outbox")
+
+    def as_given(cursor, sql, params) -> None:
+        cursor.execute(sql, params)
+
+    def nothing(*args) -> list:
+        return []
+
     variants = [
         ("as the center runs it", []),
         # The writes run as given, each planned at every call (before the seventh round).
-        ("writes not kept", [(prepared, "execute")]),
-        ("without the licences", [(licences, "decision_final")]),
+        ("writes not kept", [(prepared, "execute", as_given)]),
+        ("without the licences", [(licences, "decision_final", nothing)]),
         (
             "without the licences and the events",
-            [(licences, "decision_final"), (outbox, "decision_final"), (outbox, "case_event")],
+            [
+                (licences, "decision_final", nothing),
+                (outbox, "decision_final", nothing),
+                (outbox, "case_event", nothing),
+            ],
         ),
     ]
     names = ("decide", "return", "receive")
@@ -910,24 +921,22 @@ def measure_way_back_split(runs: int) -> list[dict]:
     cpu = {label: {name: [] for name in (*names, "all")} for label, _ in variants}
     queries: dict[str, dict[str, int]] = {}
 
-    def as_given(cursor, sql, params) -> None:
-        cursor.execute(sql, params)
-
     @contextmanager
     def hooks_off(off):
-        kept = prepared.execute
-        for config, hook in off:  # an instance attribute over the method, removed after
-            if config is prepared:
-                prepared.execute = as_given
-            else:
-                setattr(config, hook, lambda *args: [])
+        """Each (object, name, stand-in): the stand-in set over what the object had (a module's
+        function, an app config's method: an attribute of its own over it), then put back."""
+        missing = object()
+        had = [(obj, name, vars(obj).get(name, missing)) for obj, name, _ in off]
+        for obj, name, stand_in in off:
+            setattr(obj, name, stand_in)
         try:
             yield
         finally:
-            prepared.execute = kept
-            for config, hook in off:
-                if config is not prepared:
-                    delattr(config, hook)
+            for obj, name, before in had:
+                if before is missing:
+                    delattr(obj, name)
+                else:
+                    setattr(obj, name, before)
 
     for i in range(runs + 2):
         for label, off in variants:

@@ -38,7 +38,7 @@ class OutboxEventQuerySet(models.QuerySet):
         return self.filter(state_conditions()[state])
 
     def with_state(self) -> OutboxEventQuerySet:
-        """Each event with its `state` (a value of `OutboxEvent.State`) and `state_label`."""
+        """Each event with its `state`, a value of `OutboxEvent.State` (`state_label` names it)."""
         cases = state_conditions().items()
         return self.annotate(
             state=Case(*(When(c, then=Value(s)) for s, c in cases), output_field=CharField())

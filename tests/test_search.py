@@ -189,6 +189,10 @@ def test_past_the_limit_the_newest_are_listed_and_the_page_asks_for_more_words(
     assert listed == list(newest[: len(listed)])
     text = response.content.decode()
     assert "20+" in text and "最新的 20 件" in text
+    for page_asked in ("9999", "-1", "x"):  # past the limit or not a page: still within it
+        response = client.get(reverse("applications:search"), {"q": "青山", "page": page_asked})
+        assert response.status_code == 200
+        assert {a.pk for a in response.context["page"]} <= set(listed)
     response = find(client, "青山建设")  # all 31 match: the limit again, the first page the same
     assert [a.pk for a in response.context["page"]] == listed
     monkeypatch.setattr(search, "LISTED", 40)
