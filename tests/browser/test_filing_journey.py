@@ -13,7 +13,13 @@ from playwright.sync_api import expect
 from applications.models import Application, Rating
 
 from ..portal_helpers import SENT, last_code
-from .test_journey import environment, open_review, sign_in  # noqa: F401 (a fixture)
+from .test_journey import (  # noqa: F401 (environment is a fixture)
+    confirm_receipts,
+    environment,
+    open_review,
+    press,
+    sign_in,
+)
 from .test_track_phone import PHONE, fits_the_screen, shot
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -153,21 +159,20 @@ def test_a_company_files_three_items_online_to_the_decision_and_a_rating(
     open_review(clerk, live_server, items[0])
     clerk.get_by_role("button", name="领办").click()
     decide(clerk, live_server, "bob", items[0], "11")
-    clerk.get_by_role("button", name="办结并送回综合窗口").click()
+    press(clerk, "办结并送回综合窗口")
     decide(clerk, live_server, "carol", items[1], "12")
     sign_in(clerk, live_server, "frank")
     clerk.locator("a[href='/reviews/countersign/']").first.click()
-    clerk.get_by_role("button", name="会签").click()
+    press(clerk, "会签")
     sign_in(clerk, live_server, "carol")
     open_review(clerk, live_server, items[1])
-    clerk.get_by_role("button", name="办结并送回综合窗口").click()
+    press(clerk, "办结并送回综合窗口")
     decide(clerk, live_server, "grace", items[2], "13")
-    clerk.get_by_role("button", name="办结并送回综合窗口").click()
+    press(clerk, "办结并送回综合窗口")
 
     # 9. The clerk confirms the three results and hands them over.
     sign_in(clerk, live_server, "dave")
-    for _ in range(3):
-        clerk.get_by_role("button", name="确认签收").first.click()
+    confirm_receipts(clerk, 3)
     clerk.get_by_role("link", name=application.receipt_number).first.click()
     clerk.get_by_role("button", name="交付办理结果（办结）").click()
     expect(clerk.get_by_role("main")).to_contain_text("已办结")

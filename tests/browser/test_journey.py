@@ -74,6 +74,23 @@ def open_review(page, live_server, item_name):
     expect(page.get_by_role("heading", level=1)).to_have_text(item_name)
 
 
+def press(page, name):
+    """Press the one button of that name and wait for the page that follows, where it is gone:
+    the next step's goto or press would otherwise cancel the request still under way, and two
+    requests at once share the test's in-memory SQLite connection."""
+    button = page.get_by_role("button", name=name, exact=True)
+    button.click()
+    expect(button).to_have_count(0)
+
+
+def confirm_receipts(page, count):
+    """The clerk confirms the returned results one at a time, each after the list has reloaded."""
+    receipts = page.get_by_role("button", name="确认签收", exact=True)
+    for left in range(count - 1, -1, -1):
+        receipts.first.click()
+        expect(receipts).to_have_count(left)
+
+
 def decide_and_return(page, live_server, username, item_name, shot, step):
     sign_in(page, live_server, username)
     open_review(page, live_server, item_name)
@@ -120,26 +137,25 @@ def test_one_application_through_three_departments(
     page.get_by_role("button", name="领办").click()
     shot("journey-3-claimed-alice")
     decide_and_return(page, live_server, "bob", "建筑工程施工许可证核发", shot, 4)
-    page.get_by_role("button", name="办结并送回综合窗口").click()
+    press(page, "办结并送回综合窗口")
 
     # 3. Planning: the deputy signs, the leader countersigns, the deputy returns it.
     decide_and_return(page, live_server, "carol", "企业投资项目核准", shot, 5)
     sign_in(page, live_server, "frank")
     page.goto(f"{live_server.url}/reviews/countersign/")
-    page.get_by_role("button", name="会签").click()
+    press(page, "会签")
     shot("journey-6-countersigned")
     sign_in(page, live_server, "carol")
     open_review(page, live_server, "企业投资项目核准")
-    page.get_by_role("button", name="办结并送回综合窗口").click()
+    press(page, "办结并送回综合窗口")
 
     # 4. Environment: the head signs and returns.
     decide_and_return(page, live_server, "grace", "建设项目环境影响报告表审批", shot, 7)
-    page.get_by_role("button", name="办结并送回综合窗口").click()
+    press(page, "办结并送回综合窗口")
 
     # 5. The clerk confirms the three documents, hands over the results, reads the timeline.
     sign_in(page, live_server, "dave")
-    for _ in range(3):
-        page.get_by_role("button", name="确认签收").first.click()
+    confirm_receipts(page, 3)
     page.get_by_role("link", name=application.receipt_number).first.click()
     page.get_by_role("button", name="交付办理结果（办结）").click()
     expect(page.get_by_role("main")).to_contain_text("已办结")
