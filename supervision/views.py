@@ -78,11 +78,13 @@ def _live_context(
     way_back = list(live.way_back_late(today, scope))
     for review in way_back:
         review.days_over = calendar.count_working_days(review.late_since, today).working_days
+    soon = list(live.due_soon(today, calendar, scope))
+    live.named([*late, *stops, *way_back, *soon])
     context.update(
         {
             "live": live.figures(today, calendar, scope),
             "late": late,
-            "soon": live.due_soon(today, calendar, scope),
+            "soon": soon,
             "stops": stops,
             "way_back": way_back,
         }

@@ -225,6 +225,17 @@ def test_query_count_is_the_same_with_ten_and_a_thousand_reviews(
     assert small.context["live"]["open"] == 10 and large.context["live"]["open"] == 1000
     assert len(large.context["late"]) == 50
     assert len(thousand.captured_queries) == len(ten.captured_queries)
+    if page == "supervision:live":
+        # The lists' items, windows and departments, with the name each shows: one statement
+        # each for all four lists.
+        for table, name in (
+            ("windows_item", "name"),
+            ("windows_window", "number"),
+            ("windows_department", "short_name"),
+        ):
+            named = f'SELECT "{table}"."id", "{table}"."{name}" FROM "{table}" WHERE'  # noqa: S608
+            reads = [q for q in thousand.captured_queries if f'FROM "{table}"' in q["sql"]]
+            assert [q["sql"].startswith(named) for q in reads].count(True) == 1, reads
     # The same for a past day's cards.
     with CaptureQueriesContext(connection) as replay:
         client.get(url, {"day": "2026-10-19"})
