@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -435,14 +435,17 @@ def patrol_panel(user, today: dt.date) -> list[dict]:
         }
         patrol.seen = len(entries)
     reach = warning_reach(today, WorkCalendar.load())
-    unanswered = Complaint.objects.filter(replied_at__isnull=True)
+    unanswered = Complaint.objects.filter(replied_at__isnull=True).aggregate(
+        late=Count("id", filter=Q(due__lt=today)),
+        soon=Count("id", filter=Q(due__gte=today, due__lte=reach)),
+    )
     return [
         {
             "template": "conduct/_dashboard_patrol.html",
             "patrols": found,
             "windows": windows,
-            "complaints_late": unanswered.filter(due__lt=today).count(),
-            "complaints_soon": unanswered.filter(due__gte=today, due__lte=reach).count(),
+            "complaints_late": unanswered["late"],
+            "complaints_soon": unanswered["soon"],
             "appeals_waiting": Appeal.objects.filter(decision="").count(),
         }
     ]
