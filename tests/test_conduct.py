@@ -513,9 +513,16 @@ def test_the_dashboard_counts_late_complaints_and_appeals_to_decide(
     substantiate(complaint, center, rules["complaint"], now=NOW)
     services.appeal_file(deduction=complaint.deduction, reasons="理由", by=center.bob, now=NOW)
     late = complaint.due + dt.timedelta(days=1)
+    # A second complaint, due the day the first is late: due soon; a third, as late as the
+    # first but answered: in neither count.
+    Complaint.objects.filter(pk=file(center, phone="13912345679").pk).update(due=late)
+    Complaint.objects.filter(pk=file(center, phone="13912345670").pk).update(
+        due=complaint.due, replied_at=NOW
+    )
     time_machine.move_to(aware(late.year, late.month, late.day, 9), tick=False)
     page = seen(signed_in(center.erin).get(reverse("supervision:dashboard")).content.decode())
     assert "1 overdue" in page or "1件已超期" in page
+    assert "1 due soon" in page or "1件即将到期" in page
     assert "1 appeal to decide" in page or "1项申诉待决定" in page
     waiting = signed_in(center.erin).get(reverse("conduct:deductions") + "?appeal=waiting")
     assert complaint.number in waiting.content.decode()
