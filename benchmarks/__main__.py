@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 
-from . import env
+from . import env, host
 
 
 def step(*args: str) -> None:
@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> None:
         + (f' BENCH_ARGS="{shlex.join(argv or sys.argv[1:])}"' if (argv or sys.argv[1:]) else ""),
         "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "load_start": os.getloadavg(),
+        "host_start": host.reference_ms(),
     }
     rebuild = ["--rebuild"] if args.rebuild else []
     # The documents print with their own font, as `make run` and the image have it.
@@ -125,6 +126,7 @@ def main(argv: list[str] | None = None) -> None:
             "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "seconds": round(time.perf_counter() - started),
             "load_end": os.getloadavg(),
+            "host_end": host.reference_ms(),
             "machine": machine(),
         }
     )

@@ -1579,7 +1579,7 @@ def main(argv: list[str] | None = None) -> None:
     # As gunicorn's workers do once loaded (gunicorn.conf.py, post_worker_init).
     import approval_center.urls  # noqa: F401
 
-    from . import build, generate
+    from . import build, generate, host
 
     gc.collect()
     gc.freeze()
@@ -1592,11 +1592,17 @@ def main(argv: list[str] | None = None) -> None:
     }
     for section in args.sections.split(","):
         t0 = time.perf_counter()
-        load = os.getloadavg()[0]
-        print(f"{args.db}: measuring {section} (load average {load:.1f})", flush=True)
+        load, speed = os.getloadavg()[0], host.reference_ms()
+        print(
+            f"{args.db}: measuring {section} (load average {load:.1f},"
+            f" host's reference work {speed} ms)",
+            flush=True,
+        )
         rows = MEASURES[section](args.runs)
+        speed_after = host.reference_ms()
         for row in rows:  # the machine as it was: the wall clock depends on it
             row["load_average"] = [round(load, 1), round(os.getloadavg()[0], 1)]
+            row["host_ms"] = [speed, speed_after]
         for row in rows:
             print(
                 f"  {row['name']:<62} median {row['median_ms']:9.2f} ms"

@@ -323,6 +323,12 @@ def render() -> str:
                     f"{run.get('load_start', [0])[0]:.1f} and {run.get('load_end', [0])[0]:.1f}"
                     " (above 1, something else shared the 2 cores: figures are noisier)",
                 ],
+                [
+                    "the host's speed at start and end (benchmarks/host.py)",
+                    f"{ms(run.get('host_start'))} and {ms(run.get('host_end'))} ms for the"
+                    " same fixed work, no database (lower is faster; the virtual machine's"
+                    " speed changes from hour to hour: compare runs by it)",
+                ],
             ],
         ),
         "",
