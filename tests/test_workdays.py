@@ -128,3 +128,42 @@ def test_it_explains_itself_in_both_languages(cal):
     with translation.override("zh-hans"):
         text = span.explain()
     assert "3个工作日" in text and "节假日" in text
+
+
+def _walked(calendar: WorkCalendar, start: dt.date, end: dt.date):
+    """Working days in (start, end] as the calendar once counted them: day by day."""
+    from windows.workdays import ONE_DAY, _Crossing
+
+    crossed = _Crossing(calendar)
+    day, counted = start, 0
+    while day < end:
+        day += ONE_DAY
+        crossed.see(day)
+        if calendar.is_working_day(day):
+            counted += 1
+    return crossed.span(start, max(start, end), counted)
+
+
+def test_counting_answers_as_walking_the_days_one_by_one(cal):
+    import random
+
+    chance = random.Random(20261207)
+    # The published calendar of 2025 and 2026, and one with odd entries: a weekend holiday,
+    # a weekday listed both ways, a listed working Wednesday, a day listed in a year without
+    # data, years before and after the data.
+    odd = WorkCalendar(
+        holidays={**cal.holidays, dt.date(2026, 3, 7): "周六假", dt.date(2026, 3, 11): "两者"},
+        workdays={**cal.workdays, dt.date(2026, 3, 11): "两者", dt.date(2026, 3, 18): "调班"},
+        known_years=cal.known_years,
+    )
+    odd.workdays[dt.date(2028, 1, 8)] = "无数据年份的调班"
+    for calendar in (cal, odd):
+        cases = [(dt.date(2024, 12, 31), dt.date(2025, 1, 1)), (dt.date(2026, 1, 1),) * 2]
+        for _ in range(400):
+            start = dt.date(2024, 6, 1) + dt.timedelta(days=chance.randrange(1600))
+            cases.append((start, start + dt.timedelta(days=chance.randrange(-30, 900))))
+        for start, end in cases:
+            assert calendar.count_working_days(start, end) == _walked(calendar, start, end), (
+                start,
+                end,
+            )
