@@ -207,6 +207,20 @@ def pages_table(small: dict | None, full: dict) -> str:
     )
 
 
+def host_note(result: dict | None, section: str) -> str:
+    """The host's speed around a section's figures (benchmarks/host.py), or nothing for a
+    result measured before it was recorded."""
+    rows = [r for r in (result or {}).get("figures", []) if r["section"] == section]
+    speeds = rows[0].get("host_ms") if rows else None
+    if not speeds:
+        return ""
+    return (
+        f"The host's reference work took {ms(speeds[0])} ms before these figures and"
+        f" {ms(speeds[1])} ms after them (lower is faster; about 4 on a fast hour of this"
+        " machine, 8 to 10 on a slow one)."
+    )
+
+
 def section_table(full: dict, section: str) -> str:
     rows = [
         [
@@ -376,6 +390,8 @@ def render() -> str:
             "",
             pages_table(small, full),
             "",
+            host_note(full, "pages"),
+            "",
             "## Accepting an application",
             "",
             "Five items of the parallel-approval package at five windows, every material "
@@ -384,12 +400,16 @@ def render() -> str:
             "",
             section_table(full, "accept"),
             "",
+            host_note(full, "accept"),
+            "",
             "## Core operations",
             "",
             "Without HTTP, as a workflow engine is measured (the targets come from other "
             "engines measured on this machine and data).",
             "",
             section_table(full, "core"),
+            "",
+            host_note(full, "core"),
             "",
             "## The way back, through the views",
             "",
@@ -403,6 +423,8 @@ def render() -> str:
             "",
             way_back_table(full),
             "",
+            host_note(full, "wayback"),
+            "",
         ]
         if any(row["section"] == "hall" for row in full["figures"]):
             out += [
@@ -415,6 +437,8 @@ def render() -> str:
                 "leads to; the display's poll with and without a change).",
                 "",
                 section_table(full, "hall"),
+                "",
+                host_note(full, "hall"),
                 "",
             ]
         if any(row["section"] == "filing" for row in full["figures"]):
@@ -430,6 +454,8 @@ def render() -> str:
                 "",
                 section_table(full, "filing"),
                 "",
+                host_note(full, "filing"),
+                "",
             ]
         if any(row["section"] == "api" for row in full["figures"]):
             out += [
@@ -441,6 +467,8 @@ def render() -> str:
                 "that is rolled back (docs/api.md).",
                 "",
                 section_table(full, "api"),
+                "",
+                host_note(full, "api"),
                 "",
             ]
         if any(row["section"] == "outbox" for row in full["figures"]):
