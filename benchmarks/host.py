@@ -34,6 +34,13 @@ def _work() -> int:
     return len(text) + sum(by_day.values())
 
 
+def probe_ms() -> float:
+    """One timing of the fixed work, taken between a benchmark's samples (`measure.repeat`)."""
+    started = time.perf_counter()
+    _work()
+    return (time.perf_counter() - started) * 1000
+
+
 def reference_ms(repeats: int = 9) -> float:
     """The median wall time of the fixed work, in ms (about 10 ms on a quiet hour here)."""
     _work()

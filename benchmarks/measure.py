@@ -22,7 +22,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import env
+from . import env, host
 
 SECTIONS = ("pages", "core", "accept", "wayback", "sweep", "hall", "filing", "api", "outbox")
 NEW_CARDS = 10_000
@@ -80,11 +80,20 @@ def repeat(
             elapsed = time.perf_counter() - t0
         if i >= warmup:
             samples.append(elapsed * 1000)
+            _host_during.append(host.probe_ms())
     return samples, result
+
+
+# The host's speed between the samples of the figure being measured (benchmarks/host.py):
+# `repeat` adds to it, `figure` reports and empties it.
+_host_during: list[float] = []
 
 
 def figure(name: str, samples: list[float], *, target: float | None = None, **extra) -> dict:
     row = {"name": name, **stats(samples), "target_ms": target, **extra}
+    if _host_during:
+        row["host_during_ms"] = round(statistics.median(_host_during), 2)
+        _host_during.clear()
     if target is not None:
         row["met"] = row["p95_ms"] <= target
     return row
@@ -1579,7 +1588,7 @@ def main(argv: list[str] | None = None) -> None:
     # As gunicorn's workers do once loaded (gunicorn.conf.py, post_worker_init).
     import approval_center.urls  # noqa: F401
 
-    from . import build, generate, host
+    from . import build, generate
 
     gc.collect()
     gc.freeze()

@@ -214,10 +214,18 @@ def host_note(result: dict | None, section: str) -> str:
     speeds = rows[0].get("host_ms") if rows else None
     if not speeds:
         return ""
+    during = [r["host_during_ms"] for r in rows if r.get("host_during_ms")]
     return (
         f"The host's reference work took {ms(speeds[0])} ms before these figures and"
-        f" {ms(speeds[1])} ms after them (lower is faster; about 4 on a fast hour of this"
-        " machine, 8 to 10 on a slow one)."
+        f" {ms(speeds[1])} ms after them"
+        + (
+            f"; between their samples, a median of {ms(min(during))} to {ms(max(during))} ms"
+            " from figure to figure"
+            if during
+            else ""
+        )
+        + " (lower is faster: about 4 when this machine is fast, 8 to 10 when it is slow;"
+        " it changes within seconds)."
     )
 
 
