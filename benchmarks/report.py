@@ -349,7 +349,7 @@ def render() -> str:
                     "the host's speed at start and end (benchmarks/host.py)",
                     f"{ms(run.get('host_start'))} and {ms(run.get('host_end'))} ms for the"
                     " same fixed work, no database (lower is faster; the virtual machine's"
-                    " speed changes from hour to hour: compare runs by it)",
+                    " speed changes within seconds: compare runs by it)",
                 ],
             ],
         ),
