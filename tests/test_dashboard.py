@@ -93,6 +93,11 @@ def test_the_live_part_refreshes_alone_and_filters_by_window(
     assert [r.item for r in response.context["late"]] == [center.permit]
     timeline = reverse("applications:timeline", args=[accepted.pk])
     assert f'<a href="{timeline}">{accepted.applicant.name}</a>' in response.content.decode()
+    # The row names its department, window and item (read once for all the lists).
+    row = response.content.decode().split(f'<a href="{timeline}">')[0].rsplit("<tr", 1)[1]
+    permit = center.permit
+    assert f"<td>{permit.department.short_name}</td><td>{permit.window.number}</td>" in row
+    assert permit.name in response.content.decode().split(f'<a href="{timeline}">')[1][:300]
     client.force_login(center.dave)
     assert client.get(reverse("supervision:live")).status_code == 403
 
