@@ -133,6 +133,7 @@ def test_the_applicant_s_pages_in_both_languages(
         page.locator("main form input:visible").first.fill(application.receipt_number)
         page.locator("main form input:visible").nth(1).fill("WRONG1")
         page.locator("main form button.primary").click()
+        expect(page.get_by_role("alert").first).to_be_visible()  # answered before the next goto
         page.goto(
             f"{live_server.url}/track/?number={application.receipt_number}"
             f"&code={application.access_code}"

@@ -132,6 +132,7 @@ def test_a_newcomer_registers_and_a_project_on_a_phone(
     page.locator("main button.primary").click()
     page.locator("input[name=code]").fill(last_code(mobile))
     page.locator("main button.primary").click()
+    page.wait_for_url(lambda url: "/my/sign-in/" not in url)  # signed in before the goto
     page.goto(f"{live_server.url}/my/file/?item={center.permit.code}")
     expect(page.get_by_role("main")).to_contain_text("No applicant is registered")
     page.get_by_role("link", name="Register as a person").click()

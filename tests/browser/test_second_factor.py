@@ -37,6 +37,7 @@ def test_a_manager_enrols_and_signs_in_again_with_a_recovery_code(
     expect(page.get_by_test_id("second-factor")).to_have_text("双因素认证")
 
     page.get_by_role("button", name="退出").click()
+    page.wait_for_url(lambda url: "/accounts/login/" in url)  # signed out before signing in
     sign_in(page, live_server, "erin")
     expect(page).to_have_url(f"{live_server.url}/second-factor/verify/?next=%2F")
     page.get_by_label("验证码").fill("000000")

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -66,6 +68,7 @@ def test_the_admin_opens_in_both_languages(live_server, transactional_db, center
     shot("admin-items-zh")
     page.goto(f"{live_server.url}/administration/")
     page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", re.compile("^en"))  # switched
     page.goto(f"{live_server.url}/admin/windows/authorizationletter/")
     expect(page.locator("#content")).to_contain_text("Select letter of authorization to change")
     expect(page.locator("#result_list")).to_contain_text("临建委〔2026〕1号")
