@@ -157,7 +157,7 @@ def test_a_company_files_three_items_online_to_the_decision_and_a_rating(
     # 8. The departments decide and return their results, as at the counter (test_journey).
     sign_in(clerk, live_server, "alice")
     open_review(clerk, live_server, items[0])
-    clerk.get_by_role("button", name="领办").click()
+    press(clerk, "领办")
     decide(clerk, live_server, "bob", items[0], "11")
     press(clerk, "办结并送回综合窗口")
     decide(clerk, live_server, "carol", items[1], "12")

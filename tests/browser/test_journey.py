@@ -134,7 +134,7 @@ def test_one_application_through_three_departments(
     # 2. Construction: the officer takes it, the head signs under the letter and returns it.
     sign_in(page, live_server, "alice")
     open_review(page, live_server, "建筑工程施工许可证核发")
-    page.get_by_role("button", name="领办").click()
+    press(page, "领办")
     shot("journey-3-claimed-alice")
     decide_and_return(page, live_server, "bob", "建筑工程施工许可证核发", shot, 4)
     press(page, "办结并送回综合窗口")
