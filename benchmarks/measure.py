@@ -64,8 +64,9 @@ def repeat(
     rollback: bool = False,
 ) -> tuple[list[float], object]:
     """Time `work(setup())` `runs` times after `warmup` untimed runs; return the times in
-    milliseconds and what the last run returned."""
-    samples, result = [], None
+    milliseconds (with the host's speed probed after each, `Samples.host`) and what the last
+    run returned."""
+    samples, result = Samples(), None
     for i in range(warmup + runs):
         if rollback:
             with rolled_back():
@@ -80,20 +81,22 @@ def repeat(
             elapsed = time.perf_counter() - t0
         if i >= warmup:
             samples.append(elapsed * 1000)
-            _host_during.append(host.probe_ms())
+            samples.host.append(host.probe_ms())
     return samples, result
 
 
-# The host's speed between the samples of the figure being measured (benchmarks/host.py):
-# `repeat` adds to it, `figure` reports and empties it.
-_host_during: list[float] = []
+class Samples(list):
+    """Times in milliseconds, and the host's speed probed between them (benchmarks/host.py)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.host: list[float] = []
 
 
 def figure(name: str, samples: list[float], *, target: float | None = None, **extra) -> dict:
     row = {"name": name, **stats(samples), "target_ms": target, **extra}
-    if _host_during:
-        row["host_during_ms"] = round(statistics.median(_host_during), 2)
-        _host_during.clear()
+    if getattr(samples, "host", None):
+        row["host_during_ms"] = round(statistics.median(samples.host), 2)
     if target is not None:
         row["met"] = row["p95_ms"] <= target
     return row

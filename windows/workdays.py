@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -192,40 +193,37 @@ class WorkCalendar:
         listed days within it found by bisection. A review a year late costs no more than
         one a day late (the supervision lists count hundreds a page)."""
         if end <= start:
-            return _Crossing(self).span(start, start, 0)
-        workdays = self._listed_days("workdays")
-        holidays = self._listed_days("holidays")
+            return Span(start=start, end=start, working_days=0)
+        workdays, holidays = self._sorted_workdays, self._sorted_holidays
         listed_workdays = workdays[bisect_right(workdays, start) : bisect_right(workdays, end)]
         listed_holidays = holidays[bisect_right(holidays, start) : bisect_right(holidays, end)]
         # A listed working day on a weekend adds a day; a listed holiday on a weekday that is
         # not also listed as a working day takes one away.
-        counted = (
-            _weekdays_through(end)
+        days_off = [d for d in listed_holidays if d.weekday() < 5 and d not in self.workdays]
+        first = start + ONE_DAY
+        return Span(
+            start=start,
+            end=end,
+            working_days=_weekdays_through(end)
             - _weekdays_through(start)
             + sum(1 for day in listed_workdays if day.weekday() >= 5)
-            - sum(1 for day in listed_holidays if day.weekday() < 5 and day not in self.workdays)
+            - len(days_off),
+            holidays=tuple(day for day in days_off if self.has_data(day)),
+            adjusted_workdays=tuple(day for day in listed_workdays if self.has_data(day)),
+            missing_years=tuple(
+                year for year in range(first.year, end.year + 1) if year not in self.known_years
+            ),
         )
-        crossed = _Crossing(self)
-        first = start + ONE_DAY
-        crossed.missing = {
-            year for year in range(first.year, end.year + 1) if year not in self.known_years
-        }
-        crossed.adjusted = [day for day in listed_workdays if self.has_data(day)]
-        crossed.holidays = [
-            day
-            for day in listed_holidays
-            if self.has_data(day) and day not in self.workdays and day.weekday() < 5
-        ]
-        return crossed.span(start, end, counted)
 
-    def _listed_days(self, which: str) -> list[dt.date]:
-        """The calendar's holidays or listed working days, in order (kept with the calendar,
-        which is read-only once read)."""
-        key = f"_sorted_{which}"
-        found = self.__dict__.get(key)
-        if found is None:
-            found = self.__dict__[key] = sorted(getattr(self, which))
-        return found
+    # The listed days in order, for `count_working_days`: kept with the calendar, which is
+    # read-only once read.
+    @cached_property
+    def _sorted_workdays(self) -> list[dt.date]:
+        return sorted(self.workdays)
+
+    @cached_property
+    def _sorted_holidays(self) -> list[dt.date]:
+        return sorted(self.holidays)
 
 
 def _weekdays_through(day: dt.date) -> int:
